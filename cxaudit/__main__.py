@@ -1,0 +1,6 @@
+"""``python -m cxaudit``."""
+
+from cxaudit.cli import main
+
+if __name__ == "__main__":
+    main()

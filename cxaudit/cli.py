@@ -1,0 +1,179 @@
+"""The ``cxaudit`` command: parse, build, call, write, exit.
+
+Heavy modules (networkx, numpy, scipy, the loader) are imported inside the
+commands that need them, so ``cxaudit --help`` and ``--version`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from cxaudit import __version__, exitcodes
+from cxaudit.errors import CxauditError
+
+EPILOG = "Exit codes: 0 clean, 1 findings at or above the fail level, 2 input, config or usage error, 3 internal error."
+
+app = typer.Typer(
+    name="cxaudit",
+    help="Audit customer journeys: find where customers get stuck, drop out or have to contact you, "
+    "what it costs, and who owns the fix.",
+    epilog=EPILOG,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"cxaudit {__version__}\n")
+        raise typer.Exit(exitcodes.CLEAN)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Audit customer journeys written as YAML graphs."""
+
+
+def _stdout_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _problem_text(problem):  # type: ignore[no-untyped-def]
+    from rich.text import Text
+
+    from cxaudit.textsafe import clean
+
+    text = Text()
+    where = f"{problem.file}:{problem.line}:{problem.column}" if problem.line else problem.file
+    text.append(clean(where), style="bold")
+    text.append(": ")
+    text.append(clean(problem.message), style="red")
+    if problem.path:
+        text.append(f" ({clean(problem.path)})", style="dim")
+    return text
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit validate journeys/\n\n  cxaudit validate checkout.yaml bank.yaml\n\n"
+    "  cat checkout.yaml | cxaudit validate -\n\n" + EPILOG
+)
+def validate(
+    paths: Annotated[
+        list[str], typer.Argument(help="Journey files or directories (searched for *.yaml, *.yml); - for stdin.")
+    ],
+    pure: Annotated[
+        bool, typer.Option("--pure-yaml", help="Use the pure-Python YAML parser even when libyaml is installed.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")] = False,
+) -> None:
+    """Check journey files against the format; print every problem as file:line:col: message (path).
+
+    Exit 0 when every file is valid, 2 otherwise.
+    """
+    from cxaudit.files import STDIN, journey_files
+    from cxaudit.loader import STDIN_NAME, load_journey, loads_journey
+
+    files = journey_files(paths)
+    out = _stdout_console()
+    bad = 0
+    problems = 0
+    for name in files:
+        try:
+            if name == STDIN:
+                loads_journey(sys.stdin.buffer.read(), name=STDIN_NAME, pure=pure)
+            else:
+                load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
+        except CxauditError as exc:
+            bad += 1
+            problems += len(exc.problems)
+            for problem in exc.problems:
+                out.print(_problem_text(problem))
+    if not quiet:
+        err = _stderr_console()
+        noun = "file" if len(files) == 1 else "files"
+        if bad:
+            err.print(
+                f"{problems} problem{'s' if problems != 1 else ''} in {bad} of {len(files)} {noun}.",
+                style="bold red",
+            )
+        else:
+            err.print(f"{len(files)} {noun} valid.", style="green")
+    raise typer.Exit(exitcodes.INPUT_ERROR if bad else exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit schema > journey.schema.json\n\n"
+    "Then put this first line in a journey file for editor hovers and checks:\n\n"
+    "  # yaml-language-server: $schema=./journey.schema.json"
+)
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the journey format."""
+    from cxaudit.schema import render_schema
+
+    sys.stdout.write(render_schema())
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    from cxaudit.textsafe import clean
+
+    sys.stderr.write(f"cxaudit: {clean(message)}\n")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the command line and exit with its code; never shows a bare traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("CXAUDIT_DEBUG") == "1"
+    try:
+        # Without standalone mode, typer returns the code of a typer.Exit.
+        code = app(args=args, prog_name="cxaudit", standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.TyperException as usage:
+        show = getattr(usage, "show", None)
+        if show is not None:
+            show()
+        else:
+            sys.stderr.write(f"Error: {usage.format_message()}\n")
+        sys.exit(exitcodes.INPUT_ERROR)
+    except typer.Abort:
+        _fail("interrupted", 130)
+    except CxauditError as error:
+        if debug:
+            raise
+        for problem in error.problems[:-1]:
+            sys.stderr.write(f"cxaudit: {problem}\n")
+        _fail(str(error.problems[-1]), exitcodes.INPUT_ERROR)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(exitcodes.CLEAN)
+    except Exception as error:
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(error).__name__}: {error}. "
+            "This is a bug in cxaudit; run again with --debug for the traceback and report it.",
+            exitcodes.INTERNAL_ERROR,
+        )
+    sys.exit(code if isinstance(code, int) else exitcodes.CLEAN)

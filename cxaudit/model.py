@@ -1,0 +1,136 @@
+"""The journey model: frozen values that remember where they were written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["Channel", "Entry", "Journey", "Owner", "SourceSpan", "Step", "Transition"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceSpan:
+    """Where something is written: file, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A channel where steps happen (web, app, chat, phone, branch...)."""
+
+    id: str
+    name: str
+    assisted: bool
+    cost: float | None
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A team accountable for steps."""
+
+    id: str
+    name: str
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """Customers moving from ``source`` to ``target`` with ``probability``.
+
+    The span is the position of the target's key in the source's ``next``.
+    """
+
+    source: str
+    target: str
+    probability: float
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A share of customers entering the journey at ``step``."""
+
+    step: str
+    share: float
+    span: SourceSpan
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a journey; ``span`` is the position of its id."""
+
+    id: str
+    name: str
+    type: str
+    channel: str | None
+    owner: str | None
+    effort: int | None
+    duration_s: float | None
+    sentiment: int | None
+    next: tuple[Transition, ...]
+    ignore: Mapping[str, str]
+    notes: str | None
+    span: SourceSpan
+
+    @property
+    def is_outcome(self) -> bool:
+        """True for ``success`` and ``abandon`` steps, which end the journey."""
+        return self.type in ("success", "abandon")
+
+    @property
+    def is_contact(self) -> bool:
+        """True for steps where the customer reaches out to the organisation."""
+        return self.type == "contact"
+
+    @property
+    def is_dead_end(self) -> bool:
+        """True for a non-outcome step with nowhere to go."""
+        return not self.is_outcome and not self.next
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """A customer journey as written in one file, validated."""
+
+    id: str
+    name: str
+    description: str | None
+    volume: float
+    period: str
+    currency: str | None
+    value: float | None
+    entry: tuple[Entry, ...]
+    channels: Mapping[str, Channel]
+    owners: Mapping[str, Owner]
+    steps: Mapping[str, Step]
+    file: str
+    span: SourceSpan
+    version: int = 1
+
+    def step(self, step_id: str) -> Step:
+        """The step with this id (KeyError if there is none)."""
+        return self.steps[step_id]
+
+    def channel_of(self, step: Step) -> Channel | None:
+        """The catalog entry of a step's channel, if the catalog has it."""
+        return self.channels.get(step.channel) if step.channel else None
+
+    def owner_name(self, owner_id: str | None) -> str:
+        """Display name of an owner id (the id when the catalog lacks it)."""
+        if owner_id is None:
+            return "(no owner)"
+        owner = self.owners.get(owner_id)
+        return owner.name if owner else owner_id
+
+
+def frozen_map(items: dict[str, object]) -> Mapping[str, object]:
+    """A read-only view of ``items``."""
+    return MappingProxyType(items)

@@ -1,0 +1,534 @@
+"""The journey format v1, defined once.
+
+Every field of the format is declared here with its kind, whether it is
+required, and its description. The loader validates documents against these
+declarations and :mod:`cxaudit.schema` generates the JSON Schema from the
+same ones, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxaudit.errors import Problem
+from cxaudit.yamlread import YMap, YSeq
+
+FORMAT_VERSION = 1
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+RULE_CODE = r"^[A-Z]{2}[0-9]{2}$"
+CURRENCY = r"^[A-Z]{3}$"
+DURATION = r"^(?:\d+(?:\.\d+)?|(?=\d)(?:\d+(?:\.\d+)?d)?(?:\d+(?:\.\d+)?h)?(?:\d+(?:\.\d+)?m)?(?:\d+(?:\.\d+)?s)?)$"
+PROBABILITY_TOLERANCE = 1e-6
+STEP_TYPES = ("step", "contact", "success", "abandon")
+OUTCOME_TYPES = ("success", "abandon")
+
+_SLUG_RE = re.compile(SLUG)
+_CODE_RE = re.compile(RULE_CODE)
+_CURRENCY_RE = re.compile(CURRENCY)
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)([dhms]?)")
+_DURATION_FULL = re.compile(DURATION)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
+
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+"""Returned by a kind for a value it rejected (the problem is recorded)."""
+
+
+def closest(word: str, choices: Any) -> str | None:
+    """The choice most like ``word``, if one is close enough to suggest."""
+    found = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """``"; did you mean 'x'?"`` or nothing."""
+    if word == "<<":
+        return "; merge keys ('<<') are not supported, write the fields out"
+    match = closest(word, choices)
+    return f"; did you mean '{match}'?" if match else ""
+
+
+def show(value: Any, raw: str | None = None) -> str:
+    """A value as the user wrote it, for messages."""
+    if raw is not None:
+        return f"'{raw}'" if raw == "" else raw
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, YMap | dict):
+        return "a mapping"
+    if isinstance(value, YSeq | list):
+        return "a list"
+    return repr(value)
+
+
+def format_number(value: float) -> str:
+    """A sum or share, shortest form, rounded past float noise."""
+    return f"{round(value, 9):.10g}"
+
+
+def parse_duration(value: Any) -> float | None:
+    """Seconds in a duration, or None if it is not one.
+
+    >>> [parse_duration(v) for v in (90, "30s", "3m", "2h", "1d", "1h30m", "90", "soon")]
+    [90.0, 30.0, 180.0, 7200.0, 86400.0, 5400.0, 90.0, None]
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) and value >= 0 else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or not _DURATION_FULL.match(text):
+        return None
+    seconds = 0.0
+    for number, unit in _DURATION_RE.findall(text):
+        seconds += float(number) * _UNIT_SECONDS[unit]
+    return seconds
+
+
+@dataclass
+class Context:
+    """Collects problems while one document is validated."""
+
+    name: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, where: tuple[int, int], message: str, path: str) -> None:
+        self.problems.append(Problem(self.name, where[0], where[1], message, path))
+
+
+class Kind:
+    """What a field holds: validates a value and describes it to JSON Schema."""
+
+    described = "a value"
+
+    def schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        raise NotImplementedError
+
+    def reject(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        label = path.rsplit(".", 1)[-1]
+        ctx.add(where, f"'{label}' must be {self.described}, not {show(value, raw)}", path)
+        return INVALID
+
+
+class Text(Kind):
+    described = "text"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if isinstance(value, str) and value.strip():
+            return value
+        if raw:  # a plain 2024 or yes: the user meant the text
+            return raw
+        return self.reject(value, raw, ctx, where, path)
+
+
+@dataclass
+class Pattern(Kind):
+    pattern: str
+    described: str  # type: ignore[misc]
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": self.pattern}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        text = value if isinstance(value, str) else raw
+        if text is not None and re.match(self.pattern, text):
+            return text
+        return self.reject(value, raw, ctx, where, path)
+
+
+@dataclass
+class Integer(Kind):
+    minimum: int
+    maximum: int
+
+    @property
+    def described(self) -> str:  # type: ignore[override]
+        return f"a whole number from {self.minimum} to {self.maximum}"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value <= self.maximum:
+            return value
+        return self.reject(value, raw, ctx, where, path)
+
+
+@dataclass
+class Number(Kind):
+    minimum: float = 0.0
+    maximum: float | None = None
+
+    @property
+    def described(self) -> str:  # type: ignore[override]
+        if self.maximum is None:
+            return f"a number of at least {self.minimum:g}"
+        return f"a number from {self.minimum:g} to {self.maximum:g}"
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "number", "minimum": self.minimum}
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value >= self.minimum
+            and (self.maximum is None or value <= self.maximum)
+        ):
+            return float(value)
+        return self.reject(value, raw, ctx, where, path)
+
+
+class Boolean(Kind):
+    described = "true or false"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if isinstance(value, bool):
+            return value
+        return self.reject(value, raw, ctx, where, path)
+
+
+@dataclass
+class Choice(Kind):
+    choices: tuple[str, ...]
+
+    @property
+    def described(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(self.choices)
+
+    def schema(self) -> dict[str, Any]:
+        return {"enum": list(self.choices)}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if isinstance(value, str) and value in self.choices:
+            return value
+        label = path.rsplit(".", 1)[-1]
+        hint = did_you_mean(value, self.choices) if isinstance(value, str) else ""
+        ctx.add(where, f"'{label}' must be {self.described}, not {show(value, raw)}{hint}", path)
+        return INVALID
+
+
+class Duration(Kind):
+    described = "seconds or a duration such as 30s, 3m, 2h, 1d or 1h30m"
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "oneOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": DURATION},
+            ]
+        }
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        seconds = parse_duration(value)
+        if seconds is None:
+            return self.reject(value, raw, ctx, where, path)
+        return seconds
+
+
+@dataclass
+class Reference(Kind):
+    """The id of a step, channel or owner; existence is checked afterwards."""
+
+    target: str
+
+    @property
+    def described(self) -> str:  # type: ignore[override]
+        article = "an" if self.target[0] in "aeiou" else "a"
+        return f"{article} {self.target} id (lowercase letters, digits, '-' and '_')"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": SLUG}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        text = value if isinstance(value, str) else raw
+        if text and _SLUG_RE.match(text):
+            return text
+        return self.reject(value, raw, ctx, where, path)
+
+
+class Shares(Kind):
+    """A map {step id: probability} whose values sum to 1."""
+
+    described = "a mapping of step id to probability"
+
+    def __init__(self, what: str) -> None:
+        self.what = what  # "probabilities" or "shares"
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "propertyNames": {"pattern": SLUG},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+        }
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, YMap):
+            return self.reject(value, raw, ctx, where, path)
+        out: dict[str, tuple[float, tuple[int, int]]] = {}
+        total = 0.0
+        valid = True
+        for target, probability in value.items():
+            key_path = f"{path}.{target}"
+            number = _PROBABILITY.convert(probability, value.text(target), ctx, value.where(target), key_path)
+            if number is INVALID:
+                valid = False
+                continue
+            out[target] = (number, value.where_key(target))
+            total += number
+        if valid and out and abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            ctx.add(where, f"{self.what} of {path} sum to {format_number(total)}, not 1", path)
+        return out
+
+
+class _Probability(Number):
+    def reject(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        ctx.add(where, f"probability must be a number from 0 to 1, not {show(value, raw)}", path)
+        return INVALID
+
+
+_PROBABILITY = _Probability(0.0, 1.0)
+
+
+class Entry(Kind):
+    """One step id, or a map {step id: share} summing to 1."""
+
+    described = "a step id or a mapping of step id to share"
+
+    def __init__(self) -> None:
+        self.shares = Shares("shares")
+
+    def schema(self) -> dict[str, Any]:
+        return {"oneOf": [{"type": "string", "pattern": SLUG}, self.shares.schema()]}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if isinstance(value, YMap):
+            shares = self.shares.convert(value, raw, ctx, where, path)
+            if shares is not INVALID and not shares:
+                ctx.add(where, "'entry' is empty; name the step where customers start", path)
+                return INVALID
+            return shares
+        text = value if isinstance(value, str) else raw
+        if text:
+            return {text: (1.0, where)}
+        return self.reject(value, raw, ctx, where, path)
+
+
+class Ignores(Kind):
+    """A map {rule code: reason}."""
+
+    described = "a mapping of rule code to the reason for ignoring it"
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "propertyNames": {"pattern": RULE_CODE},
+            "additionalProperties": {"type": "string", "minLength": 1},
+        }
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if not isinstance(value, YMap):
+            return self.reject(value, raw, ctx, where, path)
+        out: dict[str, str] = {}
+        for code, reason in value.items():
+            code_path = f"{path}.{code}"
+            if not _CODE_RE.match(code):
+                ctx.add(
+                    value.where_key(code),
+                    f"'{code}' is not a rule code (two capital letters and two digits, such as FR03)",
+                    code_path,
+                )
+                continue
+            text = reason if isinstance(reason, str) else value.text(code)
+            if not text or not text.strip():
+                ctx.add(
+                    value.where(code), f"ignoring {code} needs a reason; say why the finding is accepted", code_path
+                )
+                continue
+            out[code] = text
+        return out
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an object in the format."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """An object of the format: its fields, and what to call it in messages."""
+
+    what: str
+    fields: tuple[Field, ...]
+    description: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+JOURNEY = ObjectSpec(
+    "journey",
+    (
+        Field(
+            "id",
+            Pattern(SLUG, "a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit"),
+            "Identifier of the journey: lowercase letters, digits, '-' and '_'.",
+            required=True,
+        ),
+        Field("name", Text(), "Name of the journey, shown in reports.", required=True),
+        Field("description", Text(), "What the journey is, in a sentence."),
+        Field("volume", Number(0), "Customers entering the journey per period (default 1)."),
+        Field("period", Text(), "The period that volume counts, used in reports (default 'period')."),
+        Field(
+            "currency",
+            Pattern(CURRENCY, "a three-letter ISO 4217 code such as EUR"),
+            "ISO 4217 currency code of costs and value, used in reports.",
+        ),
+        Field("value", Number(0), "Value of one successful completion, in the journey's currency."),
+    ),
+    "What the journey is and how many customers take it.",
+)
+
+CHANNEL = ObjectSpec(
+    "channel",
+    (
+        Field("name", Text(), "Display name of the channel."),
+        Field(
+            "assisted",
+            Boolean(),
+            "True when a person of the organisation serves the customer (phone, chat, branch); default false.",
+        ),
+        Field("cost", Number(0), "Cost of one contact in this channel, in the journey's currency."),
+    ),
+    "A channel where steps happen.",
+)
+
+OWNER = ObjectSpec(
+    "owner",
+    (Field("name", Text(), "Display name of the team."),),
+    "A team accountable for steps.",
+)
+
+STEP = ObjectSpec(
+    "step",
+    (
+        Field("name", Text(), "What the customer does, in the customer's words.", required=True),
+        Field(
+            "type",
+            Choice(STEP_TYPES),
+            "step (default); contact: the customer reaches out to the organisation; "
+            "success and abandon are outcomes and end the journey.",
+        ),
+        Field("channel", Reference("channel"), "Channel id where the step happens."),
+        Field("owner", Reference("owner"), "Owner id of the team accountable for the step."),
+        Field("effort", Integer(1, 5), "Customer effort, 1 very low to 5 very high (CES scale)."),
+        Field(
+            "duration",
+            Duration(),
+            "The customer's time on the step, waiting included: seconds, or 30s, 3m, 2h, 1d, 1h30m.",
+        ),
+        Field("sentiment", Integer(-2, 2), "How the customer feels, -2 very negative to 2 very positive."),
+        Field(
+            "next",
+            Shares("probabilities"),
+            "Where customers go next: step id to probability, summing to 1. Forbidden on outcomes; "
+            "a step or contact without it is a dead end.",
+        ),
+        Field("ignore", Ignores(), "Rules suppressed on this step: rule code to the reason, shown in reports."),
+        Field("notes", Text(), "Free text, carried into reports."),
+    ),
+    "One step of the journey.",
+)
+
+ROOT_FIELDS = ("cxaudit", "journey", "entry", "channels", "owners", "steps")
+ROOT_DESCRIPTIONS = {
+    "cxaudit": "Format version; this is version 1.",
+    "journey": JOURNEY.description,
+    "entry": "Where customers start: one step id, or step id to share, summing to 1.",
+    "channels": "Catalog of channels: channel id to channel. Where given, steps may name only these.",
+    "owners": "Catalog of owners: owner id to team. Where given, steps may name only these.",
+    "steps": "The steps: step id to step.",
+}
+ENTRY = Entry()
+
+
+def check_object(
+    data: YMap, spec: ObjectSpec, ctx: Context, path: str, label: str, where: tuple[int, int]
+) -> dict[str, Any]:
+    """Validate the fields of one object; returns the valid ones converted."""
+    out: dict[str, Any] = {}
+    names = spec.names
+    for key in data:
+        if key not in names:
+            prefix = f"{path}." if path else ""
+            ctx.add(
+                data.where_key(key),
+                f"unknown field '{key}' in {label}{did_you_mean(key, names)}",
+                prefix + key,
+            )
+    for spec_field in spec.fields:
+        name = spec_field.name
+        field_path = f"{path}.{name}" if path else name
+        value = data.get(name)
+        if value is None:
+            if spec_field.required:
+                ctx.add(where, f"{label} has no '{name}'; it is required", field_path)
+            continue
+        converted = spec_field.kind.convert(value, data.text(name), ctx, data.where(name), field_path)
+        if converted is not INVALID:
+            out[name] = converted
+    return out
+
+
+def expect_map(value: Any, ctx: Context, where: tuple[int, int], path: str, described: str) -> YMap | None:
+    """``value`` if it is a mapping; else a problem and None."""
+    if isinstance(value, YMap):
+        return value
+    if value is None:
+        return None
+    ctx.add(where, f"'{path.rsplit('.', 1)[-1]}' must be {described}, not {show(value)}", path)
+    return None
+
+
+def check_slug(key: str, ctx: Context, where: tuple[int, int], path: str, what: str) -> bool:
+    """True if ``key`` is a valid id; else records a problem."""
+    if _SLUG_RE.match(key):
+        return True
+    ctx.add(
+        where,
+        f"{what} id '{key}' must be a slug: lowercase letters, digits, '-' and '_', starting with a letter or digit",
+        path,
+    )
+    return False

@@ -1,0 +1,177 @@
+"""The loader: exact problems and positions, both YAML parsers, the model."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from cxaudit import JourneyError, load_journey, loads_journey
+from cxaudit.spec import parse_duration
+from cxaudit.yamlread import has_c_parser
+from tests.conftest import FIXTURES, JOURNEYS
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+PARSERS = [pytest.param(True, id="pure")]
+if has_c_parser():
+    PARSERS.append(pytest.param(False, id="libyaml"))
+
+
+def problems_of(path: Path, pure: bool) -> list[str]:
+    with pytest.raises(JourneyError) as caught:
+        load_journey(path, name=path.name, pure=pure)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_corpus_is_large_enough():
+    assert len(INVALID) >= 25
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_fixture_reports_exact_problems(path: Path, pure: bool):
+    expected = path.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    assert problems_of(path, pure) == expected
+
+
+@pytest.mark.skipif(not has_c_parser(), reason="libyaml not installed")
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_both_parsers_agree(path: Path):
+    assert problems_of(path, pure=True) == problems_of(path, pure=False)
+
+
+def test_many_problems_are_all_reported():
+    problems = problems_of(FIXTURES / "invalid" / "many-problems.yaml", pure=True)
+    assert len(problems) == 9
+
+
+@pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
+@pytest.mark.parametrize("pure", PARSERS)
+def test_example_journeys_load(path: Path, pure: bool):
+    journey = load_journey(path, pure=pure)
+    assert 10 <= len(journey.steps) <= 40
+    types = {s.type for s in journey.steps.values()}
+    assert {"step", "contact", "success", "abandon"} <= types
+    assert any(t.target == t.source for s in journey.steps.values() for t in s.next), "a retry loop"
+    assert any(c.cost for c in journey.channels.values())
+
+
+@pytest.mark.skipif(not has_c_parser(), reason="libyaml not installed")
+@pytest.mark.parametrize("path", [*JOURNEYS, FIXTURES / "spec_example.yaml"], ids=lambda p: p.stem)
+def test_parsers_build_identical_models(path: Path):
+    assert load_journey(path, pure=True) == load_journey(path, pure=False)
+
+
+def test_spec_example_model():
+    journey = load_journey(FIXTURES / "spec_example.yaml", name="checkout.yaml")
+    assert (journey.id, journey.name, journey.volume, journey.period, journey.currency, journey.value) == (
+        "checkout",
+        "Online checkout",
+        120000.0,
+        "month",
+        "EUR",
+        85.0,
+    )
+    assert [(e.step, e.share, e.span.line, e.span.column) for e in journey.entry] == [("browse", 1.0, 10, 8)]
+    pay = journey.steps["pay"]
+    assert (pay.span.line, pay.span.column) == (34, 3)
+    assert [(t.target, t.probability, t.span.line, t.span.column) for t in pay.next] == [
+        ("done", 0.86, 39, 12),
+        ("pay", 0.06, 39, 24),
+        ("lost", 0.04, 39, 35),
+        ("phone_help", 0.04, 39, 47),
+    ]
+    assert dict(pay.ignore) == {"FR03": "retry loop accepted until the 3-D Secure rework ships"}
+    assert journey.steps["browse"].duration_s == 180.0
+    assert journey.steps["phone_help"].duration_s == 720.0
+    assert journey.channels["chat"].cost == 5.5 and journey.channels["chat"].assisted
+    assert journey.owners["care"].name == "Customer care"
+    assert journey.steps["done"].is_outcome and not journey.steps["done"].next
+    assert str(pay.span) == "checkout.yaml:34:3"
+
+
+def test_model_is_frozen():
+    journey = load_journey(FIXTURES / "spec_example.yaml")
+    with pytest.raises(AttributeError):
+        journey.id = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        journey.steps["new"] = journey.steps["pay"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        (90, 90.0),
+        (2.5, 2.5),
+        ("90", 90.0),
+        ("30s", 30.0),
+        ("3m", 180.0),
+        ("2h", 7200.0),
+        ("1d", 86400.0),
+        ("1h30m", 5400.0),
+        ("1d2h3m4s", 93784.0),
+        ("1.5h", 5400.0),
+        ("0", 0.0),
+    ],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "3 minutes", "1h30", "m", "-5", -5, True, "1x", "30s2m", math.inf, math.nan])
+def test_bad_durations(text):
+    assert parse_duration(text) is None
+
+
+MINIMAL = """cxaudit: 1
+journey: {id: j, name: J}
+entry: {s: 1}
+steps:
+  s: {name: S, next: {%s: 1}}
+  %s: {name: Out, type: success}
+"""
+
+
+@pytest.mark.parametrize("step_id", ["no", "yes", "on", "null", "1", "0x10", "1e3"])
+def test_ids_stay_text_whatever_yaml_would_make_of_them(step_id):
+    journey = loads_journey(MINIMAL % (step_id, step_id))
+    assert list(journey.steps) == ["s", step_id]
+    assert journey.steps["s"].next[0].target == step_id
+
+
+def test_plain_numbers_as_names_are_kept_as_written():
+    journey = loads_journey(MINIMAL.replace("name: Out", "name: 2024") % ("x", "x"))
+    assert journey.steps["x"].name == "2024"
+
+
+def test_load_journey_takes_text_and_bytes():
+    text = MINIMAL % ("x", "x")
+    assert load_journey(text).id == "j"
+    assert load_journey(text.encode()).id == "j"
+    assert load_journey(b"\xef\xbb\xbf" + text.encode()).id == "j"
+
+
+def test_text_problems_are_named_string_by_default():
+    with pytest.raises(JourneyError) as caught:
+        loads_journey("cxaudit: 1\n")
+    assert str(caught.value.problems[0]).startswith("<string>:1:1: ")
+
+
+def test_entry_outcome_and_empty_next_are_allowed():
+    journey = loads_journey(MINIMAL.replace("next: {%s: 1}", "next: {}") % ("x",))
+    assert journey.steps["s"].is_dead_end
+
+
+def test_error_carries_first_position():
+    with pytest.raises(JourneyError) as caught:
+        load_journey(FIXTURES / "invalid" / "probability-sum.yaml", name="p.yaml")
+    error = caught.value
+    assert (error.file, error.line, error.column) == ("p.yaml", 27, 11)
+    assert error.message == "probabilities of steps.cart.next sum to 0.9, not 1"
+
+
+def test_missing_file_is_a_journey_error(tmp_path):
+    with pytest.raises(JourneyError) as caught:
+        load_journey(tmp_path / "nope.yaml")
+    assert caught.value.message == "no such file"

@@ -1,0 +1,130 @@
+"""Hostile YAML: nothing runs, nothing hangs, memory stays bounded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import pytest
+
+from cxaudit import JourneyError, Limits, loads_journey
+from cxaudit.yamlread import DEFAULT_LIMITS
+from tests.test_loader import PARSERS
+
+HEADER = (
+    "cxaudit: 1\njourney: {id: j, name: J}\nentry: s\n"
+    "steps:\n  s: {name: S, next: {o: 1}}\n  o: {name: O, type: success}\n"
+)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels + 1):
+        refs = ",".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    return "cxaudit: 1\nbomb:\n" + "\n".join("  " + line for line in lines) + "\n"
+
+
+def deep_nesting(depth: int = 10_000) -> str:
+    return HEADER + "  x: {name: X, notes: " + "[" * depth + "]" * depth + "}\n"
+
+
+def message_of(text: str, pure: bool, limits: Limits = DEFAULT_LIMITS) -> str:
+    with pytest.raises(JourneyError) as caught:
+        loads_journey(text, name="hostile.yaml", pure=pure, limits=limits)
+    return str(caught.value.problems[0])
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+def test_alias_bomb_is_refused_quickly_in_bounded_memory(pure):
+    text = alias_bomb()
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        message = message_of(text, pure)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 1.0
+    assert peak < 20 * 1024 * 1024
+    assert message == (
+        "hostile.yaml:7:40: aliases expand to more than 100,000 nodes (an alias bomb?); "
+        "cxaudit reads bounded YAML only (bomb.a4.7)"
+    )
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+def test_alias_count_is_bounded(pure):
+    text = "cxaudit: 1\nx: &x 1\nys: [" + ", ".join(["*x"] * 20) + "]\n"
+    assert message_of(text, pure, Limits(max_aliases=10)) == (
+        "hostile.yaml:3:46: more than 10 aliases; cxaudit reads bounded YAML only (ys.10)"
+    )
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+def test_deep_nesting_is_refused(pure):
+    started = time.perf_counter()
+    message = message_of(deep_nesting(), pure)
+    assert time.perf_counter() - started < 1.0
+    assert message == (
+        "hostile.yaml:7:84: nesting is deeper than 64 levels; a journey needs only a few (steps.x.notes.0...)"
+    )
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+def test_python_tag_never_runs(pure, tmp_path):
+    marker = tmp_path / "pwned"
+    text = HEADER.replace("name: J", f"name: !!python/object/apply:os.system ['touch {marker}']")
+    message = message_of(text, pure)
+    assert not marker.exists()
+    assert message == (
+        "hostile.yaml:2:24: tag '!!python/object/apply:os.system' is not allowed: cxaudit reads plain YAML only "
+        "(no Python or custom tags); remove the tag (journey.name)"
+    )
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+def test_long_scalar_is_bounded(pure):
+    text = HEADER.replace("name: J", "name: " + "x" * 2000)
+    assert message_of(text, pure, Limits(max_scalar_length=1000)) == (
+        "hostile.yaml:2:24: value is 2,000 characters long, over the limit of 1,000 (journey.name)"
+    )
+
+
+def test_file_size_is_bounded(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(HEADER + "#" * 5000)
+    from cxaudit import load_journey
+
+    with pytest.raises(JourneyError) as caught:
+        load_journey(path, name="big.yaml", limits=Limits(max_file_bytes=1000))
+    assert str(caught.value.problems[0]) == ("big.yaml: file is larger than the limit of 1,000 bytes")
+
+
+def test_recursive_alias_is_refused():
+    assert message_of("cxaudit: 1\na: &a [1, *a]\n", pure=True) == (
+        "hostile.yaml:2:11: alias '*a' refers to the node that contains it (a.1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("bomb", alias_bomb()),
+        ("deep", deep_nesting()),
+        ("tag", HEADER.replace("name: J", "name: !!python/object/apply:os.system ['true']")),
+    ],
+)
+def test_cli_refuses_hostile_files_with_exit_2(tmp_path, name, text):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "cxaudit", "validate", str(path)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout.startswith(f"{path}:")
+    assert time.perf_counter() - started < 5.0  # includes interpreter start-up
