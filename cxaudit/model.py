@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["Channel", "Entry", "Journey", "Owner", "SourceSpan", "Step", "Transition"]
+__all__ = [
+    "Channel",
+    "Entry",
+    "Finding",
+    "Impact",
+    "Journey",
+    "Owner",
+    "Severity",
+    "SourceSpan",
+    "Step",
+    "Transition",
+]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -134,3 +146,91 @@ class Journey:
 def frozen_map(items: dict[str, object]) -> Mapping[str, object]:
     """A read-only view of ``items``."""
     return MappingProxyType(items)
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters; higher is worse."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """The lowercase name used in output and configuration."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """``error``, ``warning`` or ``info`` (ValueError otherwise)."""
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity '{text}'; use error, warning or info") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """What a finding costs per period, and what fixing it is worth.
+
+    ``customers_kept``, ``contacts_avoided``, ``cost_avoided`` and
+    ``value_kept`` describe the fix the finding names (its remediation); they
+    are 0 where the fix cannot be modelled. ``exact`` is True when they come
+    from a full recompute of the journey with the fix applied rather than
+    from the first-order estimate.
+    """
+
+    customers_affected: float
+    contacts: float
+    customers_kept: float = 0.0
+    contacts_avoided: float = 0.0
+    cost_avoided: float = 0.0
+    value_kept: float | None = None
+    money: float | None = None
+    exact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in one journey, located, explained, valued and ranked."""
+
+    code: str
+    name: str
+    severity: Severity
+    journey: str
+    step: str | None
+    target: str | None
+    """The other end of a transition finding (``step`` -> ``target``)."""
+    owner: str | None
+    file: str
+    line: int
+    column: int
+    message: str
+    remediation: str
+    impact: Impact
+    fingerprint: str
+    suppressed: str | None = None
+    """The reason from the step's ``ignore``, when the finding is suppressed."""
+    rank: int | None = None
+    """1 for the most valuable fix; None for suppressed findings."""
+
+    @property
+    def location(self) -> SourceSpan:
+        """Where the finding points."""
+        return SourceSpan(self.file, self.line, self.column)
+
+    def rank_key(self) -> tuple:
+        """The one ordering of findings: most valuable fix first, then stable."""
+        impact = self.impact
+        return (
+            -(impact.money or 0.0),
+            -impact.customers_kept,
+            -impact.contacts_avoided,
+            -impact.customers_affected,
+            -impact.contacts,
+            -int(self.severity),
+            self.code,
+            self.journey,
+            self.step or "",
+            self.target or "",
+        )

@@ -1,0 +1,352 @@
+"""The audit engine: runs the rules and turns their hits into ranked findings.
+
+Rules only yield :class:`~cxaudit.rules.Hit` values. The engine attaches the
+code, name, severity, location, owner, fingerprint and suppression, values
+each finding's fix, and ranks them: by money (contacts avoided x their cost
+plus customers kept x the journey's value), then customers kept, contacts
+avoided, customers affected, with a deterministic tie-break. The value of a
+fix is first estimated for every finding from the exact chain (first-order
+flow attribution); the top findings are then verified by an exact recompute
+of the journey with the fix applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from cxaudit.errors import JourneyError, Problem
+from cxaudit.model import Finding, Impact, Severity, Transition, frozen_map
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from cxaudit.analysis.attribution import OwnerContacts
+    from cxaudit.analysis.markov import JourneyMetrics, MarkovResult
+    from cxaudit.analysis.paths import SuccessPath
+    from cxaudit.analysis.structure import Structure
+    from cxaudit.model import Journey
+    from cxaudit.rules import Hit
+
+__all__ = ["AuditConfig", "JourneyAudit", "analyse", "apply_fix", "audit", "fingerprint"]
+
+_GROUP_PREFERENCE = {"structure": 0, "contact": 1, "recovery": 2, "friction": 3, "ownership": 4}
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Which rules run, how severe they are, and their thresholds."""
+
+    select: frozenset[str] | None = None
+    """Rule codes to run; None runs every rule."""
+    ignore: frozenset[str] = frozenset()
+    """Rule codes not to run."""
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    """Severity overrides by rule code."""
+    options: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Option overrides by rule code, already parsed."""
+    exact_top: int = 10
+    """How many of the top findings are verified by an exact recompute."""
+
+    def enabled(self, code: str) -> bool:
+        return (self.select is None or code in self.select) and code not in self.ignore
+
+
+@dataclass(frozen=True)
+class JourneyAudit:
+    """Everything cxaudit found out about one journey."""
+
+    journey: Journey
+    structure: Structure
+    markov: MarkovResult
+    owners: list[OwnerContacts]
+    path: SuccessPath | None
+    findings: tuple[Finding, ...]
+    """Active findings by rank, then suppressed ones."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> JourneyMetrics:
+        return self.markov.metrics
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        """Findings that are not suppressed, by rank."""
+        return tuple(f for f in self.findings if f.suppressed is None)
+
+    @property
+    def suppressed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed is not None)
+
+
+def fingerprint(journey_id: str, code: str, step: str | None, target: str | None) -> str:
+    """A finding's identity, stable under edits that do not change what it is about.
+
+    >>> fingerprint("checkout", "ST02", "wait", None)
+    'b7c1e6a4f0f3c8cf'
+    """
+    text = "|".join((journey_id, code, step or "", target or ""))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def analyse(journey: Journey) -> tuple[nx.DiGraph, Structure, MarkovResult]:
+    """The graph, structure and exact chain metrics of a journey."""
+    from cxaudit.analysis.markov import solve_chain
+    from cxaudit.analysis.structure import analyse_structure
+    from cxaudit.graph import build_graph
+
+    graph = build_graph(journey)
+    structure = analyse_structure(journey, graph)
+    return graph, structure, solve_chain(journey, graph, structure)
+
+
+def apply_fix(journey: Journey, removed: Iterable[tuple[str, str]]) -> Journey | None:
+    """The journey with these transitions removed, each step's other shares scaled up.
+
+    None when a step would be left with nowhere to go (the fix cannot be
+    modelled by redistribution).
+    """
+    by_source: dict[str, set[str]] = {}
+    for source, target in removed:
+        by_source.setdefault(source, set()).add(target)
+    steps = dict(journey.steps)
+    for source, targets in by_source.items():
+        step = steps[source]
+        kept = [t for t in step.next if t.target not in targets]
+        remaining = sum(t.probability for t in kept)
+        if remaining <= 1e-12:
+            return None
+        steps[source] = replace(
+            step, next=tuple(Transition(t.source, t.target, t.probability / remaining, t.span) for t in kept)
+        )
+    return replace(journey, steps=frozen_map(steps))  # type: ignore[arg-type]
+
+
+def _check_ignores(journey: Journey) -> None:
+    from cxaudit.rules import RULES
+    from cxaudit.spec import did_you_mean
+
+    problems = [
+        Problem(
+            journey.file,
+            step.span.line,
+            step.span.column,
+            f"ignore names unknown rule '{code}'{did_you_mean(code, RULES)}",
+            f"steps.{step.id}.ignore.{code}",
+        )
+        for step in journey.steps.values()
+        for code in step.ignore
+        if code not in RULES
+    ]
+    if problems:
+        raise JourneyError(problems)
+
+
+def audit(journey: Journey, config: AuditConfig | None = None) -> JourneyAudit:
+    """Run every enabled rule on ``journey`` and rank what they find.
+
+    Raises
+    ------
+    JourneyError
+        A step ignores a rule code that does not exist.
+    """
+    from cxaudit.analysis.attribution import contacts_by_owner
+    from cxaudit.analysis.paths import most_probable_path
+    from cxaudit.rules import RULES, AuditContext
+
+    config = config or AuditConfig()
+    _check_ignores(journey)
+    graph, structure, markov = analyse(journey)
+    context = AuditContext(journey, graph, structure, markov)
+
+    labelled: list[tuple[type, Hit]] = []
+    for code, rule_class in RULES.items():
+        if not config.enabled(code):
+            continue
+        options = {name: option.default for name, option in rule_class.options.items()}
+        options.update(config.options.get(code, {}))
+        labelled.extend((rule_class, hit) for hit in rule_class().check(context, options))
+
+    kept = _deduplicate(labelled)
+    findings = [_finding(context, rule_class, hit, config) for rule_class, hit in kept]
+    fixes = {f.fingerprint: hit.fix for f, (_, hit) in zip(findings, kept, strict=True)}
+    ranked = _rank(context, findings, fixes, config.exact_top)
+
+    warnings = []
+    if markov.ill_conditioned:
+        warnings.append(
+            f"the journey's equations are ill-conditioned (relative residual {markov.residual:.1e}): "
+            "the last digits of the metrics may be off"
+        )
+    return JourneyAudit(
+        journey=journey,
+        structure=structure,
+        markov=markov,
+        owners=contacts_by_owner(journey, markov),
+        path=most_probable_path(journey, graph),
+        findings=tuple(ranked),
+        warnings=tuple(warnings),
+    )
+
+
+def _deduplicate(labelled: list[tuple[type, Hit]]) -> list[tuple[type, Hit]]:
+    """One finding per fix: where two rules name the same fix at the same step, keep one.
+
+    The one kept is the more severe, then the one of the more specific group
+    (structure, contact, recovery, friction, ownership).
+    """
+    best: dict[tuple, tuple[type, Hit]] = {}
+    out: list[tuple[type, Hit] | None] = []
+    slot: dict[tuple, int] = {}
+    for rule_class, hit in labelled:
+        if not hit.fix:
+            out.append((rule_class, hit))
+            continue
+        key = (hit.step, frozenset(hit.fix))
+        if key not in best:
+            best[key] = (rule_class, hit)
+            slot[key] = len(out)
+            out.append((rule_class, hit))
+            continue
+        kept_class = best[key][0]
+        preference = (-int(rule_class.severity), _GROUP_PREFERENCE.get(rule_class.group, 9))
+        kept_preference = (-int(kept_class.severity), _GROUP_PREFERENCE.get(kept_class.group, 9))
+        if preference < kept_preference:
+            best[key] = (rule_class, hit)
+            out[slot[key]] = (rule_class, hit)
+    return [item for item in out if item is not None]
+
+
+def _finding(context, rule_class: type, hit: Hit, config: AuditConfig) -> Finding:  # type: ignore[no-untyped-def]
+    journey = context.journey
+    if hit.span is not None:
+        span = hit.span
+    elif hit.target is not None:
+        span = context.transition_span(hit.step, hit.target)
+    elif hit.step is not None:
+        span = journey.steps[hit.step].span
+    else:
+        span = journey.span
+    step = journey.steps.get(hit.step) if hit.step else None
+    suppressed = step.ignore.get(rule_class.code) if step is not None else None
+    return Finding(
+        code=rule_class.code,
+        name=rule_class.name,
+        severity=config.severity.get(rule_class.code, rule_class.severity),
+        journey=journey.id,
+        step=hit.step,
+        target=hit.target,
+        owner=step.owner if step is not None else None,
+        file=span.file,
+        line=span.line,
+        column=span.column,
+        message=hit.message,
+        remediation=hit.remediation,
+        impact=_first_order(context, hit),
+        fingerprint=fingerprint(journey.id, rule_class.code, hit.step, hit.target),
+        suppressed=suppressed,
+    )
+
+
+def _has_money(journey: Journey) -> tuple[bool, bool]:
+    has_cost = any(
+        (journey.channel_of(step) is not None and (journey.channel_of(step).cost or 0) > 0)  # type: ignore[union-attr]
+        for step in journey.steps.values()
+        if step.is_contact
+    )
+    return has_cost, journey.value is not None
+
+
+def _clean(value: float) -> float:
+    """Round away float noise around zero, so no '-0' reaches a report."""
+    return 0.0 if abs(value) < 1e-9 else value
+
+
+def _money(journey: Journey, cost_avoided: float, customers_kept: float) -> tuple[float | None, float | None]:
+    has_cost, has_value = _has_money(journey)
+    value_kept = customers_kept * journey.value if journey.value is not None else None
+    if not has_cost and not has_value:
+        return value_kept, None
+    return value_kept, cost_avoided + (value_kept or 0.0)
+
+
+def _first_order(context, hit: Hit) -> Impact:  # type: ignore[no-untyped-def]
+    """Value of the fix from the exact chain, to first order in the change.
+
+    A customer who took a removed transition ``i -> j`` now behaves like the
+    step's other customers: the change in their chance of success is
+    ``alt_i - h_j``, with ``h`` the success probabilities of the backward
+    solve and ``alt_i`` the average over ``i``'s remaining transitions; the
+    same for expected contacts and their cost from each step on.
+    """
+    base = Impact(customers_affected=hit.customers_affected, contacts=hit.contacts)
+    if not hit.fix:
+        return base
+    steps = context.markov.steps
+    volume = context.volume
+    by_source: dict[str, set[str]] = {}
+    for source, target in hit.fix:
+        by_source.setdefault(source, set()).add(target)
+    d_success = d_contacts = d_cost = 0.0
+    for source, targets in by_source.items():
+        transitions = context.successors(source)
+        removed = sum(p for t, p in transitions if t in targets)
+        if removed >= 1 - 1e-12:
+            return base
+        rest = [(t, p / (1 - removed)) for t, p in transitions if t not in targets]
+        alt_success = sum(p * steps[t].success_probability for t, p in rest)
+        alt_contacts = sum(p * steps[t].expected_contacts_after for t, p in rest)
+        alt_cost = sum(p * steps[t].expected_cost_after for t, p in rest)
+        for target in targets:
+            flow = context.markov.flows.get((source, target), 0.0)
+            d_success += flow * (alt_success - steps[target].success_probability)
+            d_contacts += flow * (steps[target].expected_contacts_after - alt_contacts)
+            d_cost += flow * (steps[target].expected_cost_after - alt_cost)
+    customers_kept = _clean(d_success * volume)
+    cost_avoided = _clean(d_cost * volume)
+    value_kept, money = _money(context.journey, cost_avoided, customers_kept)
+    return replace(
+        base,
+        customers_kept=customers_kept,
+        contacts_avoided=_clean(d_contacts * volume),
+        cost_avoided=cost_avoided,
+        value_kept=value_kept,
+        money=money,
+    )
+
+
+def _exact(journey: Journey, before: JourneyMetrics, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:
+    """The value of a fix from a full recompute of the journey with it applied."""
+    fixed = apply_fix(journey, fix)
+    if fixed is None:
+        return impact
+    after = analyse(fixed)[2].metrics
+    volume = journey.volume
+    customers_kept = _clean((after.completion_rate - before.completion_rate) * volume)
+    cost_avoided = _clean(before.contact_cost_per_period - after.contact_cost_per_period)
+    value_kept, money = _money(journey, cost_avoided, customers_kept)
+    return replace(
+        impact,
+        customers_kept=customers_kept,
+        contacts_avoided=_clean(before.contacts_per_period - after.contacts_per_period),
+        cost_avoided=cost_avoided,
+        value_kept=value_kept,
+        money=money,
+        exact=True,
+    )
+
+
+def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list[Finding]:  # type: ignore[no-untyped-def]
+    active = sorted((f for f in findings if f.suppressed is None), key=Finding.rank_key)
+    suppressed = sorted((f for f in findings if f.suppressed is not None), key=Finding.rank_key)
+    before = context.markov.metrics
+    verified = [
+        replace(f, impact=_exact(context.journey, before, fixes[f.fingerprint], f.impact))
+        if fixes.get(f.fingerprint)
+        else f
+        for f in active[:exact_top]
+    ]
+    active = sorted(verified + active[exact_top:], key=Finding.rank_key)
+    return [replace(f, rank=i) for i, f in enumerate(active, start=1)] + suppressed

@@ -1,0 +1,66 @@
+"""The rule catalog: an explicit registry from code to rule."""
+
+from __future__ import annotations
+
+from cxaudit.rules.base import DOC_SECTIONS, AuditContext, Hit, Option, Rule
+from cxaudit.rules.ct01_high_contact_step import HighContactStep
+from cxaudit.rules.ct02_unresolved_contact import UnresolvedContact
+from cxaudit.rules.ct03_repeat_contact import RepeatContact
+from cxaudit.rules.fr01_effort_pothole import EffortPothole
+from cxaudit.rules.fr02_drop_off_hotspot import DropOffHotspot
+from cxaudit.rules.fr03_rework_loop import ReworkLoop
+from cxaudit.rules.fr04_channel_switch import ChannelSwitch
+from cxaudit.rules.fr05_long_wait import LongWait
+from cxaudit.rules.ow01_unowned_step import UnownedStep
+from cxaudit.rules.ow02_handoff_hotspot import HandoffHotspot
+from cxaudit.rules.rc01_slow_recovery import SlowRecovery
+from cxaudit.rules.st01_unreachable_step import UnreachableStep
+from cxaudit.rules.st02_dead_end import DeadEnd
+from cxaudit.rules.st03_no_way_to_success import NoWayToSuccess
+from cxaudit.rules.st04_trap_loop import TrapLoop
+from cxaudit.rules.st05_no_success_outcome import NoSuccessOutcome
+
+__all__ = ["DOC_SECTIONS", "RULES", "AuditContext", "Hit", "Option", "Rule", "find_rule"]
+
+RULES: dict[str, type[Rule]] = {
+    rule.code: rule
+    for rule in (
+        UnreachableStep,
+        DeadEnd,
+        NoWayToSuccess,
+        TrapLoop,
+        NoSuccessOutcome,
+        EffortPothole,
+        DropOffHotspot,
+        ReworkLoop,
+        ChannelSwitch,
+        LongWait,
+        HighContactStep,
+        UnresolvedContact,
+        RepeatContact,
+        UnownedStep,
+        HandoffHotspot,
+        SlowRecovery,
+    )
+}
+"""Every rule, by code, in catalog order."""
+
+
+def find_rule(code_or_name: str) -> type[Rule]:
+    """The rule with this code (any case) or name.
+
+    Raises
+    ------
+    KeyError
+        With a message naming the closest code or name.
+    """
+    from cxaudit.spec import did_you_mean
+
+    key = code_or_name.strip()
+    if key.upper() in RULES:
+        return RULES[key.upper()]
+    for rule in RULES.values():
+        if rule.name == key.lower():
+            return rule
+    choices = [*RULES, *(rule.name for rule in RULES.values())]
+    raise KeyError(f"unknown rule '{code_or_name}'{did_you_mean(key.upper() if len(key) == 4 else key, choices)}")

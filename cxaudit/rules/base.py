@@ -1,0 +1,189 @@
+"""What every rule is made of, and what a rule sees of a journey."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from cxaudit import fmt
+from cxaudit.model import Severity, SourceSpan
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from cxaudit.analysis.markov import MarkovResult, StepMetrics
+    from cxaudit.analysis.structure import Structure
+    from cxaudit.model import Journey, Step
+
+__all__ = ["DOC_SECTIONS", "AuditContext", "Hit", "Option", "Rule"]
+
+DOC_SECTIONS = ("What it finds", "Why it hurts customers", "How to fix it", "Failing example", "Passing example")
+"""The parts every rule's docstring must have, as headings."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A rule option (a threshold) with its default."""
+
+    default: float
+    description: str
+    minimum: float = 0.0
+    maximum: float | None = None
+    kind: str = "number"
+    """``number``, ``share`` (0..1), ``integer`` or ``duration`` (seconds, or 30s, 3m...)."""
+
+    def parse(self, value: Any) -> float:
+        """The option's value from configuration (ValueError with the reason)."""
+        from cxaudit.spec import parse_duration
+
+        if self.kind == "duration":
+            seconds = parse_duration(value)
+            if seconds is None:
+                raise ValueError("must be seconds or a duration such as 30s, 3m, 2h, 1d")
+            return seconds
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        if self.kind == "integer" and int(value) != value:
+            raise ValueError("must be a whole number")
+        if value < self.minimum or (self.maximum is not None and value > self.maximum):
+            upper = "" if self.maximum is None else f" and at most {self.maximum:g}"
+            raise ValueError(f"must be at least {self.minimum:g}{upper}")
+        return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a rule yields: a problem at a step (or a transition), with its numbers.
+
+    The engine turns hits into :class:`~cxaudit.model.Finding` values: it adds
+    code, severity, location, suppression, fingerprint, impact and rank.
+    """
+
+    step: str | None
+    message: str
+    remediation: str
+    target: str | None = None
+    fix: tuple[tuple[str, str], ...] = ()
+    """Transitions whose removal models the fix (their share goes to the step's other transitions)."""
+    customers_affected: float = 0.0
+    """Customers per period the problem touches."""
+    contacts: float = 0.0
+    """Contacts per period involved."""
+    span: SourceSpan | None = None
+    """Where to point, when not at the step (or the transition)."""
+
+
+class Rule:
+    """A check of journeys. Subclasses set the class attributes and ``check``.
+
+    The docstring of a rule is its documentation: ``cxaudit explain CODE``
+    prints it, and it must have the sections in :data:`DOC_SECTIONS`.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    group: ClassVar[str]
+    severity: ClassVar[Severity]
+    options: ClassVar[Mapping[str, Option]] = {}
+
+    def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
+        """Yield a hit for every problem found."""
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the documentation."""
+        return inspect.getdoc(cls).splitlines()[0]  # type: ignore[union-attr]
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The whole documentation, with the options and their defaults."""
+        text = inspect.getdoc(cls) or ""
+        if cls.options:
+            lines = ["", "Options", "-------", ""]
+            for option_name, option in cls.options.items():
+                default = fmt.duration(option.default) if option.kind == "duration" else f"{option.default:g}"
+                lines.append(f"{option_name} (default {default}): {option.description}")
+            text += "\n" + "\n".join(lines)
+        return text
+
+
+@dataclass
+class AuditContext:
+    """A journey and everything computed about it, as rules see it."""
+
+    journey: Journey
+    graph: nx.DiGraph
+    structure: Structure
+    markov: MarkovResult
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def volume(self) -> float:
+        return self.journey.volume
+
+    @property
+    def per(self) -> str:
+        """'a month', 'per period'... for messages."""
+        return fmt.per(self.journey.period)
+
+    def step(self, step_id: str) -> Step:
+        return self.journey.steps[step_id]
+
+    def metrics(self, step_id: str) -> StepMetrics:
+        return self.markov.steps[step_id]
+
+    def flow(self, source: str, target: str) -> float:
+        """Customers per period taking a transition."""
+        return self.markov.flows.get((source, target), 0.0) * self.volume
+
+    def reach(self, step_id: str) -> float:
+        """Customers per period who reach a step at least once."""
+        return self.markov.steps[step_id].reach_probability * self.volume
+
+    def owner(self, step_id: str) -> str:
+        """The display name of a step's owner, or 'no team'."""
+        owner = self.step(step_id).owner
+        return self.journey.owner_name(owner) if owner else "no team"
+
+    def money(self, amount: float) -> str:
+        return fmt.money(amount, self.journey.currency)
+
+    def unit_cost(self, step_id: str) -> float:
+        """What one visit to a contact step costs (0 for other steps)."""
+        step = self.step(step_id)
+        channel = self.journey.channel_of(step)
+        return (channel.cost or 0.0) if (channel and step.is_contact) else 0.0
+
+    def is_loss(self, step_id: str) -> bool:
+        """True for abandon outcomes and steps where customers are stuck."""
+        return self.step(step_id).type == "abandon" or step_id in self.structure.stuck
+
+    def is_assisted(self, step_id: str) -> bool | None:
+        """Whether a step's channel is assisted; None when the catalog does not say."""
+        channel = self.journey.channel_of(self.step(step_id))
+        return None if channel is None else channel.assisted
+
+    def successors(self, step_id: str) -> list[tuple[str, float]]:
+        """(target, probability) of a step's transitions, in file order."""
+        return [(t.target, t.probability) for t in self.step(step_id).next if t.probability > 0]
+
+    @cached_property
+    def components(self) -> dict[str, int]:
+        """Each step's strongly connected component, as a number."""
+        import networkx as nx
+
+        out: dict[str, int] = {}
+        for number, component in enumerate(nx.strongly_connected_components(self.graph)):
+            for step_id in component:
+                out[step_id] = number
+        return out
+
+    def transition_span(self, source: str, target: str) -> SourceSpan:
+        for transition in self.step(source).next:
+            if transition.target == target:
+                return transition.span
+        return self.step(source).span

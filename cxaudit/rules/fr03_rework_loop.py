@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from cxaudit import fmt
+from cxaudit.model import Severity
+from cxaudit.rules.base import AuditContext, Hit, Option, Rule
+
+
+class ReworkLoop(Rule):
+    """Customers repeat a step, or go round a loop, before they move on.
+
+    What it finds
+    -------------
+    Steps whose expected visits per customer who reaches them is at least
+    ``min_repeat_ratio`` (1.15: on average 15% extra visits), among steps at
+    least ``min_reach`` of customers reach.
+
+    Why it hurts customers
+    ----------------------
+    Every repeat is rework the customer does because something did not work
+    the first time: a rejected photo, an expired code, a form that lost its
+    data. It costs time, patience and often a contact. Repeats through a
+    longer loop (back to an earlier step) count as well.
+
+    How to fix it
+    -------------
+    Make the step right the first time: validate as the customer types, say
+    exactly what went wrong, keep what they entered. Where the step repeats
+    itself directly, the value shown assumes the customers who now repeat
+    would move on as the others do.
+
+    Failing example
+    ---------------
+    ::
+
+        steps:
+          id_upload: {name: Photograph my ID, next: {review: 0.7, id_upload: 0.3}}
+
+    Passing example
+    ---------------
+    ::
+
+        steps:
+          id_upload: {name: Photograph my ID, next: {review: 0.97, id_upload: 0.03}}
+    """
+
+    code = "FR03"
+    name = "rework-loop"
+    group = "friction"
+    severity = Severity.WARNING
+    options = {
+        "min_repeat_ratio": Option(1.15, "expected visits per customer who reaches the step", 1),
+        "min_reach": Option(0.01, "share of entering customers who must reach the step", 0, 1, "share"),
+    }
+
+    def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
+        for step_id, step in audit.journey.steps.items():
+            if step.is_outcome or step_id in audit.structure.stuck:
+                continue
+            metrics = audit.metrics(step_id)
+            reach = metrics.reach_probability
+            if reach < options["min_reach"] or reach <= 0:
+                continue
+            ratio = metrics.expected_visits / reach
+            if ratio < options["min_repeat_ratio"]:
+                continue
+            # Only a step's own retry is modelled as a fix: the customers who
+            # repeat move on as the others do. Longer loops are reported with
+            # their numbers but no modelled value.
+            loops = tuple((step_id, target) for target, _ in audit.successors(step_id) if target == step_id)
+            extra = (metrics.expected_visits - reach) * audit.volume
+            yield Hit(
+                step=step_id,
+                message=f"customers repeat '{step.name}': {fmt.number(ratio)} visits for every customer "
+                f"who reaches it, {fmt.count(extra)} extra visits {audit.per}",
+                remediation=f"Make '{step.name}' right the first time: validate as the customer types, "
+                f"say exactly what went wrong, keep what they entered. Owner: {audit.owner(step_id)}.",
+                fix=loops,
+                customers_affected=reach * audit.volume,
+            )
