@@ -132,6 +132,138 @@ def schema() -> None:
     sys.stdout.write(render_schema())
 
 
+FAIL_LEVELS = ("error", "warning", "info", "never")
+
+
+def _fail_level(value: str) -> str:
+    if value not in FAIL_LEVELS:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FAIL_LEVELS)}")
+    return value
+
+
+def _formats() -> tuple[str, ...]:
+    from cxaudit.reporters import REPORTERS
+
+    return tuple(REPORTERS)
+
+
+def _format(value: str) -> str:
+    if value not in _formats():
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(_formats())}")
+    return value
+
+
+def _is_terminal(stream) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _load_all(paths: list[str], pure: bool):  # type: ignore[no-untyped-def]
+    """Load every journey named; problems go to stderr. Returns (journeys, had_errors)."""
+    from cxaudit.files import STDIN, journey_files
+    from cxaudit.loader import STDIN_NAME, load_journey, loads_journey
+    from cxaudit.progress import progress
+
+    files = journey_files(paths)
+    err = _stderr_console()
+    journeys = []
+    failed = False
+    for name in progress(files, "Loading journeys"):
+        try:
+            if name == STDIN:
+                journeys.append(loads_journey(sys.stdin.buffer.read(), name=STDIN_NAME, pure=pure))
+            else:
+                journeys.append(load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure))
+        except CxauditError as exc:
+            failed = True
+            for problem in exc.problems:
+                err.print(_problem_text(problem))
+    return journeys, failed
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit audit journeys/\n\n  cxaudit audit checkout.yaml --top 0\n\n"
+    "  cxaudit audit journeys/ --format json > audit.json\n\n  cxaudit audit journeys/ --fail-on warning\n\n" + EPILOG
+)
+def audit(
+    paths: Annotated[list[str], typer.Argument(help="Journey files or directories; - for stdin.")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text (for people) or json (every number).", callback=_format)
+    ] = "text",
+    top: Annotated[int, typer.Option("--top", help="Findings shown per journey in text; 0 shows all.", min=0)] = 10,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at least this severe: error, warning, info, never.",
+            callback=_fail_level,
+        ),
+    ] = "error",
+    pure: Annotated[bool, typer.Option("--pure-yaml", help="Use the pure-Python YAML parser.")] = False,
+) -> None:
+    """Audit journeys: exact metrics, ranked remediation, who caused the contacts, the path to success.
+
+    Exit 0 when no finding is at or above --fail-on, 1 when one is, 2 when a file cannot be read.
+    """
+    from cxaudit.engine import audit as run_audit
+    from cxaudit.model import Severity
+    from cxaudit.progress import progress
+    from cxaudit.reporters import get_reporter
+
+    journeys, failed = _load_all(paths, pure)
+    audits = []
+    for journey in progress(journeys, "Auditing"):
+        try:
+            audits.append(run_audit(journey))
+        except CxauditError as exc:
+            failed = True
+            for problem in exc.problems:
+                _stderr_console().print(_problem_text(problem))
+    color = output_format == "text" and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ
+    width = _stdout_console().width if _is_terminal(sys.stdout) else int(os.environ.get("COLUMNS", "100") or 100)
+    reporter = get_reporter(output_format)(color=color, width=width, top=top)
+    if audits or output_format == "json":
+        sys.stdout.write(reporter.render(audits))
+    if failed:
+        raise typer.Exit(exitcodes.INPUT_ERROR)
+    if fail_on != "never":
+        level = Severity.parse(fail_on)
+        if any(f.severity >= level for a in audits for f in a.active):
+            raise typer.Exit(exitcodes.FINDINGS)
+    raise typer.Exit(exitcodes.CLEAN)
+
+
+@app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")
+def rules_command() -> None:
+    """List the rule catalog: code, name, group, default severity, what it finds."""
+    from rich.table import Table
+
+    from cxaudit.rules import RULES
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("Code", "Name", "Group", "Severity", "Finds"):
+        table.add_column(column, no_wrap=column != "Finds")
+    for code, rule in RULES.items():
+        table.add_row(code, rule.name, rule.group, rule.severity.label, rule.summary())
+    _stdout_console().print(table)
+
+
+@app.command(epilog="Examples:\n\n  cxaudit explain FR02\n\n  cxaudit explain drop-off-hotspot")
+def explain(code: Annotated[str, typer.Argument(help="A rule code (FR02) or name (drop-off-hotspot).")]) -> None:
+    """Print a rule's documentation: what it finds, why it hurts, how to fix it, examples, options."""
+    from cxaudit.errors import UsageError
+    from cxaudit.rules import find_rule
+
+    try:
+        rule = find_rule(code)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    header = f"{rule.code} {rule.name} ({rule.group}, default severity {rule.severity.label})"
+    sys.stdout.write(header + "\n" + "=" * len(header) + "\n\n" + rule.documentation() + "\n")
+
+
 def _fail(message: str, code: int) -> NoReturn:
     from cxaudit.textsafe import clean
 

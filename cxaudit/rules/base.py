@@ -149,6 +149,11 @@ class AuditContext:
         owner = self.step(step_id).owner
         return self.journey.owner_name(owner) if owner else "no team"
 
+    def team(self, step_id: str) -> str:
+        """The owner's name for remediation text: 'the team that owns it' when there is none."""
+        owner = self.step(step_id).owner
+        return self.journey.owner_name(owner) if owner else "the team that answers it"
+
     def money(self, amount: float) -> str:
         return fmt.money(amount, self.journey.currency)
 

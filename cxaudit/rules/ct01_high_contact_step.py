@@ -69,7 +69,7 @@ class HighContactStep(Rule):
             cost = sum(audit.flow(step_id, t) * audit.unit_cost(t) for t, _ in contacts)
             cost_text = f", {audit.money(cost)}" if cost else ""
             where = ", ".join(f"'{audit.step(t).name}'" for t, _ in contacts)
-            answerers = sorted({audit.owner(t) for t, _ in contacts})
+            answerers = sorted({audit.team(t) for t, _ in contacts})
             yield Hit(
                 step=step_id,
                 message=f"{fmt.pct(share)} of customers at '{step.name}' contact us: "

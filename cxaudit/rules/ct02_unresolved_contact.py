@@ -68,7 +68,7 @@ class UnresolvedContact(Rule):
                 step=step_id,
                 message=f"only {fmt.pct(success)} of customers who reach '{step.name}' go on to succeed; "
                 f"{fmt.count(lost)} customers {audit.per} give up right after contacting us",
-                remediation=f"Let {audit.owner(step_id)} resolve '{step.name}' in the contact (permissions, "
+                remediation=f"Let {audit.team(step_id)} resolve '{step.name}' in the contact (permissions, "
                 "tools, a direct line to the team whose step caused it).",
                 fix=losses,
                 customers_affected=metrics.reach_probability * audit.volume,

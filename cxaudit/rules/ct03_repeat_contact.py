@@ -74,7 +74,7 @@ class RepeatContact(Rule):
                 step=step_id,
                 message=f"{fmt.pct(repeat)} of customers who reach '{step.name}' contact us again afterwards "
                 f"(resolution {fmt.pct(1 - repeat)}): {fmt.count(again)} repeat contacts {audit.per}",
-                remediation=f"Resolve '{step.name}' on first contact: give {audit.owner(step_id)} the tools to "
+                remediation=f"Resolve '{step.name}' on first contact: give {audit.team(step_id)} the tools to "
                 "finish, avoid transfers, call back proactively.",
                 fix=repeats,
                 customers_affected=metrics.reach_probability * audit.volume,

@@ -79,7 +79,7 @@ class SlowRecovery(Rule):
                 step=step_id,
                 message=f"after contacting us at '{step.name}', customers need {fmt.number(further_steps, 1)} more "
                 f"steps, {fmt.number(handoffs, 1)} handoffs and {fmt.duration(further_time)} on average to finish",
-                remediation=f"Let {audit.owner(step_id)} finish the job in the contact: make the change for the "
+                remediation=f"Let {audit.team(step_id)} finish the job in the contact: make the change for the "
                 "customer, skip what they already did, avoid passing them on.",
                 customers_affected=metrics.reach_probability * audit.volume,
                 contacts=metrics.expected_visits * audit.volume,

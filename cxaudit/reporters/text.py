@@ -1,0 +1,273 @@
+"""The terminal report: headline, ranked remediation, who caused the contacts, the path."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from cxaudit import fmt
+from cxaudit.model import Severity
+from cxaudit.textsafe import clean
+
+if TYPE_CHECKING:
+    from cxaudit.engine import JourneyAudit
+    from cxaudit.model import Finding
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _t(text: str, style: str = "") -> Text:
+    """User text made safe for the terminal (no markup, no escapes)."""
+    return Text(clean(text), style=style)
+
+
+def _worth(audit: JourneyAudit, finding: Finding) -> Text:
+    journey = audit.journey
+    impact = finding.impact
+    out = Text()
+    if impact.money is not None and impact.money > 0.5:
+        out.append(fmt.money(impact.money, journey.currency), style="bold green")
+        out.append("\n")
+    if impact.customers_kept >= 0.5:
+        out.append(f"{fmt.count(impact.customers_kept)} kept\n")
+    if impact.contacts_avoided >= 0.5:
+        out.append(f"{fmt.count(impact.contacts_avoided)} fewer contacts\n")
+    if not out.plain:
+        if impact.customers_affected >= 0.5:
+            out.append(f"{fmt.count(impact.customers_affected)} customers\n")
+        if impact.contacts >= 0.5:
+            out.append(f"{fmt.count(impact.contacts)} contacts\n")
+    if not out.plain:
+        out.append("-")
+    out.rstrip()
+    return out
+
+
+def _finding_cell(finding: Finding) -> Text:
+    where = finding.step or "journey"
+    if finding.target:
+        where += f" -> {finding.target}"
+    text = Text()
+    text.append(f"{finding.code} ", style=SEVERITY_STYLE[finding.severity])
+    text.append(f"{finding.name}", style="bold")
+    text.append(" · ")
+    text.append_text(_t(where, "cyan"))
+    text.append("\n")
+    text.append_text(_t(finding.message))
+    text.append("\n")
+    text.append("Fix: ", style="bold")
+    text.append_text(_t(finding.remediation, "dim"))
+    return text
+
+
+class TextReporter:
+    """A rich report for people, plain text when not on a terminal."""
+
+    def __init__(self, *, color: bool = False, width: int = 100, top: int = 10, **_: Any) -> None:
+        self.color = color
+        self.width = width
+        self.top = top
+
+    def _console(self, buffer: io.StringIO) -> Console:
+        return Console(
+            file=buffer,
+            width=self.width,
+            force_terminal=self.color,
+            color_system="standard" if self.color else None,
+            no_color=not self.color,
+            highlight=False,
+            emoji=False,
+            legacy_windows=False,
+        )
+
+    def render(self, audits: Sequence[JourneyAudit]) -> str:
+        buffer = io.StringIO()
+        console = self._console(buffer)
+        for audit in audits:
+            self._journey(console, audit)
+        if len(audits) > 1:
+            self._portfolio(console, audits)
+        self._summary(console, audits)
+        return buffer.getvalue()
+
+    def _journey(self, console: Console, audit: JourneyAudit) -> None:
+        journey = audit.journey
+        metrics = audit.metrics
+        per = fmt.per(journey.period)
+        money = journey.currency
+
+        headline = Table.grid(padding=(0, 2))
+        headline.add_column(style="bold")
+        headline.add_column()
+        headline.add_row(
+            "Customers",
+            f"{fmt.count(journey.volume)} enter {per}: {fmt.pct(metrics.completion_rate)} complete, "
+            f"{fmt.pct(metrics.abandonment_rate)} give up, {fmt.pct(metrics.stuck_rate)} get stuck",
+        )
+        lost = f"{fmt.count(metrics.customers_lost_per_period)} {per}"
+        if metrics.value_at_risk is not None:
+            lost += f", value at risk {fmt.money(metrics.value_at_risk, money)} {per}"
+        headline.add_row("Customers lost", lost)
+        contacts = (
+            f"{fmt.count(metrics.contacts_per_period)} {per} ({fmt.number(metrics.expected_contacts, 3)} per customer)"
+        )
+        if metrics.contact_cost_per_period:
+            contacts += f", costing {fmt.money(metrics.contact_cost_per_period, money)}"
+        headline.add_row("Contacts", contacts)
+        fcr = metrics.first_contact_resolution
+        headline.add_row(
+            "Recovery",
+            f"{fmt.pct(metrics.contact_rate)} of customers contact us; "
+            + ("no contacts" if fcr is None else f"first-contact resolution {fmt.pct(fcr)}"),
+        )
+        headline.add_row(
+            "Per customer",
+            f"effort {fmt.number(metrics.expected_effort, 1)}, time {fmt.duration(metrics.expected_duration_s)}, "
+            f"{fmt.number(metrics.expected_handoffs, 2)} handoffs, "
+            f"{fmt.number(metrics.expected_channel_switches, 2)} channel switches",
+        )
+        gaps = []
+        if metrics.steps_without_effort:
+            gaps.append(f"{metrics.steps_without_effort} steps without effort")
+        if metrics.steps_without_duration:
+            gaps.append(f"{metrics.steps_without_duration} without duration")
+        if metrics.contact_steps_without_cost:
+            gaps.append(f"{metrics.contact_steps_without_cost} contact steps without cost")
+        if gaps:
+            headline.add_row("Gaps", _t(", ".join(gaps) + " (counted as 0)", "dim"))
+        for warning in audit.warnings:
+            headline.add_row("Warning", _t(warning, "bold red"))
+        title = Text()
+        title.append_text(_t(journey.name, "bold"))
+        title.append(" ")
+        title.append_text(_t(journey.file, "dim"))
+        console.print(Panel(headline, title=title, title_align="left", box=box.ROUNDED, expand=True))
+
+        active = audit.active
+        shown = active if self.top <= 0 else active[: self.top]
+        if shown:
+            table = Table(
+                title=f"Remediation, most valuable first (worth {per})",
+                title_justify="left",
+                title_style="bold",
+                box=box.SIMPLE_HEAD,
+                expand=True,
+                show_lines=True,
+            )
+            table.add_column("#", justify="right", no_wrap=True)
+            table.add_column("Finding", ratio=4)
+            # The fix names the owner; a narrow terminal keeps the room for the text.
+            with_owner = self.width >= 100
+            if with_owner:
+                table.add_column("Owner", ratio=1, max_width=18)
+            table.add_column("Worth", justify="right", min_width=16)
+            for finding in shown:
+                owner = journey.owner_name(finding.owner) if finding.owner else "-"
+                cells = [str(finding.rank), _finding_cell(finding)]
+                if with_owner:
+                    cells.append(_t(owner))
+                table.add_row(*cells, _worth(audit, finding))
+            console.print(table)
+            if len(active) > len(shown):
+                console.print(
+                    Text(f"  ... and {len(active) - len(shown)} more findings (--top 0 shows all)", style="dim")
+                )
+        else:
+            console.print(Text("No findings.", style="green"))
+        for finding in audit.suppressed:
+            line = Text("  suppressed ", style="dim")
+            line.append(f"{finding.code} ")
+            line.append_text(_t(f"{finding.step}: {finding.suppressed}", "dim"))
+            console.print(line)
+
+        if audit.owners and metrics.contacts_per_period > 0:
+            owners = Table(
+                title=f"Contacts we caused, by the team whose step caused them ({per})",
+                title_justify="left",
+                title_style="bold",
+                box=box.SIMPLE_HEAD,
+                expand=True,
+            )
+            owners.add_column("Owner")
+            owners.add_column("Contacts", justify="right")
+            owners.add_column("Cost", justify="right")
+            owners.add_column("Customers lost", justify="right")
+            for row in audit.owners:
+                owners.add_row(
+                    _t(row.name),
+                    fmt.count(row.contacts_per_period),
+                    fmt.money(row.contact_cost_per_period, money),
+                    fmt.count(row.customers_lost_per_period),
+                )
+            console.print(owners)
+
+        path = audit.path
+        if path is not None:
+            names = [journey.steps[sid].name for sid in path.steps]
+            body = Group(
+                _t(" → ".join(names)),
+                Text(
+                    f"{fmt.pct(path.probability)} of customers take exactly this path; effort {path.effort}, "
+                    f"{fmt.duration(path.duration_s)}, {path.handoffs} handoffs between "
+                    f"{len(path.owners)} teams, {path.channel_switches} channel "
+                    f"switch{'es' if path.channel_switches != 1 else ''}",
+                    style="dim",
+                ),
+            )
+            console.print(Panel(body, title="Most probable path to success", title_align="left", box=box.ROUNDED))
+        else:
+            console.print(Text("No path from the entry reaches a success outcome.", style="bold red"))
+        console.print()
+
+    def _portfolio(self, console: Console, audits: Sequence[JourneyAudit]) -> None:
+        table = Table(title="Portfolio", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, expand=True)
+        table.add_column("Journey", ratio=3)
+        table.add_column("Complete", justify="right")
+        table.add_column("Lost", justify="right")
+        table.add_column("Contacts", justify="right")
+        table.add_column("Contact cost", justify="right")
+        table.add_column("Value at risk", justify="right")
+        table.add_column("Findings", justify="right")
+        ordered = sorted(
+            audits,
+            key=lambda a: (-(a.metrics.value_at_risk or 0.0), -a.metrics.customers_lost_per_period, a.journey.id),
+        )
+        for audit in ordered:
+            metrics = audit.metrics
+            journey = audit.journey
+            per = fmt.per(journey.period)
+            var = metrics.value_at_risk
+            table.add_row(
+                _t(journey.name),
+                fmt.pct(metrics.completion_rate),
+                f"{fmt.count(metrics.customers_lost_per_period)} {per}",
+                fmt.count(metrics.contacts_per_period),
+                fmt.money(metrics.contact_cost_per_period, journey.currency),
+                "-" if var is None else fmt.money(var, journey.currency),
+                str(len(audit.active)),
+            )
+        console.print(table)
+
+    def _summary(self, console: Console, audits: Sequence[JourneyAudit]) -> None:
+        counts = {severity: 0 for severity in Severity}
+        for audit in audits:
+            for finding in audit.active:
+                counts[finding.severity] += 1
+        total = sum(counts.values())
+        suppressed = sum(len(a.suppressed) for a in audits)
+        noun = "journey" if len(audits) == 1 else "journeys"
+        parts = [
+            f"{counts[s]} {s.label}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
+            for s in sorted(Severity, reverse=True)
+        ]
+        line = f"{len(audits)} {noun}, {total} finding{'s' if total != 1 else ''} ({', '.join(parts)})"
+        if suppressed:
+            line += f", {suppressed} suppressed"
+        console.print(Text(line + ".", style="bold red" if counts[Severity.ERROR] else "bold"))
