@@ -83,3 +83,121 @@ class JsonReporter:
     def render(self, audits: Sequence[JourneyAudit]) -> str:
         document = {"cxaudit": __version__, "journeys": [journey_dict(a) for a in audits]}
         return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _type_schema(annotation: Any) -> dict[str, Any]:
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        inner = _type_schema(options[0])
+        return {**inner, "type": [inner["type"], "null"]} if "type" in inner else {"anyOf": [inner, {"type": "null"}]}
+    if origin is tuple or annotation is tuple:
+        return {"type": "array", "items": {"type": "string"}}
+    simple = {float: "number", int: "integer", str: "string", bool: "boolean"}
+    if annotation in simple:
+        return {"type": simple[annotation]}
+    raise TypeError(f"no JSON type for {annotation!r}")  # pragma: no cover - caught by the schema test
+
+
+def _object_schema(cls: type, description: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    properties = {f.name: _type_schema(hints[f.name]) for f in fields(cls)}
+    properties.update(extra or {})
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": sorted(properties),
+        "additionalProperties": False,
+    }
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``cxaudit audit --format json``.
+
+    Generated from the dataclasses the report is made of, so it cannot drift.
+    """
+    from cxaudit.analysis.attribution import OwnerContacts
+    from cxaudit.analysis.markov import JourneyMetrics, StepMetrics
+    from cxaudit.analysis.paths import SuccessPath
+    from cxaudit.model import Impact
+
+    nullable_string = {"type": ["string", "null"]}
+    step = _object_schema(
+        StepMetrics,
+        "One step and its exact metrics.",
+        {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "type": {"enum": ["step", "contact", "success", "abandon"]},
+            "owner": nullable_string,
+            "channel": nullable_string,
+            "line": {"type": "integer", "minimum": 1},
+        },
+    )
+    finding = {
+        "type": "object",
+        "description": "A finding: what is wrong, where, what it costs, how to fix it.",
+        "properties": {
+            "rank": {"type": ["integer", "null"], "minimum": 1},
+            "code": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{2}$"},
+            "name": {"type": "string"},
+            "severity": {"enum": ["error", "warning", "info"]},
+            "journey": {"type": "string"},
+            "step": nullable_string,
+            "target": nullable_string,
+            "owner": nullable_string,
+            "file": {"type": "string"},
+            "line": {"type": "integer", "minimum": 0},
+            "column": {"type": "integer", "minimum": 0},
+            "message": {"type": "string"},
+            "impact": _object_schema(Impact, "Per period: who is affected, and what the fix is worth."),
+            "remediation": {"type": "string"},
+            "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+            "suppressed": nullable_string,
+        },
+        "additionalProperties": False,
+    }
+    finding["required"] = sorted(finding["properties"])
+    journey = {
+        "type": "object",
+        "properties": {
+            "file": {"type": "string"},
+            "journey": {"type": "string"},
+            "name": {"type": "string"},
+            "volume": {"type": "number", "minimum": 0},
+            "period": {"type": "string"},
+            "currency": nullable_string,
+            "value": {"type": ["number", "null"]},
+            "metrics": _object_schema(JourneyMetrics, "Journey metrics, exact, per customer or per period."),
+            "steps": {"type": "array", "items": step},
+            "owners": {
+                "type": "array",
+                "items": _object_schema(OwnerContacts, "Contacts caused by an owner's steps, per period."),
+            },
+            "path": {
+                "anyOf": [
+                    _object_schema(SuccessPath, "The most probable path to success."),
+                    {"type": "null"},
+                ]
+            },
+            "findings": {"type": "array", "items": finding},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+        "additionalProperties": False,
+    }
+    journey["required"] = sorted(journey["properties"])
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:cxaudit:audit-report:1",
+        "title": "cxaudit audit report",
+        "type": "object",
+        "properties": {"cxaudit": {"type": "string"}, "journeys": {"type": "array", "items": journey}},
+        "required": ["cxaudit", "journeys"],
+        "additionalProperties": False,
+    }

@@ -15,7 +15,8 @@ class RepeatContact(Rule):
     Contact steps after which the chance that the customer contacts us again
     (the same step or another contact step, before the journey ends) is above
     ``1 - min_resolution``: first-contact resolution for that contact below
-    ``min_resolution`` (85% by default).
+    ``min_resolution`` (85% by default), among contact steps at least
+    ``min_reach`` of customers reach.
 
     Why it hurts customers
     ----------------------
