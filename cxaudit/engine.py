@@ -85,7 +85,7 @@ def fingerprint(journey_id: str, code: str, step: str | None, target: str | None
     """A finding's identity, stable under edits that do not change what it is about.
 
     >>> fingerprint("checkout", "ST02", "wait", None)
-    'b7c1e6a4f0f3c8cf'
+    '66ac73f389f8b08f'
     """
     text = "|".join((journey_id, code, step or "", target or ""))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -54,7 +54,7 @@ def duration(seconds: float) -> str:
     """
     if not math.isfinite(seconds):
         return "forever"
-    total = int(round(seconds))
+    total = round(seconds)
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         amount, total = divmod(total, size)

@@ -39,8 +39,16 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 
 def closest(word: str, choices: Any) -> str | None:
     """The choice most like ``word``, if one is close enough to suggest."""
-    found = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return found[0] if found else None
+    best, best_score = None, 0.6
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    for choice in sorted(choices):  # the first of equally close choices wins
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() >= best_score and matcher.quick_ratio() >= best_score:
+            score = matcher.ratio()
+            if score > best_score or (best is None and score >= best_score):
+                best, best_score = choice, score
+    return best
 
 
 def did_you_mean(word: str, choices: Any) -> str:

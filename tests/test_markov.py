@@ -210,9 +210,12 @@ def simulate(journey, customers: int, seed: int):
         once += contacts == 1
         for s in seen:
             reached[s] += 1
-    return done / customers, contacts_total / customers, once / max(contacted, 1), {
-        s: c / customers for s, c in reached.items()
-    }
+    return (
+        done / customers,
+        contacts_total / customers,
+        once / max(contacted, 1),
+        {s: c / customers for s, c in reached.items()},
+    )
 
 
 def test_metrics_agree_with_monte_carlo_simulation():

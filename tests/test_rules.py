@@ -79,3 +79,9 @@ def test_find_rule_by_code_or_name_with_suggestion():
         find_rule("FR2")
     with pytest.raises(KeyError, match="did you mean 'dead-end'"):
         find_rule("dead-ends")
+
+
+def test_published_rule_catalog_is_current():
+    from cxaudit.rules import catalog_markdown
+
+    assert (FIXTURES.parent.parent / "docs" / "rules.md").read_text(encoding="utf-8") == catalog_markdown()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class SuccessPath:
 
 def _changes(values: list[str | None]) -> int:
     known = [v for v in values if v is not None]
-    return sum(1 for a, b in zip(known, known[1:], strict=False) if a != b)
+    return sum(1 for a, b in pairwise(known) if a != b)
 
 
 def most_probable_path(journey: Journey, graph: nx.DiGraph) -> SuccessPath | None:

@@ -64,3 +64,33 @@ def find_rule(code_or_name: str) -> type[Rule]:
             return rule
     choices = [*RULES, *(rule.name for rule in RULES.values())]
     raise KeyError(f"unknown rule '{code_or_name}'{did_you_mean(key.upper() if len(key) == 4 else key, choices)}")
+
+
+def catalog_markdown() -> str:
+    """The rule catalog as Markdown (docs/rules.md is this text)."""
+    lines = [
+        "# Rules",
+        "",
+        "Every rule cxaudit runs, generated from the rules' own documentation "
+        "(`cxaudit rules` lists them, `cxaudit explain CODE` prints one).",
+        "",
+        "| code | name | group | default | finds |",
+        "|---|---|---|---|---|",
+    ]
+    for code, rule in RULES.items():
+        lines.append(
+            f"| [{code}](#{code.lower()}-{rule.name}) | {rule.name} | {rule.group} | "
+            f"{rule.severity.label} | {rule.summary()} |"
+        )
+    for code, rule in RULES.items():
+        lines += ["", f"## {code} {rule.name}", ""]
+        doc = rule.documentation()
+        for line in doc.splitlines():
+            if line == "::":
+                continue
+            lines.append(line)
+    text = "\n".join(lines) + "\n"
+    # numpydoc underlines become Markdown headings
+    import re
+
+    return re.sub(r"^(.+)\n-{3,}$", r"### \1", text, flags=re.MULTILINE)

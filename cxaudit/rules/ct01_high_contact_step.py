@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -50,7 +51,7 @@ class HighContactStep(Rule):
     name = "high-contact-step"
     group = "contact"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_share": Option(0.05, "share of the step's customers who go to a contact step", 0, 1, "share"),
         "min_reach": Option(0.01, "share of entering customers who must reach the step", 0, 1, "share"),
     }

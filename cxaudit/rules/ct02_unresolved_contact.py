@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -47,7 +48,7 @@ class UnresolvedContact(Rule):
     name = "unresolved-contact"
     group = "contact"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_success": Option(0.6, "chance of success after the contact below which it is unresolved", 0, 1, "share"),
         "min_reach": Option(0.001, "share of entering customers who must reach the step", 0, 1, "share"),
     }

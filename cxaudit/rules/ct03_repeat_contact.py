@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -50,7 +51,7 @@ class RepeatContact(Rule):
     name = "repeat-contact"
     group = "contact"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_resolution": Option(0.85, "first-contact resolution below which contacts repeat too often", 0, 1, "share"),
         "min_reach": Option(0.001, "share of entering customers who must reach the step", 0, 1, "share"),
     }

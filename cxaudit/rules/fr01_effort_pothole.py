@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -47,7 +48,7 @@ class EffortPothole(Rule):
     name = "effort-pothole"
     group = "friction"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_effort": Option(4, "effort (1..5) from which a step is a pothole", 1, 5, "integer"),
         "min_reach": Option(0.10, "share of entering customers who must reach the step", 0, 1, "share"),
     }

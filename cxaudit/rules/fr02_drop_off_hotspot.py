@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -47,7 +48,7 @@ class DropOffHotspot(Rule):
     name = "drop-off-hotspot"
     group = "friction"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_share": Option(0.10, "share of the step's customers lost there", 0, 1, "share"),
         "min_lost_share": Option(0.01, "share of all entering customers lost there", 0, 1, "share"),
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -49,7 +50,7 @@ class ReworkLoop(Rule):
     name = "rework-loop"
     group = "friction"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_repeat_ratio": Option(1.15, "expected visits per customer who reaches the step", 1),
         "min_reach": Option(0.01, "share of entering customers who must reach the step", 0, 1, "share"),
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -51,7 +52,7 @@ class ChannelSwitch(Rule):
     name = "channel-switch"
     group = "friction"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_flow": Option(0.01, "share of entering customers taking the transition", 0, 1, "share"),
     }
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -46,7 +47,7 @@ class LongWait(Rule):
     name = "long-wait"
     group = "friction"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "max_duration": Option(4 * 3600, "duration from which a step is a long wait", 0, None, "duration"),
         "min_reach": Option(0.20, "share of entering customers who must reach the step", 0, 1, "share"),
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -51,7 +52,7 @@ class HandoffHotspot(Rule):
     name = "handoff-hotspot"
     group = "ownership"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "min_flow": Option(0.50, "share of entering customers taking a handoff", 0, 1, "share"),
         "min_pingpong_flow": Option(0.002, "share of entering customers bounced each way", 0, 1, "share"),
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from cxaudit import fmt
 from cxaudit.model import Severity
@@ -52,7 +53,7 @@ class SlowRecovery(Rule):
     name = "slow-recovery"
     group = "recovery"
     severity = Severity.WARNING
-    options = {
+    options: ClassVar[Mapping[str, Option]] = {
         "max_steps": Option(5, "further steps after the contact", 0),
         "max_handoffs": Option(3, "further handoffs between owners after the contact", 0),
         "max_duration": Option(86400, "further time after the contact", 0, None, "duration"),

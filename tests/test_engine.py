@@ -1,0 +1,183 @@
+"""The engine: attribution, paths, suppression, impact and ranking."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxaudit import JourneyError, load_journey, loads_journey
+from cxaudit.engine import AuditConfig, analyse, apply_fix, audit
+from cxaudit.model import Severity
+from tests.conftest import FIXTURES, JOURNEYS
+from tests.reference import reference_metrics
+
+SPEC = FIXTURES / "spec_example.yaml"
+
+
+def test_contacts_are_attributed_to_the_team_whose_step_caused_them():
+    result = audit(load_journey(SPEC))
+    by_owner = {row.owner: row for row in result.owners}
+    # cart (ecommerce) -> chat_help; pay (payments) -> phone_help; phone_help (care) -> chat_help
+    assert by_owner["ecommerce"].contacts_per_period == pytest.approx(0.611111111111 * 0.05 * 120000, rel=1e-9)
+    assert by_owner["payments"].contacts_per_period == pytest.approx(0.544470526865 * 0.04 * 120000, rel=1e-9)
+    assert by_owner["care"].contacts_per_period == pytest.approx(0.021778821075 * 0.1 * 120000, rel=1e-9)
+    assert by_owner["payments"].contact_cost_per_period == pytest.approx(0.544470526865 * 0.04 * 120000 * 8.0)
+    assert [row.owner for row in result.owners] == ["ecommerce", "payments", "care"]
+
+
+@pytest.mark.parametrize("path", JOURNEYS, ids=lambda p: p.stem)
+def test_attribution_accounts_for_every_contact_and_its_cost(path):
+    result = audit(load_journey(path))
+    assert sum(r.contacts_per_period for r in result.owners) == pytest.approx(result.metrics.contacts_per_period)
+    assert sum(r.contact_cost_per_period for r in result.owners) == pytest.approx(
+        result.metrics.contact_cost_per_period
+    )
+    assert sum(r.customers_lost_per_period for r in result.owners) == pytest.approx(
+        result.metrics.customers_lost_per_period
+    )
+
+
+def test_journey_starting_with_a_contact_is_attributed_to_the_contact_owner():
+    journey = loads_journey(
+        """cxaudit: 1
+journey: {id: j, name: J, volume: 100}
+entry: {call: 0.4, web: 0.6}
+steps:
+  call: {type: contact, name: Call, owner: care, next: {done: 1}}
+  web: {name: Web, owner: digital, next: {call: 0.5, done: 0.5}}
+  done: {type: success, name: Done}
+"""
+    )
+    rows = {r.owner: r.contacts_per_period for r in audit(journey).owners}
+    assert rows == {"care": pytest.approx(40), "digital": pytest.approx(30)}
+
+
+def test_most_probable_path():
+    path = audit(load_journey(SPEC)).path
+    assert path.steps == ("browse", "cart", "pay", "done")
+    assert path.probability == pytest.approx(0.55 * 0.80 * 0.86)
+    assert (path.effort, path.handoffs, path.channel_switches) == (8, 1, 0)
+    assert path.owners == ("ecommerce", "payments")
+    assert path.duration_s == 180
+
+
+def test_suppression_keeps_the_finding_with_its_reason_and_out_of_the_ranking():
+    journey = loads_journey(
+        """cxaudit: 1
+journey: {id: j, name: J}
+entry: a
+steps:
+  a:
+    name: A
+    next: {a: 0.5, done: 0.5}
+    ignore: {FR03: "retries are the product"}
+  b: {name: B, next: {done: 1}}
+  done: {type: success, name: Done}
+"""
+    )
+    result = audit(journey)
+    suppressed = [(f.code, f.step, f.suppressed, f.rank) for f in result.suppressed]
+    assert suppressed == [("FR03", "a", "retries are the product", None)]
+    assert [(f.code, f.step, f.rank) for f in result.active] == [("OW01", "a", 1), ("ST01", "b", 2), ("OW01", "b", 3)]
+
+
+def test_ignoring_an_unknown_rule_is_an_error():
+    journey = loads_journey(
+        """cxaudit: 1
+journey: {id: j, name: J}
+entry: a
+steps:
+  a: {name: A, next: {done: 1}, ignore: {CT09: "no such rule"}}
+  done: {type: success, name: Done}
+""",
+        name="j.yaml",
+    )
+    with pytest.raises(JourneyError) as caught:
+        audit(journey)
+    assert [str(p) for p in caught.value.problems] == [
+        "j.yaml:5:3: ignore names unknown rule 'CT09'; did you mean 'CT01'? (steps.a.ignore.CT09)"
+    ]
+
+
+@pytest.mark.parametrize("path", [*JOURNEYS, SPEC], ids=lambda p: p.stem)
+def test_findings_are_deterministic_and_parser_independent(path):
+    first = audit(load_journey(path))
+    again = audit(load_journey(path, pure=True))
+    assert first.findings == again.findings
+    assert [f.rank for f in first.active] == list(range(1, len(first.active) + 1))
+    keys = [f.rank_key() for f in first.active]
+    assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize("path", [*JOURNEYS, SPEC], ids=lambda p: p.stem)
+def test_exact_impact_of_top_findings_matches_a_recompute(path):
+    journey = load_journey(path)
+    result = audit(journey)
+    before = reference_metrics(journey)
+    hits = {}
+    from cxaudit.rules import RULES, AuditContext
+
+    graph, structure, markov = analyse(journey)
+    context = AuditContext(journey, graph, structure, markov)
+    for code, rule in RULES.items():
+        for hit in rule().check(context, {k: o.default for k, o in rule.options.items()}):
+            hits[(code, hit.step, hit.target)] = hit
+    checked = 0
+    for finding in result.active:
+        if not finding.impact.exact:
+            continue
+        fixed = apply_fix(journey, hits[(finding.code, finding.step, finding.target)].fix)
+        after = reference_metrics(fixed)
+        kept = (after["completion_rate"] - before["completion_rate"]) * journey.volume
+        avoided = before["contacts_per_period"] - after["contacts_per_period"]
+        assert finding.impact.customers_kept == pytest.approx(kept, rel=1e-9, abs=1e-6)
+        assert finding.impact.contacts_avoided == pytest.approx(avoided, rel=1e-9, abs=1e-6)
+        checked += 1
+    assert checked >= 1
+
+
+def test_first_order_estimate_is_close_to_the_exact_value_for_a_small_fix():
+    journey = load_journey(SPEC)
+    first = audit(journey, AuditConfig(exact_top=0))
+    exact = audit(journey)
+    a = {f.fingerprint: f.impact for f in first.active}
+    for finding in exact.active:
+        if finding.impact.exact and finding.code == "FR04":
+            estimate = a[finding.fingerprint]
+            assert estimate.customers_kept == pytest.approx(finding.impact.customers_kept, rel=0.2)
+            assert estimate.contacts_avoided == pytest.approx(finding.impact.contacts_avoided, rel=0.2)
+
+
+def test_apply_fix_redistributes_shares():
+    journey = load_journey(SPEC)
+    fixed = apply_fix(journey, [("pay", "phone_help")])
+    shares = {t.target: t.probability for t in fixed.steps["pay"].next}
+    assert shares == pytest.approx({"done": 0.86 / 0.96, "pay": 0.06 / 0.96, "lost": 0.04 / 0.96})
+    assert apply_fix(journey, [("chat_help", "pay"), ("chat_help", "lost")]) is None
+    assert journey.steps["pay"].next[3].target == "phone_help"  # the original is untouched
+
+
+def test_select_ignore_and_severity_overrides():
+    journey = load_journey(SPEC)
+    only = audit(journey, AuditConfig(select=frozenset({"FR02"})))
+    assert {f.code for f in only.findings} == {"FR02"}
+    none = audit(journey, AuditConfig(ignore=frozenset({"FR02", "FR04", "CT01", "FR01", "OW02"})))
+    assert {f.code for f in none.findings} == set()
+    louder = audit(journey, AuditConfig(select=frozenset({"FR02"}), severity={"FR02": Severity.ERROR}))
+    assert {f.severity for f in louder.findings} == {Severity.ERROR}
+
+
+def test_one_fix_one_finding():
+    journey = loads_journey(
+        """cxaudit: 1
+journey: {id: j, name: J}
+entry: a
+channels: {web: {assisted: false}, phone: {assisted: true, cost: 5}}
+steps:
+  a: {name: A, channel: web, owner: o, next: {call: 0.2, done: 0.8}}
+  call: {type: contact, name: Call, channel: phone, owner: o, next: {done: 1}}
+  done: {type: success, name: Done}
+"""
+    )
+    codes = [(f.code, f.step, f.target) for f in audit(journey).findings]
+    assert ("CT01", "a", None) in codes
+    assert ("FR04", "a", "call") not in codes  # the same fix as CT01's
