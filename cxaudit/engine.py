@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AuditConfig", "JourneyAudit", "analyse", "apply_fix", "audit", "fingerprint"]
 
-_GROUP_PREFERENCE = {"structure": 0, "contact": 1, "recovery": 2, "friction": 3, "ownership": 4}
+_GROUP_PREFERENCE = {"gate": 0, "structure": 1, "contact": 2, "recovery": 3, "friction": 4, "ownership": 5}
 
 
 @dataclass(frozen=True)
@@ -162,12 +162,18 @@ def audit(journey: Journey, config: AuditConfig | None = None) -> JourneyAudit:
     context = AuditContext(journey, graph, structure, markov)
 
     labelled: list[tuple[type, Hit]] = []
-    for code, rule_class in RULES.items():
-        if not config.enabled(code):
+    enabled = [code for code in RULES if config.enabled(code)]
+    for code in enabled:
+        if code == "SP01":
             continue
+        rule_class = RULES[code]
         options = {name: option.default for name, option in rule_class.options.items()}
         options.update(config.options.get(code, {}))
         labelled.extend((rule_class, hit) for hit in rule_class().check(context, options))
+    if "SP01" in enabled:  # last: it judges the ignores by what the others found
+        context.found = {(rule_class.code, hit.step) for rule_class, hit in labelled}
+        context.ran = frozenset(enabled)
+        labelled.extend((RULES["SP01"], hit) for hit in RULES["SP01"]().check(context, {}))
 
     kept = _deduplicate(labelled)
     findings = [_finding(context, rule_class, hit, config) for rule_class, hit in kept]

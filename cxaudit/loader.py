@@ -266,7 +266,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
         owners=frozen_map(owners or {}),  # type: ignore[arg-type]
         steps=frozen_map(steps),  # type: ignore[arg-type]
         file=file,
-        span=SourceSpan(file, where[0], where[1]),
+        span=SourceSpan(file, *root.where_key("journey")),
     )
 
 

@@ -160,7 +160,7 @@ def test_select_ignore_and_severity_overrides():
     journey = load_journey(SPEC)
     only = audit(journey, AuditConfig(select=frozenset({"FR02"})))
     assert {f.code for f in only.findings} == {"FR02"}
-    none = audit(journey, AuditConfig(ignore=frozenset({"FR02", "FR04", "CT01", "FR01", "OW02"})))
+    none = audit(journey, AuditConfig(ignore=frozenset({"FR02", "FR04", "CT01", "FR01", "OW02", "SP01"})))
     assert {f.code for f in none.findings} == set()
     louder = audit(journey, AuditConfig(select=frozenset({"FR02"}), severity={"FR02": Severity.ERROR}))
     assert {f.severity for f in louder.findings} == {Severity.ERROR}

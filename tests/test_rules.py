@@ -21,6 +21,7 @@ def load_cases():
     for path in RULE_FIXTURES:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in data["cases"]:
+            case = {"also": data.get("also", []), **case}
             out.append(pytest.param(data["rule"], case, id=f"{data['rule']}_{case['name']}"))
     return out
 
@@ -38,7 +39,10 @@ def test_rule_case(code: str, case: dict):
     journey = loads_journey(case["journey"], name=f"{code}.yaml")
     rule = RULES[code]
     options = {name: rule.options[name].parse(value) for name, value in case.get("options", {}).items()}
-    result = audit(journey, AuditConfig(select=frozenset({code}), options={code: options}))
+    # "also": rules that run beside the one tested (SP01 judges what they find)
+    selected = frozenset({code, *case["also"]})
+    result = audit(journey, AuditConfig(select=selected, options={code: options}))
+    result = type(result)(**{**result.__dict__, "findings": tuple(f for f in result.findings if f.code == code)})
     got = []
     for finding, expected in zip(result.findings, case["expect"] + [{}] * len(result.findings), strict=False):
         item = {"step": finding.step, "line": finding.line}
@@ -59,7 +63,7 @@ def test_rule_documentation_has_every_part(code: str):
         assert f"\n{section}\n{'-' * len(section)}\n" in doc, f"{code} lacks '{section}'"
     assert rule.summary() and not rule.summary().endswith(" ")
     for name in rule.options:
-        assert f"``{name}``" in doc, f"{code} does not explain option {name}"
+        assert f"``{name}``" in doc or f"``{name.replace('_', '-')}``" in doc, f"{code} does not explain {name}"
 
 
 @pytest.mark.parametrize("code", list(RULES))
@@ -67,7 +71,7 @@ def test_rule_declares_its_identity(code: str):
     rule = RULES[code]
     assert rule.code == code
     assert rule.name == rule.name.lower() and " " not in rule.name
-    assert rule.group in {"structure", "friction", "contact", "ownership", "recovery"}
+    assert rule.group in {"structure", "friction", "contact", "ownership", "recovery", "gate", "suppression"}
     module = Path(inspect.getfile(rule)).stem
     assert module.startswith(code.lower() + "_")
 

@@ -11,9 +11,11 @@ from cxaudit.rules.fr02_drop_off_hotspot import DropOffHotspot
 from cxaudit.rules.fr03_rework_loop import ReworkLoop
 from cxaudit.rules.fr04_channel_switch import ChannelSwitch
 from cxaudit.rules.fr05_long_wait import LongWait
+from cxaudit.rules.gt01_metric_gate import MetricGate
 from cxaudit.rules.ow01_unowned_step import UnownedStep
 from cxaudit.rules.ow02_handoff_hotspot import HandoffHotspot
 from cxaudit.rules.rc01_slow_recovery import SlowRecovery
+from cxaudit.rules.sp01_unused_suppression import UnusedSuppression
 from cxaudit.rules.st01_unreachable_step import UnreachableStep
 from cxaudit.rules.st02_dead_end import DeadEnd
 from cxaudit.rules.st03_no_way_to_success import NoWayToSuccess
@@ -41,6 +43,8 @@ RULES: dict[str, type[Rule]] = {
         UnownedStep,
         HandoffHotspot,
         SlowRecovery,
+        MetricGate,
+        UnusedSuppression,
     )
 }
 """Every rule, by code, in catalog order."""

@@ -28,7 +28,8 @@ DOC_SECTIONS = ("What it finds", "Why it hurts customers", "How to fix it", "Fai
 class Option:
     """A rule option (a threshold) with its default."""
 
-    default: float
+    default: float | None
+    """None: not set (the rule does nothing with it until configured)."""
     description: str
     minimum: float = 0.0
     maximum: float | None = None
@@ -105,7 +106,12 @@ class Rule:
         if cls.options:
             lines = ["", "Options", "-------", ""]
             for option_name, option in cls.options.items():
-                default = fmt.duration(option.default) if option.kind == "duration" else f"{option.default:g}"
+                if option.default is None:
+                    default = "not set"
+                elif option.kind == "duration":
+                    default = fmt.duration(option.default)
+                else:
+                    default = f"{option.default:g}"
                 lines.append(f"{option_name} (default {default}): {option.description}")
             text += "\n" + "\n".join(lines)
         return text
@@ -119,7 +125,10 @@ class AuditContext:
     graph: nx.DiGraph
     structure: Structure
     markov: MarkovResult
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    found: set[tuple[str, str | None]] | None = None
+    """(code, step) of every finding of the rules run before, for SP01."""
+    ran: frozenset[str] = frozenset()
+    """Codes of the rules that ran."""
 
     @property
     def volume(self) -> float:
