@@ -135,22 +135,22 @@ def schema() -> None:
 FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
-def _fail_level(value: str) -> str:
-    if value not in FAIL_LEVELS:
+def _fail_level(value: str | None) -> str | None:
+    if value is not None and value not in FAIL_LEVELS:
         raise typer.BadParameter(f"'{value}' is not one of {', '.join(FAIL_LEVELS)}")
     return value
 
 
-def _formats() -> tuple[str, ...]:
-    from cxaudit.reporters import REPORTERS
+def _choice(table_name: str):  # type: ignore[no-untyped-def]
+    def check(value: str | None) -> str | None:
+        from cxaudit import reporters
 
-    return tuple(REPORTERS)
+        table = getattr(reporters, table_name)
+        if value is not None and value not in table:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(table)}")
+        return value
 
-
-def _format(value: str) -> str:
-    if value not in _formats():
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(_formats())}")
-    return value
+    return check
 
 
 def _is_terminal(stream) -> bool:  # type: ignore[no-untyped-def]
@@ -160,79 +160,162 @@ def _is_terminal(stream) -> bool:  # type: ignore[no-untyped-def]
         return False
 
 
-def _load_all(paths: list[str], pure: bool):  # type: ignore[no-untyped-def]
-    """Load every journey named; problems go to stderr. Returns (journeys, had_errors)."""
-    from cxaudit.files import STDIN, journey_files
-    from cxaudit.loader import STDIN_NAME, load_journey, loads_journey
-    from cxaudit.progress import progress
+def _width() -> int:
+    if _is_terminal(sys.stdout):
+        return _stdout_console().width
+    try:
+        return int(os.environ.get("COLUMNS", "") or 100)
+    except ValueError:
+        return 100
 
-    files = journey_files(paths)
-    err = _stderr_console()
-    journeys = []
-    failed = False
-    for name in progress(files, "Loading journeys"):
-        try:
-            if name == STDIN:
-                journeys.append(loads_journey(sys.stdin.buffer.read(), name=STDIN_NAME, pure=pure))
-            else:
-                journeys.append(load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure))
-        except CxauditError as exc:
-            failed = True
-            for problem in exc.problems:
-                err.print(_problem_text(problem))
-    return journeys, failed
+
+def _write(text: str, output: str | None, inputs: list[str]) -> None:
+    """The report to stdout, or atomically to a file that is not an input."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from cxaudit.atomic import write_atomic
+
+    write_atomic(output, text, inputs=_input_files(inputs))
+
+
+def _input_files(paths: list[str]) -> list[str]:
+    from cxaudit.files import journey_files
+
+    try:
+        return journey_files(paths)
+    except CxauditError:
+        return list(paths)
+
+
+CONFIG_OPTION = typer.Option(
+    "--config", help="Configuration file (pyproject.toml or .cxaudit.yaml); default: discovered upward from each file."
+)
+SELECT_OPTION = typer.Option(
+    "--select", help="Rules to run (codes, prefixes like FR, names, ALL); replaces the file's."
+)
+IGNORE_OPTION = typer.Option("--ignore", help="Rules not to run; adds to the file's. Comma-separated or repeated.")
+FAIL_ON_OPTION = typer.Option(
+    "--fail-on",
+    help="Exit 1 when a finding is at least this severe: error (default), warning, info, never.",
+    callback=_fail_level,
+)
+PURE_OPTION = typer.Option("--pure-yaml", help="Use the pure-Python YAML parser (same results).")
 
 
 @app.command(
     epilog="Examples:\n\n  cxaudit audit journeys/\n\n  cxaudit audit checkout.yaml --top 0\n\n"
-    "  cxaudit audit journeys/ --format json > audit.json\n\n  cxaudit audit journeys/ --fail-on warning\n\n" + EPILOG
+    "  cxaudit audit journeys/ --format json -o audit.json\n\n  cxaudit audit journeys/ --fail-on warning\n\n" + EPILOG
 )
 def audit(
     paths: Annotated[list[str], typer.Argument(help="Journey files or directories; - for stdin.")],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text (for people) or json (every number).", callback=_format)
-    ] = "text",
-    top: Annotated[int, typer.Option("--top", help="Findings shown per journey in text; 0 shows all.", min=0)] = 10,
-    fail_on: Annotated[
         str,
         typer.Option(
-            "--fail-on",
-            help="Exit 1 when a finding is at least this severe: error, warning, info, never.",
-            callback=_fail_level,
+            "--format", "-f", help="text (for people) or json (every number).", callback=_choice("AUDIT_REPORTERS")
         ),
-    ] = "error",
-    pure: Annotated[bool, typer.Option("--pure-yaml", help="Use the pure-Python YAML parser.")] = False,
+    ] = "text",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    top: Annotated[int, typer.Option("--top", help="Findings shown per journey in text; 0 shows all.", min=0)] = 10,
+    fail_on: Annotated[str | None, FAIL_ON_OPTION] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+    pure: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Audit journeys: exact metrics, ranked remediation, who caused the contacts, the path to success.
 
     Exit 0 when no finding is at or above --fail-on, 1 when one is, 2 when a file cannot be read.
     """
-    from cxaudit.engine import audit as run_audit
-    from cxaudit.model import Severity
+    from cxaudit.config import ConfigResolver
     from cxaudit.progress import progress
-    from cxaudit.reporters import get_reporter
+    from cxaudit.reporters import AUDIT_REPORTERS, get_reporter
+    from cxaudit.run import run
 
-    journeys, failed = _load_all(paths, pure)
-    audits = []
-    for journey in progress(journeys, "Auditing"):
-        try:
-            audits.append(run_audit(journey))
-        except CxauditError as exc:
-            failed = True
-            for problem in exc.problems:
-                _stderr_console().print(_problem_text(problem))
-    color = output_format == "text" and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ
-    width = _stdout_console().width if _is_terminal(sys.stdout) else int(os.environ.get("COLUMNS", "100") or 100)
-    reporter = get_reporter(output_format)(color=color, width=width, top=top)
-    if audits or output_format == "json":
-        sys.stdout.write(reporter.render(audits))
-    if failed:
+    resolver = ConfigResolver(config, {"fail_on": fail_on})
+    report, failing = run(paths, resolver, pure=pure, progress=progress)
+    err = _stderr_console()
+    for problem in report.problems:
+        err.print(_problem_text(problem))
+    to_terminal = output is None and _is_terminal(sys.stdout)
+    color = output_format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    reporter = get_reporter(output_format, AUDIT_REPORTERS)(color=color, width=_width(), top=top)
+    if report.audits or output_format == "json":
+        _write(reporter.render(report), output, paths)
+    if report.problems:
         raise typer.Exit(exitcodes.INPUT_ERROR)
-    if fail_on != "never":
-        level = Severity.parse(fail_on)
-        if any(f.severity >= level for a in audits for f in a.active):
-            raise typer.Exit(exitcodes.FINDINGS)
-    raise typer.Exit(exitcodes.CLEAN)
+    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit check journeys/\n\n  cxaudit check journeys/ --format sarif -o cxaudit.sarif\n\n"
+    "  cxaudit check journeys/ --select ST,CT --fail-on warning\n\n"
+    "  cxaudit check journeys/ --write-baseline .cxaudit-baseline.json\n\n"
+    "  cxaudit check journeys/ --baseline .cxaudit-baseline.json\n\n" + EPILOG
+)
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Journey files or directories; - for stdin.")],
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, json, sarif, github, junit or markdown; github by default under GitHub Actions.",
+            callback=_choice("CHECK_REPORTERS"),
+        ),
+    ] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+    select: Annotated[list[str] | None, SELECT_OPTION] = None,
+    ignore: Annotated[list[str] | None, IGNORE_OPTION] = None,
+    fail_on: Annotated[str | None, FAIL_ON_OPTION] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Report and fail only on findings not in this baseline.")
+    ] = None,
+    write_baseline: Annotated[
+        str | None, typer.Option("--write-baseline", help="Record the current findings as the baseline, and exit 0.")
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Count findings per rule instead of listing them.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Findings only, no summary.")] = False,
+    show_source: Annotated[
+        bool, typer.Option("--show-source", help="Show the offending line under each finding.")
+    ] = False,
+    pure: Annotated[bool, PURE_OPTION] = False,
+) -> None:
+    """Check journeys like a linter: one line per finding (file:line:col: CODE [severity] message).
+
+    Exit 0 when nothing is at or above the fail level, 1 when something is, 2 on input, config or usage errors.
+    """
+    from cxaudit.baseline import load_baseline, render_baseline
+    from cxaudit.config import ConfigResolver
+    from cxaudit.progress import progress
+    from cxaudit.reporters import CHECK_REPORTERS, get_reporter
+    from cxaudit.run import run
+
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    resolver = ConfigResolver(config, {"select": select, "ignore": ignore, "fail_on": fail_on})
+    known = load_baseline(baseline) if baseline else None
+    report, failing = run(paths, resolver, pure=pure, baseline=known, keep_sources=show_source, progress=progress)
+    if write_baseline:
+        from cxaudit.atomic import write_atomic
+
+        current = [f for a in report.audits for f in a.active]
+        write_atomic(write_baseline, render_baseline(current), inputs=_input_files(paths))
+        for problem in report.problems:
+            _stderr_console().print(_problem_text(problem))
+        _stderr_console().print(f"Wrote a baseline of {len(current)} findings to {write_baseline}.")
+        raise typer.Exit(exitcodes.INPUT_ERROR if report.problems else exitcodes.CLEAN)
+    to_terminal = output is None and _is_terminal(sys.stdout)
+    color = output_format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    reporter = get_reporter(output_format, CHECK_REPORTERS)(
+        color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source
+    )
+    _write(reporter.render(report), output, paths)
+    if report.problems:
+        raise typer.Exit(exitcodes.INPUT_ERROR)
+    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
 
 
 @app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")

@@ -66,6 +66,8 @@ class JourneyAudit:
     findings: tuple[Finding, ...]
     """Active findings by rank, then suppressed ones."""
     warnings: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    """Codes of the rules that ran, in catalog order."""
 
     @property
     def metrics(self) -> JourneyMetrics:
@@ -194,6 +196,7 @@ def audit(journey: Journey, config: AuditConfig | None = None) -> JourneyAudit:
         path=most_probable_path(journey, graph),
         findings=tuple(ranked),
         warnings=tuple(warnings),
+        rules=tuple(enabled),
     )
 
 

@@ -58,13 +58,13 @@ class CxauditError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
-class JourneyError(CxauditError):
-    """A journey file could not be read: it carries *all* problems found."""
+class _ManyProblems(CxauditError):
+    """An error that carries every problem found in one input, in file order."""
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
         if not problems:
-            raise ValueError("JourneyError needs at least one problem")
-        ordered = tuple(sorted(problems, key=lambda p: (p.line, p.column, p.message, p.path)))
+            raise ValueError(f"{type(self).__name__} needs at least one problem")
+        ordered = tuple(sorted(problems, key=lambda p: (p.file, p.line, p.column, p.message, p.path)))
         first = ordered[0]
         super().__init__(first.message, first.file, first.line, first.column)
         self._problems = ordered
@@ -74,8 +74,17 @@ class JourneyError(CxauditError):
         return self._problems
 
 
-class ConfigError(CxauditError):
-    """A configuration file or option is wrong."""
+class JourneyError(_ManyProblems):
+    """A journey file could not be read: it carries *all* problems found."""
+
+
+class ConfigError(_ManyProblems):
+    """The configuration is wrong: it carries every problem found in it."""
+
+    @classmethod
+    def single(cls, message: str, file: str = "", line: int = 0, column: int = 0, path: str = "") -> ConfigError:
+        """A configuration error with one problem."""
+        return cls([Problem(file, line, column, message, path)])
 
 
 class UsageError(CxauditError):

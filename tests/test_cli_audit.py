@@ -96,11 +96,12 @@ def test_text_report_fits_the_terminal(run_cli, monkeypatch, width):
 def test_text_report_sections(run_cli, capsys, monkeypatch):
     from cxaudit.engine import audit
     from cxaudit.loader import load_journey
+    from cxaudit.report import Report
     from cxaudit.reporters.text import TextReporter
 
     audits = [audit(load_journey(p)) for p in JOURNEYS]
     for width in (80, 120, 200):
-        text = TextReporter(width=width, top=5).render(audits)
+        text = TextReporter(width=width, top=5).render(Report(tuple(audits)))
         assert max(len(line) for line in text.splitlines()) <= width
         for heading in (
             "Remediation, most valuable first",

@@ -1,7 +1,9 @@
 """Reporters: one module per output format, one table from name to class.
 
-A reporter turns audits into text with ``render(audits) -> str``; the CLI
-only picks one from :data:`REPORTERS` and writes what it returns.
+A reporter turns a :class:`~cxaudit.report.Report` into text with
+``render(report) -> str``; the CLI only picks one from a table below and
+writes what it returns. ``audit`` and ``check`` each have their table: their
+``text`` formats differ (a report for people, a line per finding).
 """
 
 from __future__ import annotations
@@ -10,27 +12,35 @@ import importlib
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from cxaudit.report import Report
 
-    from cxaudit.engine import JourneyAudit
-
-__all__ = ["REPORTERS", "Reporter", "get_reporter"]
+__all__ = ["AUDIT_REPORTERS", "CHECK_REPORTERS", "Reporter", "get_reporter"]
 
 
 class Reporter(Protocol):
     """What every reporter offers."""
 
-    def render(self, audits: Sequence[JourneyAudit]) -> str: ...
+    def render(self, report: Report) -> str: ...
 
 
-REPORTERS: dict[str, str] = {
+AUDIT_REPORTERS: dict[str, str] = {
     "text": "cxaudit.reporters.text:TextReporter",
     "json": "cxaudit.reporters.json:JsonReporter",
 }
-"""Format name -> reporter class, imported when chosen."""
+"""Formats of ``cxaudit audit``: name -> reporter class, imported when chosen."""
+
+CHECK_REPORTERS: dict[str, str] = {
+    "text": "cxaudit.reporters.lint:LintReporter",
+    "json": "cxaudit.reporters.json:JsonReporter",
+    "sarif": "cxaudit.reporters.sarif:SarifReporter",
+    "github": "cxaudit.reporters.github:GithubReporter",
+    "junit": "cxaudit.reporters.junit:JunitReporter",
+    "markdown": "cxaudit.reporters.markdown:MarkdownReporter",
+}
+"""Formats of ``cxaudit check``."""
 
 
-def get_reporter(name: str) -> type:
+def get_reporter(name: str, table: dict[str, str] = AUDIT_REPORTERS) -> type:
     """The reporter class for a format name (KeyError for an unknown one)."""
-    module, _, attribute = REPORTERS[name].partition(":")
+    module, _, attribute = table[name].partition(":")
     return getattr(importlib.import_module(module), attribute)

@@ -6,7 +6,6 @@ The shape is described by ``docs/audit.schema.json`` (``cxaudit.reporters.json.r
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from cxaudit import __version__
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
     from cxaudit.model import Finding
+    from cxaudit.report import Report
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -80,8 +80,13 @@ class JsonReporter:
     def __init__(self, **_: Any) -> None:
         pass
 
-    def render(self, audits: Sequence[JourneyAudit]) -> str:
-        document = {"cxaudit": __version__, "journeys": [journey_dict(a) for a in audits]}
+    def render(self, report: Report) -> str:
+        document: dict[str, Any] = {"cxaudit": __version__, "journeys": [journey_dict(a) for a in report.audits]}
+        if report.problems:
+            document["errors"] = [
+                {"file": p.file, "line": p.line, "column": p.column, "message": p.message, "path": p.path}
+                for p in report.problems
+            ]
         return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -197,7 +202,26 @@ def report_schema() -> dict[str, Any]:
         "$id": "urn:cxaudit:audit-report:1",
         "title": "cxaudit audit report",
         "type": "object",
-        "properties": {"cxaudit": {"type": "string"}, "journeys": {"type": "array", "items": journey}},
+        "properties": {
+            "cxaudit": {"type": "string"},
+            "journeys": {"type": "array", "items": journey},
+            "errors": {
+                "type": "array",
+                "description": "Files that could not be read (present only when there are some).",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string"},
+                        "line": {"type": "integer", "minimum": 0},
+                        "column": {"type": "integer", "minimum": 0},
+                        "message": {"type": "string"},
+                        "path": {"type": "string"},
+                    },
+                    "required": ["file", "line", "column", "message", "path"],
+                    "additionalProperties": False,
+                },
+            },
+        },
         "required": ["cxaudit", "journeys"],
         "additionalProperties": False,
     }

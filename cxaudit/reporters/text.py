@@ -19,6 +19,7 @@ from cxaudit.textsafe import clean
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
     from cxaudit.model import Finding
+    from cxaudit.report import Report
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -87,7 +88,8 @@ class TextReporter:
             legacy_windows=False,
         )
 
-    def render(self, audits: Sequence[JourneyAudit]) -> str:
+    def render(self, report: Report) -> str:
+        audits = report.audits
         buffer = io.StringIO()
         console = self._console(buffer)
         for audit in audits:

@@ -1,0 +1,35 @@
+"""What reporters render: the audits of one run, and what could not be read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cxaudit.engine import JourneyAudit
+    from cxaudit.errors import Problem
+    from cxaudit.model import Finding
+
+
+@dataclass(frozen=True)
+class Report:
+    """One run of cxaudit over some files."""
+
+    audits: tuple[JourneyAudit, ...]
+    problems: tuple[Problem, ...] = ()
+    """Problems of files (or configuration) that could not be read."""
+    baselined: int = 0
+    """Findings left out because the baseline has them."""
+    files: int = 0
+    """Files the run was asked to read."""
+    sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """File text by name, for reporters that quote the source."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Active findings of every journey, in file order then rank."""
+        return [f for audit in self.audits for f in audit.active]
+
+    @property
+    def suppressed(self) -> int:
+        return sum(len(audit.suppressed) for audit in self.audits)

@@ -1,0 +1,62 @@
+"""GitHub Actions workflow commands: an annotation on the right line per finding."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cxaudit.model import Severity
+from cxaudit.reporters.lint import LintReporter
+
+if TYPE_CHECKING:
+    from cxaudit.report import Report
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: no line break can start a new command.
+
+    >>> escape_data("50% fail\\n::error::fake")
+    '50%25 fail%0A::error::fake'
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value (file, title).
+
+    >>> escape_property("a,b:c")
+    'a%2Cb%3Ac'
+    """
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(kind: str, file: str, line: int, column: int, title: str, message: str) -> str:
+    props = [f"file={escape_property(file)}"]
+    if line > 0:
+        props += [f"line={line}", f"col={max(column, 1)}"]
+    props.append(f"title={escape_property(title)}")
+    return f"::{kind} {','.join(props)}::{escape_data(message)}"
+
+
+class GithubReporter:
+    """``::error file=F,line=L,col=C,title=CODE::message`` lines, then a plain summary."""
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def render(self, report: Report) -> str:
+        lines = [_command("error", p.file, p.line, p.column, "cxaudit input error", p.message) for p in report.problems]
+        for finding in sorted(report.findings, key=lambda f: (f.file, f.line, f.column, f.code)):
+            lines.append(
+                _command(
+                    COMMANDS[finding.severity],
+                    finding.file,
+                    finding.line,
+                    finding.column,
+                    f"{finding.code} {finding.name}",
+                    f"{finding.message}. Fix: {finding.remediation}",
+                )
+            )
+        lines.append(LintReporter._summary(report))
+        return "\n".join(lines) + "\n"

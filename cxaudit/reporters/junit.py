@@ -1,0 +1,61 @@
+"""JUnit XML: one test suite per journey, one test case per rule, a failure per finding."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree as ET
+
+from cxaudit.reporters.lint import finding_line
+
+if TYPE_CHECKING:
+    from cxaudit.report import Report
+
+
+class JunitReporter:
+    """A report CI systems show as tests: a rule that finds something fails."""
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def render(self, report: Report) -> str:
+        from cxaudit.rules import RULES
+
+        root = ET.Element("testsuites", name="cxaudit")
+        total_tests = total_failures = total_errors = 0
+        for audit in report.audits:
+            suite = ET.SubElement(root, "testsuite", name=audit.journey.id, file=audit.journey.file)
+            by_code: dict[str, list] = {}
+            for finding in audit.active:
+                by_code.setdefault(finding.code, []).append(finding)
+            failures = 0
+            for code in audit.rules:
+                rule = RULES[code]
+                case = ET.SubElement(
+                    suite, "testcase", name=f"{code} {rule.name}", classname=audit.journey.id, file=audit.journey.file
+                )
+                for finding in by_code.get(code, []):
+                    failure = ET.SubElement(case, "failure", type=code, message=finding.message)
+                    failure.text = f"{finding_line(finding)}\nFix: {finding.remediation}"
+                    failures += 1
+            suite.set("tests", str(len(audit.rules)))
+            suite.set("failures", str(failures))
+            suite.set("errors", "0")
+            suite.set("skipped", "0")
+            total_tests += len(audit.rules)
+            total_failures += failures
+        problems_by_file: dict[str, list] = {}
+        for problem in report.problems:
+            problems_by_file.setdefault(problem.file, []).append(problem)
+        for file, problems in problems_by_file.items():
+            suite = ET.SubElement(root, "testsuite", name=file, file=file, tests="1", failures="0", errors="1")
+            suite.set("skipped", "0")
+            case = ET.SubElement(suite, "testcase", name="load", classname=file, file=file)
+            error = ET.SubElement(case, "error", type="input", message=problems[0].message)
+            error.text = "\n".join(str(p) for p in problems)
+            total_tests += 1
+            total_errors += 1
+        root.set("tests", str(total_tests))
+        root.set("failures", str(total_failures))
+        root.set("errors", str(total_errors))
+        ET.indent(root)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
