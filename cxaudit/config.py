@@ -196,14 +196,18 @@ class _Reader:
 
     def where(self, key: str) -> tuple[int, int]:
         """Best effort: the line where a key is written."""
-        pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[=:]", re.MULTILINE)
-        match = pattern.search(self.text)
-        if not match:
-            return (0, 0)
-        line = self.text.count("\n", 0, match.start()) + 1
-        column = match.start() - (self.text.rfind("\n", 0, match.start()) + 1) + 1
-        leading = len(match.group()) - len(match.group().lstrip(" \t"))
-        return (line, column + leading)
+        quoted = rf"[\"']?{re.escape(key)}[\"']?"
+        for pattern in (
+            rf"(?m)^[ \t]*(?={quoted}[ \t]*[=:])",  # a key on its own line
+            rf"(?<![\w.-])(?={quoted}[ \t]*[=:])",  # a key inside a flow mapping or inline table
+            rf"(?<![\w-])(?={re.escape(key)}(?![\w-]))",  # a table header
+        ):
+            match = re.search(pattern, self.text)
+            if match:
+                start = match.end()
+                line = self.text.count("\n", 0, start) + 1
+                return (line, start - (self.text.rfind("\n", 0, start) + 1) + 1)
+        return (0, 0)
 
     def table(self, *parts: str) -> str:
         inner = ".".join(parts)
@@ -270,8 +274,10 @@ class _Reader:
         for selector, values in raw_rules.items():
             try:
                 rule = find_rule(selector)
-            except KeyError as exc:
-                self.add(selector, f"{exc.args[0]} in {self.table(*parts, 'rules')}")
+            except KeyError:
+                choices = [*RULES, *(r.name for r in RULES.values())]
+                hint = did_you_mean(selector, choices)
+                self.add(selector, f"unknown rule '{selector}' in {self.table(*parts, 'rules')}{hint}")
                 continue
             table = self.table(*parts, "rules", selector)
             if not isinstance(values, Mapping):
@@ -414,7 +420,7 @@ def _has_tool_table(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return False
-    return re.search(r"^\s*\[\s*tool\s*\.\s*cxaudit\s*[\].]", text, re.MULTILINE) is not None
+    return re.search(r"^\s*\[\s*tool\s*\.\s*cxaudit\b", text, re.MULTILINE) is not None
 
 
 class ConfigResolver:

@@ -201,7 +201,7 @@ def audit(journey: Journey, config: AuditConfig | None = None) -> JourneyAudit:
 
 
 def _deduplicate(labelled: list[tuple[type, Hit]]) -> list[tuple[type, Hit]]:
-    """One finding per fix: where two rules name the same fix at the same step, keep one.
+    """One finding per fix: where two rules name the same fix, keep one.
 
     The one kept is the more severe, then the one of the more specific group
     (structure, contact, recovery, friction, ownership).
@@ -213,7 +213,7 @@ def _deduplicate(labelled: list[tuple[type, Hit]]) -> list[tuple[type, Hit]]:
         if not hit.fix:
             out.append((rule_class, hit))
             continue
-        key = (hit.step, frozenset(hit.fix))
+        key = frozenset(hit.fix)
         if key not in best:
             best[key] = (rule_class, hit)
             slot[key] = len(out)

@@ -59,7 +59,6 @@ class HandoffHotspot(Rule):
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
         steps = audit.journey.steps
-        order = {step_id: i for i, step_id in enumerate(steps)}
         for step_id, step in steps.items():
             if step.is_outcome or step.owner is None:
                 continue
@@ -71,7 +70,7 @@ class HandoffHotspot(Rule):
                 back = audit.flow(target, step_id)
                 pingpong = min(flow, back)
                 if pingpong > 0 and pingpong >= options["min_pingpong_flow"] * audit.volume:
-                    if order[step_id] < order[target]:
+                    if step_id < target:  # once per pair, whatever the order of the file
                         yield Hit(
                             step=step_id,
                             target=target,

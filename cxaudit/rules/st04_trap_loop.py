@@ -14,7 +14,7 @@ class TrapLoop(Rule):
     -------------
     A closed group of steps (an attracting component of the journey graph)
     with no transition out of it and no outcome inside: customers go round
-    forever. One finding per loop, at its first step.
+    forever. One finding per loop, at the step whose id sorts first.
 
     Why it hurts customers
     ----------------------
@@ -65,12 +65,13 @@ class TrapLoop(Rule):
                 if source not in members
             )
             names = ", ".join(f"'{audit.step(step_id).name}'" for step_id in trap)
+            anchor = min(trap)  # stable whatever the order of the file
             yield Hit(
-                step=trap[0],
+                step=anchor,
                 message=f"customers who enter {names} can never leave: {fmt.count(stuck * audit.volume)} "
                 f"customers {audit.per} ({fmt.pct(stuck)} of all) are stuck in this loop",
                 remediation=f"Give the loop a way out: a transition from {', '.join(trap)} to the next step, "
-                f"to a contact that resolves it, or to an outcome. Owner: {audit.owner(trap[0])}.",
+                f"to a contact that resolves it, or to an outcome. Owner: {audit.owner(anchor)}.",
                 fix=incoming,
                 customers_affected=stuck * audit.volume,
             )

@@ -1,0 +1,418 @@
+"""`cxaudit check`: lines, exit codes, configuration, baselines and every output format."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, JOURNEYS, ROOT
+
+SARIF_SCHEMA = json.loads((FIXTURES / "schemas" / "sarif-schema-2.1.0.json").read_text())
+
+DEAD_END = """cxaudit: 1
+journey: {id: broken, name: Broken journey, volume: 100}
+entry: apply
+steps:
+  apply: {name: Apply, owner: ops, next: {wait: 0.9, done: 0.1}}
+  wait: {name: Wait for a decision, owner: ops}
+  done: {type: success, name: Done}
+"""
+
+CLEAN = """cxaudit: 1
+journey: {id: clean, name: Clean journey, volume: 100}
+entry: apply
+steps:
+  apply: {name: Apply, owner: ops, next: {done: 0.95, lost: 0.05}}
+  done: {type: success, name: Done}
+  lost: {type: abandon, name: Gave up}
+"""
+
+
+@pytest.fixture
+def portfolio(tmp_path: Path) -> Path:
+    """A copy of the example journeys in a fresh directory, with no configuration above it."""
+    folder = tmp_path / "portfolio"
+    shutil.copytree(ROOT / "journeys", folder / "journeys")
+    return folder
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_one_line_per_finding_and_exit_1_on_errors(run_cli, tmp_path):
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    code, out, err = run_cli("check", str(broken))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{broken}:6:3: ST02 [error] 'Wait for a decision' has no next step: 90 customers per period (90.0% of all) "
+        "are stuck there",
+        "Found 1 finding (1 error) in 1 journey.",
+    ]
+    assert err == ""
+
+
+def test_clean_journey_exits_0(run_cli, tmp_path):
+    clean = write(tmp_path / "clean.yaml", CLEAN)
+    assert run_cli("check", str(clean)) == (0, "No findings in 1 journey.\n", "")
+
+
+@pytest.mark.parametrize(("level", "expected"), [("error", 0), ("warning", 1), ("info", 1), ("never", 0)])
+def test_fail_on_levels(run_cli, level, expected):
+    assert run_cli("check", str(JOURNEYS[0]), "--fail-on", level)[0] == expected
+
+
+def test_broken_file_is_reported_and_the_others_still_checked(run_cli, tmp_path):
+    bad = FIXTURES / "invalid" / "probability-sum.yaml"
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    code, out, _ = run_cli("check", str(bad), str(broken))
+    assert code == 2
+    lines = out.splitlines()
+    assert lines[0] == f"{bad}:27:11: input error: probabilities of steps.cart.next sum to 0.9, not 1 (steps.cart.next)"
+    assert lines[1].startswith(f"{broken}:6:3: ST02 [error]")
+    assert lines[-1] == "Found 1 finding (1 error) in 1 journey; 1 file could not be read."
+
+
+def test_quiet_statistics_and_show_source(run_cli, tmp_path):
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    code, out, _ = run_cli("check", str(broken), "--quiet")
+    assert code == 1 and len(out.splitlines()) == 1
+    code, out, _ = run_cli("check", str(JOURNEYS[2]), "--statistics", "--quiet")
+    assert out.splitlines()[:3] == [
+        "    4  CT01  high-contact-step",
+        "    4  FR02  drop-off-hotspot",
+        "    3  CT02  unresolved-contact",
+    ]
+    code, out, _ = run_cli("check", str(broken), "--show-source")
+    assert out.splitlines()[1:3] == [" 6 |   wait: {name: Wait for a decision, owner: ops}", "   |   ^"]
+
+
+def test_select_ignore_and_fail_on_flags(run_cli):
+    journey = str(JOURNEYS[2])
+    _, out, _ = run_cli("check", journey, "--select", "CT01,CT02", "-q")
+    assert {line.split()[1] for line in out.splitlines()} == {"CT01", "CT02"}
+    _, out, _ = run_cli("check", journey, "--select", "CT", "--ignore", "CT01", "--ignore", "high-contact-step", "-q")
+    assert {line.split()[1] for line in out.splitlines()} == {"CT02", "CT03"}
+    code, _, err = run_cli("check", journey, "--select", "XX")
+    assert code == 2
+    assert err == "cxaudit: unknown rule 'XX' in --select\n"
+    code, _, err = run_cli("check", journey, "--select", "FR2")
+    assert err == "cxaudit: unknown rule 'FR2' in --select; did you mean 'FR02'?\n"
+
+
+PYPROJECT = """[project]
+name = "journeys"
+
+[tool.cxaudit]
+select = ["ST", "CT", "GT01"]
+ignore = ["CT03"]
+fail-on = "warning"
+
+[tool.cxaudit.severity]
+CT02 = "error"
+
+[tool.cxaudit.rules.CT01]
+min-share = 0.12
+
+[tool.cxaudit.gates]
+min-completion-rate = 0.9
+
+[tool.cxaudit.per-path."journeys/legacy/**"]
+ignore = ["CT"]
+"""
+
+
+def test_pyproject_configuration_is_discovered_and_applied(run_cli, portfolio):
+    write(portfolio / "pyproject.toml", PYPROJECT)
+    code, out, _ = run_cli("check", str(portfolio / "journeys" / "mobile-plan-change.yaml"), "-q")
+    codes = [line.split()[1] for line in out.splitlines()]
+    assert code == 1
+    assert set(codes) == {"CT01", "CT02", "GT01"}
+    assert codes.count("CT01") == 2  # only steps sending at least 12% to contacts
+    assert all("[error]" in line for line in out.splitlines() if " CT02 " in line or " GT01 " in line)
+    gate = next(line for line in out.splitlines() if " GT01 " in line)
+    assert gate.endswith(
+        "journeys/mobile-plan-change.yaml:6:1: GT01 [error] completion rate is 53.7%, below the minimum of 90.0% "
+        "set by the gate min-completion-rate"
+    )
+
+
+def test_per_path_overrides(run_cli, portfolio):
+    write(portfolio / "pyproject.toml", PYPROJECT)
+    legacy = portfolio / "journeys" / "legacy" / "old.yaml"
+    legacy.parent.mkdir()
+    shutil.copy(JOURNEYS[1], legacy)
+    _, out, _ = run_cli("check", str(legacy), "-q")
+    assert {line.split()[1] for line in out.splitlines()} == {"GT01"}
+
+
+def test_closest_configuration_wins_and_yaml_beats_pyproject(run_cli, portfolio):
+    write(portfolio / "pyproject.toml", PYPROJECT)
+    write(portfolio / "journeys" / ".cxaudit.yaml", "select: [FR02]\n")
+    _, out, _ = run_cli("check", str(portfolio / "journeys"), "-q")
+    assert {line.split()[1] for line in out.splitlines()} == {"FR02"}
+    write(portfolio / "journeys" / "pyproject.toml", '[tool.cxaudit]\nselect = ["OW"]\n')
+    _, out, _ = run_cli("check", str(portfolio / "journeys"), "-q")
+    assert {line.split()[1] for line in out.splitlines()} == {"FR02"}
+
+
+def test_pyproject_without_a_cxaudit_table_is_skipped(run_cli, portfolio):
+    write(portfolio / "pyproject.toml", PYPROJECT)
+    write(portfolio / "journeys" / "pyproject.toml", '[project]\nname = "x"\n')
+    _, out, _ = run_cli("check", str(portfolio / "journeys" / "web-checkout.yaml"), "-q")
+    assert {line.split()[1] for line in out.splitlines()} <= {"ST01", "CT01", "CT02", "GT01"}
+
+
+def test_explicit_config_overrides_discovery(run_cli, portfolio, tmp_path):
+    write(portfolio / "pyproject.toml", PYPROJECT)
+    other = write(tmp_path / "other.yaml", "select: [OW01]\n")
+    _, out, _ = run_cli("check", str(portfolio / "journeys" / "web-checkout.yaml"), "--config", str(other), "-q")
+    assert {line.split()[1] for line in out.splitlines()} == {"OW01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[tool.cxaudit]\nselct = ["ST"]\n',
+            "pyproject.toml:2:1: unknown key 'selct' in [tool.cxaudit]; did you mean 'select'?",
+        ),
+        (
+            '[tool.cxaudit]\nselect = ["FR2"]\n',
+            "pyproject.toml:2:1: unknown rule 'FR2' in 'select' of [tool.cxaudit]; did you mean 'FR02'?",
+        ),
+        (
+            "[tool.cxaudit.rules.FR02]\nmin-shar = 0.2\n",
+            "pyproject.toml:2:1: unknown option 'min-shar' of FR02 in [tool.cxaudit.rules.FR02]; did you mean 'min-share'?",
+        ),
+        (
+            "[tool.cxaudit.rules.FR02]\nmin-share = 1.5\n",
+            "pyproject.toml:2:1: FR02 option 'min-share' must be at least 0 and at most 1, not 1.5",
+        ),
+        (
+            "[tool.cxaudit.rules.FR05]\nmax-duration = 'soon'\n",
+            "pyproject.toml:2:1: FR05 option 'max-duration' must be seconds or a duration such as 30s, 3m, 2h, 1d, not 'soon'",
+        ),
+        (
+            "[tool.cxaudit.rules.drop-off]\nmin-share = 0.2\n",
+            "pyproject.toml:1:21: unknown rule 'drop-off' in [tool.cxaudit.rules]; did you mean 'drop-off-hotspot'?",
+        ),
+        (
+            "[tool.cxaudit.gates]\nmin-completion = 0.9\n",
+            "pyproject.toml:2:1: unknown gate 'min-completion' in [tool.cxaudit.gates]; did you mean 'min-completion-rate'?",
+        ),
+        (
+            "[tool.cxaudit.gates]\nmin-completion-rate = 2\n",
+            "pyproject.toml:2:1: gate 'min-completion-rate' must be at least 0 and at most 1, not 2",
+        ),
+        (
+            '[tool.cxaudit]\nfail-on = "sometimes"\n',
+            "pyproject.toml:2:1: 'fail-on' must be one of error, warning, info, never, not 'sometimes'",
+        ),
+        (
+            '[tool.cxaudit.severity]\nFR02 = "loud"\n',
+            "pyproject.toml:2:1: severity of FR02 must be error, warning or info, not 'loud'",
+        ),
+        ("[tool.cxaudit\n", "pyproject.toml:1:14: invalid TOML: Expected ']' at the end of a table declaration"),
+    ],
+)
+def test_bad_configuration_is_exit_2_with_file_key_and_suggestion(run_cli, portfolio, text, expected):
+    write(portfolio / "pyproject.toml", text)
+    code, out, err = run_cli("check", str(portfolio / "journeys" / "web-checkout.yaml"))
+    assert (code, out) == (2, "")
+    assert err == f"cxaudit: {portfolio / expected}\n"
+    assert "Traceback" not in err
+
+
+def test_yaml_configuration_errors_have_positions(run_cli, portfolio):
+    write(portfolio / ".cxaudit.yaml", "select: [ST]\nrules:\n  FR02: {min-share: -1}\nfoo: 1\n")
+    code, _, err = run_cli("check", str(portfolio / "journeys"))
+    assert code == 2
+    assert err.splitlines() == [
+        f"cxaudit: {portfolio / '.cxaudit.yaml'}:3:10: FR02 option 'min-share' must be at least 0 and at most 1, not -1",
+        f"cxaudit: {portfolio / '.cxaudit.yaml'}:4:1: unknown key 'foo' in the configuration",
+    ]
+
+
+def test_missing_config_file(run_cli):
+    assert run_cli("check", str(JOURNEYS[0]), "--config", "nope.toml") == (
+        2,
+        "",
+        "cxaudit: configuration file not found: nope.toml\n",
+    )
+
+
+def test_unused_suppression_is_reported(run_cli):
+    code, out, _ = run_cli("check", str(FIXTURES / "spec_example.yaml"), "--select", "FR03,SP01")
+    assert out.splitlines()[0].endswith(
+        ":34:3: SP01 [warning] ignore of FR03 on 'Enter card details' suppresses nothing: FR03 finds nothing there"
+    )
+
+
+def test_baseline_round_trip(run_cli, portfolio):
+    journeys = portfolio / "journeys"
+    baseline = portfolio / "baseline.json"
+    code, _, err = run_cli("check", str(journeys), "--write-baseline", str(baseline), "--fail-on", "warning")
+    assert code == 0 and err == "Wrote a baseline of 77 findings to " + str(baseline) + ".\n"
+    text = baseline.read_text()
+    data = json.loads(text)
+    keys = [(f["journey"], f["code"], f["step"] or "", f["target"] or "") for f in data["findings"]]
+    assert keys == sorted(keys) and len(keys) == 77
+    run_cli("check", str(journeys), "--write-baseline", str(baseline))
+    assert baseline.read_text() == text  # stable: diffs cleanly
+
+    assert run_cli("check", str(journeys), "--baseline", str(baseline), "--fail-on", "warning") == (
+        0,
+        "No findings in 3 journeys; 77 in the baseline.\n",
+        "",
+    )
+
+    # reformatting a file (every line moves, keys reordered) changes nothing
+    checkout = journeys / "web-checkout.yaml"
+    data = yaml.safe_load(checkout.read_text())
+    checkout.write_text(yaml.safe_dump(data, sort_keys=True, default_flow_style=False))
+    assert run_cli("check", str(journeys), "--baseline", str(baseline), "--fail-on", "warning")[0] == 0
+
+    # a new dead end is the only thing reported
+    data["steps"]["guest_details"]["next"] = {
+        "delivery": 0.87,
+        "gift_wrap": 0.01,
+        "guest_details": 0.04,
+        "abandoned": 0.08,
+    }
+    data["steps"]["gift_wrap"] = {"name": "Choose gift wrapping", "owner": "ecommerce", "channel": "web", "effort": 1}
+    checkout.write_text(yaml.safe_dump(data, sort_keys=False))
+    code, out, _ = run_cli("check", str(journeys), "--baseline", str(baseline), "--fail-on", "warning")
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 2 and " ST02 [error] 'Choose gift wrapping' has no next step" in lines[0]
+    assert lines[1] == "Found 1 finding (1 error) in 3 journeys; 77 in the baseline."
+
+
+def test_bad_baseline(run_cli, tmp_path):
+    bad = write(tmp_path / "b.json", '{"something": 1}')
+    assert run_cli("check", str(JOURNEYS[0]), "--baseline", str(bad)) == (
+        2,
+        "",
+        f"cxaudit: {bad} is not a cxaudit baseline (expected 'cxaudit_baseline': 1)\n",
+    )
+    assert run_cli("check", str(JOURNEYS[0]), "--baseline", str(tmp_path / "none.json"))[2] == (
+        f"cxaudit: baseline file not found: {tmp_path / 'none.json'} (write one with --write-baseline)\n"
+    )
+
+
+def sarif_of(run_cli, *args):
+    code, out, err = run_cli("check", *args, "--format", "sarif")
+    document = json.loads(out)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    return code, document
+
+
+def test_sarif_validates_and_points_at_the_step(run_cli, tmp_path):
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    code, document = sarif_of(run_cli, str(broken), *map(str, JOURNEYS))
+    assert code == 1
+    run = document["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules][:2] == ["ST01", "ST02"]
+    assert all(r["help"]["text"] and r["helpUri"].endswith(f"#{r['id'].lower()}-{r['name']}") for r in rules)
+    first = run["results"][0]
+    assert first["ruleId"] == "ST02" and first["level"] == "error"
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 6, "startColumn": 3}
+    from cxaudit.engine import fingerprint
+
+    assert first["partialFingerprints"] == {"cxaudit/v1": fingerprint("broken", "ST02", "wait", None)}
+    assert rules[first["ruleIndex"]]["id"] == "ST02"
+    assert len(run["results"]) == 78
+
+
+def test_sarif_carries_suppressions_and_input_errors(run_cli, tmp_path):
+    suppressed = write(
+        tmp_path / "s.yaml",
+        DEAD_END.replace("owner: ops}\n  done", 'owner: ops, ignore: {ST02: "known, waiting for the vendor"}}\n  done'),
+    )
+    code, document = sarif_of(run_cli, str(suppressed), str(FIXTURES / "invalid" / "probability-sum.yaml"))
+    assert code == 2
+    run = document["runs"][0]
+    assert run["results"][0]["suppressions"] == [{"kind": "inSource", "justification": "known, waiting for the vendor"}]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert notes[0]["message"]["text"] == "probabilities of steps.cart.next sum to 0.9, not 1 (steps.cart.next)"
+    assert run["invocations"][0]["executionSuccessful"] is False
+
+
+def test_github_annotations(run_cli, tmp_path, monkeypatch):
+    broken = write(
+        tmp_path / "broken.yaml", DEAD_END.replace("name: Wait for a decision", 'name: "Wait\\n::error::fake, 100%"')
+    )
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, _ = run_cli("check", str(broken))
+    assert code == 1
+    assert out.splitlines() == [
+        f"::error file={broken},line=6,col=3,title=ST02 dead-end::'Wait%0A::error::fake, 100%25' has no next step: "
+        "90 customers per period (90.0%25 of all) are stuck there. Fix: Add a `next` to 'wait' that leads customers "
+        "on, or make it an outcome if the journey really ends there. Owner: ops.",
+        "Found 1 finding (1 error) in 1 journey.",
+    ]
+
+
+def test_junit_parses_with_a_junit_consumer(run_cli, tmp_path):
+    from junitparser import Failure, JUnitXml
+
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    output = tmp_path / "report.xml"
+    code, out, _ = run_cli("check", str(broken), str(JOURNEYS[2]), "--format", "junit", "-o", str(output))
+    assert (code, out) == (1, "")
+    xml = JUnitXml.fromfile(str(output))
+    suites = {suite.name: suite for suite in xml}
+    assert set(suites) == {"broken", "web-checkout"}
+    assert suites["broken"].tests == 18 and suites["broken"].failures == 1
+    assert suites["web-checkout"].failures == 22
+    failing = [case for case in suites["broken"] if case.result]
+    assert [case.name for case in failing] == ["ST02 dead-end"]
+    assert isinstance(failing[0].result[0], Failure)
+
+
+def test_markdown_summary_tables_keep_their_columns(run_cli):
+    from markdown_it import MarkdownIt
+
+    code, out, _ = run_cli("check", *map(str, JOURNEYS), "--format", "markdown")
+    assert code == 0
+    assert out.startswith("## cxaudit\n\n**77 findings** (77 warnings) in 3 journeys.\n")
+    tokens = MarkdownIt("commonmark").enable("table").parse(out)
+    rows = []
+    cells = 0
+    for token in tokens:
+        if token.type == "tr_open":
+            cells = 0
+        elif token.type in ("td_open", "th_open"):
+            cells += 1
+        elif token.type == "tr_close":
+            rows.append(cells)
+    assert rows.count(5) == len(rows) and len(rows) == 51 + 4
+
+
+def test_output_file_is_written_atomically_and_never_over_an_input(run_cli, tmp_path):
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    target = tmp_path / "out.sarif"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    code, out, _ = run_cli("check", str(broken), "--format", "sarif", "-o", str(target))
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+    assert oct(target.stat().st_mode & 0o777) == "0o640"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    code, _, err = run_cli("check", str(broken), "-o", str(broken))
+    assert code == 2 and err == f"cxaudit: refusing to write {broken}: it is an input file\n"
+    assert broken.read_text() == DEAD_END
+    link = tmp_path / "link.txt"
+    link.symlink_to(broken)
+    code, _, err = run_cli("check", str(broken), "-o", str(link))
+    assert code == 2 and broken.read_text() == DEAD_END
