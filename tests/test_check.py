@@ -251,7 +251,7 @@ def test_missing_config_file(run_cli):
 
 
 def test_unused_suppression_is_reported(run_cli):
-    code, out, _ = run_cli("check", str(FIXTURES / "spec_example.yaml"), "--select", "FR03,SP01")
+    _code, out, _ = run_cli("check", str(FIXTURES / "spec_example.yaml"), "--select", "FR03,SP01")
     assert out.splitlines()[0].endswith(
         ":34:3: SP01 [warning] ignore of FR03 on 'Enter card details' suppresses nothing: FR03 finds nothing there"
     )
@@ -310,7 +310,7 @@ def test_bad_baseline(run_cli, tmp_path):
 
 
 def sarif_of(run_cli, *args):
-    code, out, err = run_cli("check", *args, "--format", "sarif")
+    code, out, _err = run_cli("check", *args, "--format", "sarif")
     document = json.loads(out)
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
     return code, document
