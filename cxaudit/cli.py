@@ -153,6 +153,18 @@ def _choice(table_name: str):  # type: ignore[no-untyped-def]
     return check
 
 
+def _compare_format(value: str) -> str:
+    if value not in ("text", "json", "markdown"):
+        raise typer.BadParameter(f"'{value}' is not one of text, json, markdown")
+    return value
+
+
+def _graph_format(value: str) -> str:
+    if value not in ("mermaid", "dot"):
+        raise typer.BadParameter(f"'{value}' is not one of mermaid, dot")
+    return value
+
+
 def _is_terminal(stream) -> bool:  # type: ignore[no-untyped-def]
     try:
         return bool(stream.isatty())
@@ -316,6 +328,145 @@ def check(
     if report.problems:
         raise typer.Exit(exitcodes.INPUT_ERROR)
     raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+
+
+def _audit_one(path: str, config: str | None, pure: bool):  # type: ignore[no-untyped-def]
+    """Load and audit a single journey (for graph and compare)."""
+    from cxaudit.config import ConfigResolver
+    from cxaudit.run import run
+
+    report, _ = run([path], ConfigResolver(config), pure=pure)
+    if report.problems:
+        from cxaudit.errors import JourneyError
+
+        raise JourneyError(list(report.problems))
+    return report.audits[0]
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit report journeys/ -o portfolio.md\n\n"
+    "  cxaudit report journeys/web-checkout.yaml -o checkout.html\n\n  cxaudit report checkout.yaml -o -\n\n" + EPILOG
+)
+def report(
+    paths: Annotated[list[str], typer.Argument(help="Journey files or directories; - for stdin.")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The report file (.md or .html); - for standard output.")
+    ] = "-",
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="markdown or html; default from the file's extension.",
+            callback=_choice("REPORT_REPORTERS"),
+        ),
+    ] = None,
+    timestamp: Annotated[
+        bool, typer.Option("--timestamp", help="Say when the report was made (off: reports diff cleanly).")
+    ] = False,
+    fail_on: Annotated[str | None, FAIL_ON_OPTION] = "never",
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+    pure: Annotated[bool, PURE_OPTION] = False,
+) -> None:
+    """Write a report people read: executive summary, top fixes and their worth, contacts by team, journey map.
+
+    One journey makes one document; several make a portfolio ranked by value at risk.
+    """
+    from cxaudit.config import ConfigResolver
+    from cxaudit.progress import progress
+    from cxaudit.reporters import REPORT_REPORTERS, get_reporter
+    from cxaudit.run import run
+
+    if output_format is None:
+        output_format = "html" if output.lower().endswith((".html", ".htm")) else "markdown"
+    stamp = None
+    if timestamp:
+        import datetime
+
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    resolver = ConfigResolver(config, {"fail_on": fail_on})
+    result, failing = run(paths, resolver, pure=pure, progress=progress)
+    for problem in result.problems:
+        _stderr_console().print(_problem_text(problem))
+    if result.audits:
+        _write(get_reporter(output_format, REPORT_REPORTERS)(timestamp=stamp).render(result), output, paths)
+        if output != "-":
+            _stderr_console().print(
+                f"Wrote {output} ({len(result.audits)} journey{'s' if len(result.audits) != 1 else ''})."
+            )
+    if result.problems:
+        raise typer.Exit(exitcodes.INPUT_ERROR)
+    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit compare checkout-v1.yaml checkout-v2.yaml\n\n"
+    "  cxaudit compare journeys/web-checkout.yaml --rev main..HEAD\n\n"
+    "  cxaudit compare journeys/web-checkout.yaml --rev HEAD~3..   (against the working tree)\n\n"
+    "  cxaudit compare before.yaml after.yaml --format json\n\n" + EPILOG
+)
+def compare(
+    before: Annotated[str, typer.Argument(help="The journey before the change (or the only file, with --rev).")],
+    after: Annotated[str | None, typer.Argument(help="The journey after the change.")] = None,
+    rev: Annotated[str | None, typer.Option("--rev", help="Compare one file at two git revisions, A..B.")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json or markdown.", callback=_compare_format)
+    ] = "text",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the comparison to this file.")] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+    pure: Annotated[bool, PURE_OPTION] = False,
+) -> None:
+    """Before and after: every metric, contacts avoided, customers kept, findings fixed and introduced."""
+    from cxaudit.compare import Comparison, git_versions
+    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import audit as run_audit
+    from cxaudit.errors import UsageError
+    from cxaudit.loader import loads_journey
+    from cxaudit.reporters.comparison import COMPARE_REPORTERS
+
+    if rev is not None:
+        if after is not None:
+            raise UsageError("with --rev, give one file: cxaudit compare FILE --rev A..B")
+        (old_text, old_name), (new_text, new_name) = git_versions(before, rev)
+        settings = ConfigResolver(config).for_path(before)
+        audits = [
+            run_audit(loads_journey(text, name=name, pure=pure), settings.for_file(before))
+            for text, name in ((old_text, old_name), (new_text, new_name))
+        ]
+        comparison = Comparison(*audits)
+    else:
+        if after is None:
+            raise UsageError("compare needs two files (BEFORE AFTER), or one file and --rev A..B")
+        comparison = Comparison(_audit_one(before, config, pure), _audit_one(after, config, pure))
+    to_terminal = output is None and _is_terminal(sys.stdout)
+    reporter = COMPARE_REPORTERS[output_format](color=to_terminal and "NO_COLOR" not in os.environ, width=_width())
+    _write(reporter.render(comparison), output, [before] + ([after] if after else []))
+    raise typer.Exit(exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit graph journeys/web-checkout.yaml > checkout.mmd\n\n"
+    "  cxaudit graph journeys/web-checkout.yaml --format dot | dot -Tsvg > checkout.svg\n\n" + EPILOG
+)
+def graph(
+    path: Annotated[str, typer.Argument(help="A journey file; - for stdin.")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="mermaid or dot.", callback=_graph_format)
+    ] = "mermaid",
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", help="Above this many steps, draw only the part that matters.", min=1)
+    ] = 60,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the diagram to this file.")] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+    pure: Annotated[bool, PURE_OPTION] = False,
+) -> None:
+    """Print the journey diagram alone (Mermaid or Graphviz DOT), marked like the report's."""
+    from cxaudit import diagram
+
+    result = _audit_one(path, config, pure)
+    render = diagram.mermaid if output_format == "mermaid" else diagram.dot
+    _write(render(result, max_steps), output, [path])
+    raise typer.Exit(exitcodes.CLEAN)
 
 
 @app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")

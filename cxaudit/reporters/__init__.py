@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from cxaudit.report import Report
 
-__all__ = ["AUDIT_REPORTERS", "CHECK_REPORTERS", "Reporter", "get_reporter"]
+__all__ = ["AUDIT_REPORTERS", "CHECK_REPORTERS", "REPORT_REPORTERS", "Reporter", "get_reporter"]
 
 
 class Reporter(Protocol):
@@ -38,6 +38,12 @@ CHECK_REPORTERS: dict[str, str] = {
     "markdown": "cxaudit.reporters.markdown:MarkdownReporter",
 }
 """Formats of ``cxaudit check``."""
+
+REPORT_REPORTERS: dict[str, str] = {
+    "markdown": "cxaudit.reporters.document:DocumentReporter",
+    "html": "cxaudit.reporters.document:HtmlReporter",
+}
+"""Formats of ``cxaudit report``."""
 
 
 def get_reporter(name: str, table: dict[str, str] = AUDIT_REPORTERS) -> type:

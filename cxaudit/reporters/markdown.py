@@ -29,11 +29,21 @@ def cell(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
 
 
+def code_span(text: str) -> str:
+    """A file name or id as inline code that no character in it can end.
+
+    >>> code_span("a`b")
+    '`` a`b ``'
+    """
+    text = re.sub(r"[\r\n]+", " ", text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
+
+
 def code_cell(text: str) -> str:
-    """A file name or id in a table cell, as code that cannot be escaped from."""
-    text = re.sub(r"[\r\n]+", " ", text).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    """A file name or id as inline code inside a table cell (pipes escaped too)."""
+    return code_span(text).replace("|", "\\|")
 
 
 class MarkdownReporter:

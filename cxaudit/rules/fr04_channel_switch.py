@@ -70,13 +70,15 @@ class ChannelSwitch(Rule):
                 cost = flow * audit.unit_cost(target)
                 cost_text = f" ({audit.money(cost)})" if cost else ""
                 channel = audit.journey.channel_of(other)
+                own = audit.journey.channel_of(step)
+                own_channel = own.name if own else step.channel
                 yield Hit(
                     step=step_id,
                     target=target,
                     message=f"{fmt.count(flow)} customers {audit.per} are pushed from self-service "
                     f"'{step.name}' to {channel.name if channel else other.channel} "
                     f"('{other.name}'){cost_text}",
-                    remediation=f"Let customers finish '{step.name}' in {step.channel}: add the missing "
+                    remediation=f"Let customers finish '{step.name}' in {own_channel}: add the missing "
                     f"self-service option or fix what makes them switch. Owner: {audit.owner(step_id)}.",
                     fix=((step_id, target),),
                     customers_affected=flow,
