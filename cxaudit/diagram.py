@@ -85,11 +85,11 @@ def view(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> DiagramView:
 
 
 _MERMAID_ESCAPES = {
-    '"': "#quot;",
+    '"': "#34;",
     "#": "#35;",
-    "&": "#amp;",
-    "<": "#lt;",
-    ">": "#gt;",
+    "&": "#38;",
+    "<": "#60;",
+    ">": "#62;",
     "`": "#96;",
     "|": "#124;",
     "[": "#91;",
@@ -111,7 +111,7 @@ def mermaid_text(text: str) -> str:
     ``%%``), or be read as Markdown or HTML.
 
     >>> mermaid_text('Pay "now" <b>|%%')
-    'Pay #quot;now#quot; #lt;b#gt;#124;#37;#37;'
+    'Pay #34;now#34; #60;b#62;#124;#37;#37;'
     """
     text = re.sub(r"\s+", " ", text).strip()
     return "".join(_MERMAID_ESCAPES.get(ch, ch) for ch in text)
@@ -127,7 +127,7 @@ def mermaid(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
     journey = audit.journey
     shown = view(audit, max_steps)
     node = {step_id: f"n{i}" for i, step_id in enumerate(journey.steps)}
-    lines = ["flowchart LR"]
+    lines = ["flowchart TD"]
     if shown.partial:
         lines.append(f"  %% {len(shown.steps)} of {shown.total} steps: the most probable path and the top findings")
     for step_id in shown.steps:
@@ -184,7 +184,7 @@ def dot(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
     node = {step_id: f"n{i}" for i, step_id in enumerate(journey.steps)}
     lines = [
         f'digraph "{dot_text(journey.id)}" {{',
-        "  rankdir=LR;",
+        "  rankdir=TB;",
         '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
         '  edge [fontname="Helvetica", fontsize=10];',
     ]

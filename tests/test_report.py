@@ -94,8 +94,8 @@ def test_portfolio_ranks_journeys_by_value_at_risk():
 
 def test_executive_summary_speaks_in_units():
     text = document_of(JOURNEYS[0])
-    assert "| Contacts | 9,400 a quarter, GBP 137,060 |" in text
-    assert "| Value at risk | GBP 7,562,603 a quarter |" in text
+    assert "| Contacts | 9,400 a quarter, GBP\u00a0137,060 |" in text
+    assert "| Value at risk | GBP\u00a07,562,603 a quarter |" in text
     assert "| Completion | 49.2% of customers complete the journey |" in text
 
 
@@ -172,7 +172,7 @@ def test_html_is_self_contained_and_escaped(monkeypatch):
     assert html.startswith("<!doctype html>")
     assert "<script" not in html and "<img" not in html and "<link" not in html
     assert not re.search(r"(src|href)=\"https?:", html)
-    assert '<pre class="mermaid">flowchart LR' in html
+    assert '<pre class="mermaid">flowchart TD' in html
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
@@ -347,7 +347,7 @@ def test_compare_usage_errors(run_cli):
 
 def test_graph_command(run_cli):
     code, out, _ = run_cli("graph", str(JOURNEYS[2]))
-    assert code == 0 and out.startswith("flowchart LR\n")
+    assert code == 0 and out.startswith("flowchart TD\n")
     code, out, _ = run_cli("graph", str(JOURNEYS[2]), "--format", "dot")
     assert out.startswith('digraph "web-checkout" {')
     code, _, err = run_cli("graph", str(JOURNEYS[2]), "--format", "png")

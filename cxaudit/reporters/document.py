@@ -42,11 +42,16 @@ def text(value: str) -> str:
     return re.sub(r"^(\d+)([.)])", r"\1\\\2", re.sub(r"^([-=])", r"\\\1", escaped))
 
 
+def money(amount: float, currency: str | None) -> str:
+    """An amount that does not break between currency and number."""
+    return fmt.money(amount, currency).replace(" ", "\u00a0")
+
+
 def _worth(audit: JourneyAudit, finding: Finding) -> str:
-    money = finding.impact.money
-    if money is None or abs(money) < 0.5:
+    amount = finding.impact.money
+    if amount is None or abs(amount) < 0.5:
         return "-"
-    return fmt.money(money, audit.journey.currency)
+    return money(amount, audit.journey.currency)
 
 
 def _count(value: float) -> str:
@@ -88,17 +93,17 @@ class DocumentReporter:
             "every customer lost is value at risk.",
             "",
             "| # | journey | completion | customers lost | contacts | contact cost | value at risk | findings |",
-            "|---|---|---|---|---|---|---|---|",
+            "|--:|---|--:|--:|--:|--:|--:|--:|",
         ]
         for rank, audit in enumerate(sorted(audits, key=_risk_order), start=1):
             m = audit.metrics
             journey = audit.journey
             per = fmt.per(journey.period)
-            var = "-" if m.value_at_risk is None else f"{fmt.money(m.value_at_risk, journey.currency)} {per}"
+            var = "-" if m.value_at_risk is None else f"{money(m.value_at_risk, journey.currency)} {per}"
             lines.append(
                 f"| {rank} | {text(journey.name)} | {fmt.pct(m.completion_rate)} | "
                 f"{fmt.count(m.customers_lost_per_period)} {per} | {fmt.count(m.contacts_per_period)} {per} | "
-                f"{fmt.money(m.contact_cost_per_period, journey.currency)} {per} | {var} | {len(audit.active)} |"
+                f"{money(m.contact_cost_per_period, journey.currency)} {per} | {var} | {len(audit.active)} |"
             )
         return lines
 
@@ -107,7 +112,7 @@ class DocumentReporter:
         journey = audit.journey
         m = audit.metrics
         per = fmt.per(journey.period)
-        money = journey.currency
+        currency = journey.currency
         lines = [
             f"{h} Customer journey audit: {text(journey.name)}",
             "",
@@ -120,7 +125,7 @@ class DocumentReporter:
         var = (
             "not known (the journey has no `value`)"
             if m.value_at_risk is None
-            else (f"{fmt.money(m.value_at_risk, money)} {per}")
+            else (f"{money(m.value_at_risk, currency)} {per}")
         )
         lines += [
             "",
@@ -131,7 +136,7 @@ class DocumentReporter:
             f"| Completion | {fmt.pct(m.completion_rate)} of customers complete the journey |",
             f"| Customers lost | {fmt.count(m.customers_lost_per_period)} {per} "
             f"({fmt.pct(m.abandonment_rate)} give up, {fmt.pct(m.stuck_rate)} get stuck) |",
-            f"| Contacts | {fmt.count(m.contacts_per_period)} {per}, {fmt.money(m.contact_cost_per_period, money)} |",
+            f"| Contacts | {fmt.count(m.contacts_per_period)} {per}, {money(m.contact_cost_per_period, currency)} |",
             f"| Value at risk | {var} |",
             f"| First-contact resolution | {'no contacts' if fcr is None else fmt.pct(fcr)} "
             f"({fmt.pct(m.contact_rate)} of customers contact us) |",
@@ -146,7 +151,7 @@ class DocumentReporter:
         if actions:
             lines += [
                 f"| # | action | step | owner | customers kept | contacts avoided | worth {per} |",
-                "|---|---|---|---|---|---|---|",
+                "|--:|---|---|---|--:|--:|--:|",
             ]
             for finding in actions:
                 where = finding.step or "journey"
@@ -161,7 +166,8 @@ class DocumentReporter:
             lines += [
                 "",
                 "Worth: contacts avoided times their cost plus customers kept times the value of a completion, "
-                f"{per}; the top findings are verified by solving the journey again with the fix applied.",
+                f"{per}; the top findings are verified by solving the journey again with the fix applied. "
+                "Negative contacts avoided: the customers kept contact us later in the journey.",
             ]
         else:
             lines.append("No findings: nothing to fix.")
@@ -174,14 +180,14 @@ class DocumentReporter:
                 "not the team that answered it.",
                 "",
                 f"| team | contacts {per} | cost {per} | customers lost {per} |",
-                "|---|---|---|---|",
+                "|---|--:|--:|--:|",
             ]
             for row in audit.owners:
                 if row.contacts_per_period < 0.5 and row.customers_lost_per_period < 0.5:
                     continue
                 lines.append(
                     f"| {text(row.name)} | {fmt.count(row.contacts_per_period)} | "
-                    f"{fmt.money(row.contact_cost_per_period, money)} | {fmt.count(row.customers_lost_per_period)} |"
+                    f"{money(row.contact_cost_per_period, currency)} | {fmt.count(row.customers_lost_per_period)} |"
                 )
         lines += ["", f"{h}# The most probable path to success", ""]
         path = audit.path
@@ -216,7 +222,7 @@ class DocumentReporter:
             parts.append(f"avoid {fmt.count(avoided)} contacts")
         what = " and ".join(parts)
         return [
-            f"**The top {len(valued)} fixes are worth {fmt.money(total, journey.currency)} {per}**"
+            f"**The top {len(valued)} fixes are worth {money(total, journey.currency)} {per}**"
             + (f": they {what}." if what else ".")
             + " (Each is valued alone; fixes that touch the same customers do not simply add up.)"
         ]
@@ -317,7 +323,7 @@ code{background:#f0f2f4;padding:.1rem .3rem;border-radius:4px;font-size:90%}
 pre{background:#f6f8fa;padding:1rem;overflow-x:auto;border-radius:6px}
 h1,h2,h3{border-bottom:1px solid #d8dee4;padding-bottom:.3rem} hr{border:0;border-top:2px solid #d0d7de}
 .diagram{overflow-x:auto;border:1px solid #d0d7de;border-radius:6px;padding:.5rem;background:#fff}
-.diagram svg{max-width:none;height:auto}
+.diagram svg{max-width:100%;height:auto;display:block;margin:auto}
 """
 
 
@@ -337,7 +343,9 @@ def render_svg(dot_source: str) -> str | None:
         return None
     if done.returncode != 0 or "<svg" not in done.stdout:
         return None
-    return done.stdout[done.stdout.index("<svg") :]
+    svg = done.stdout[done.stdout.index("<svg") :]
+    # Graphviz sizes the drawing in points; let the page scale it instead (the viewBox keeps the shape).
+    return re.sub(r'^<svg width="[^"]*" height="[^"]*"', "<svg", svg)
 
 
 class HtmlReporter:
