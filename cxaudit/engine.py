@@ -273,8 +273,9 @@ def _clean(value: float) -> float:
     return 0.0 if abs(value) < 1e-9 else value
 
 
-def _money(journey: Journey, cost_avoided: float, customers_kept: float) -> tuple[float | None, float | None]:
-    has_cost, has_value = _has_money(journey)
+def _money(context, cost_avoided: float, customers_kept: float) -> tuple[float | None, float | None]:  # type: ignore[no-untyped-def]
+    journey = context.journey
+    has_cost, has_value = context.money_known
     value_kept = customers_kept * journey.value if journey.value is not None else None
     if not has_cost and not has_value:
         return value_kept, None
@@ -315,7 +316,7 @@ def _first_order(context, hit: Hit) -> Impact:  # type: ignore[no-untyped-def]
             d_cost += flow * (steps[target].expected_cost_after - alt_cost)
     customers_kept = _clean(d_success * volume)
     cost_avoided = _clean(d_cost * volume)
-    value_kept, money = _money(context.journey, cost_avoided, customers_kept)
+    value_kept, money = _money(context, cost_avoided, customers_kept)
     return replace(
         base,
         customers_kept=customers_kept,
@@ -326,20 +327,36 @@ def _first_order(context, hit: Hit) -> Impact:  # type: ignore[no-untyped-def]
     )
 
 
-def _exact(journey: Journey, before: JourneyMetrics, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:
-    """The value of a fix from a full recompute of the journey with it applied."""
-    fixed = apply_fix(journey, fix)
-    if fixed is None:
-        return impact
-    after = analyse(fixed)[2].metrics
+def _exact(context, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:  # type: ignore[no-untyped-def]
+    """The value of a fix from the exact metrics of the journey with it applied.
+
+    By a low-rank update of the factorised chain (see
+    :func:`cxaudit.analysis.markov.evaluate_fix`); where that cannot be used,
+    by solving the changed journey from scratch.
+    """
+    from cxaudit.analysis.markov import evaluate_fix
+
+    journey = context.journey
+    before = context.markov.metrics
+    removed: dict[str, set[str]] = {}
+    for source, target in fix:
+        removed.setdefault(source, set()).add(target)
+    updated = evaluate_fix(journey, context.markov, removed)
+    if updated is None:
+        fixed = apply_fix(journey, fix)
+        if fixed is None:
+            return impact
+        after = analyse(fixed)[2].metrics
+        updated = (after.completion_rate, after.contacts_per_period, after.contact_cost_per_period)
+    completion, contacts, cost = updated
     volume = journey.volume
-    customers_kept = _clean((after.completion_rate - before.completion_rate) * volume)
-    cost_avoided = _clean(before.contact_cost_per_period - after.contact_cost_per_period)
-    value_kept, money = _money(journey, cost_avoided, customers_kept)
+    customers_kept = _clean((completion - before.completion_rate) * volume)
+    cost_avoided = _clean(before.contact_cost_per_period - cost)
+    value_kept, money = _money(context, cost_avoided, customers_kept)
     return replace(
         impact,
         customers_kept=customers_kept,
-        contacts_avoided=_clean(before.contacts_per_period - after.contacts_per_period),
+        contacts_avoided=_clean(before.contacts_per_period - contacts),
         cost_avoided=cost_avoided,
         value_kept=value_kept,
         money=money,
@@ -350,9 +367,8 @@ def _exact(journey: Journey, before: JourneyMetrics, fix: tuple[tuple[str, str],
 def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list[Finding]:  # type: ignore[no-untyped-def]
     active = sorted((f for f in findings if f.suppressed is None), key=Finding.rank_key)
     suppressed = sorted((f for f in findings if f.suppressed is not None), key=Finding.rank_key)
-    before = context.markov.metrics
     verified = [
-        replace(f, impact=_exact(context.journey, before, fixes[f.fingerprint], f.impact))
+        replace(f, impact=_exact(context, fixes[f.fingerprint], f.impact))
         if fixes.get(f.fingerprint)
         else f
         for f in active[:exact_top]

@@ -13,10 +13,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cxaudit.config import ConfigResolver
 from cxaudit.errors import JourneyError
+from cxaudit.loader import paused_gc
 from cxaudit.model import Severity
 from cxaudit.report import Report
 
@@ -50,9 +51,7 @@ def run(
     ConfigError
         A configuration file is wrong.
     """
-    from cxaudit.engine import audit
     from cxaudit.files import journey_files
-    from cxaudit.loader import load_journey, loads_journey
 
     files = journey_files(paths)
     audits = []
@@ -62,21 +61,12 @@ def run(
     failing = False
     for name in progress(files, "Checking journeys"):
         settings = resolver.for_path(name)
-        try:
-            if name == STDIN:
-                data = sys.stdin.buffer.read()
-                journey = loads_journey(data, name=STDIN_NAME, pure=pure)
-                if keep_sources:
-                    sources[STDIN_NAME] = data.decode("utf-8", "replace").splitlines()
-            else:
-                journey = load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
-                if keep_sources:
-                    with open(name, encoding="utf-8", errors="replace") as stream:
-                        sources[name] = stream.read().splitlines()
-            result = audit(journey, settings.for_file(name))
-        except JourneyError as error:
-            problems.extend(error.problems)
+        with paused_gc():
+            outcome = _one(name, settings, pure, keep_sources, sources)
+        if isinstance(outcome, JourneyError):
+            problems.extend(outcome.problems)
             continue
+        result = outcome
         if baseline:
             kept = tuple(f for f in result.findings if f.fingerprint not in baseline)
             baselined += len(result.findings) - len(kept)
@@ -88,3 +78,24 @@ def run(
         audits.append(result)
     report = Report(tuple(audits), tuple(problems), baselined, len(files), sources)
     return report, failing
+
+
+def _one(name: str, settings: Any, pure: bool, keep_sources: bool, sources: dict[str, list[str]]) -> Any:
+    """Load and audit one file; a JourneyError is returned, not raised."""
+    from cxaudit.engine import audit
+    from cxaudit.loader import load_journey, loads_journey
+
+    try:
+        if name == STDIN:
+            data = sys.stdin.buffer.read()
+            journey = loads_journey(data, name=STDIN_NAME, pure=pure)
+            if keep_sources:
+                sources[STDIN_NAME] = data.decode("utf-8", "replace").splitlines()
+        else:
+            journey = load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
+            if keep_sources:
+                with open(name, encoding="utf-8", errors="replace") as stream:
+                    sources[name] = stream.read().splitlines()
+        return audit(journey, settings.for_file(name))
+    except JourneyError as error:
+        return error

@@ -12,6 +12,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cxaudit.errors import Problem
@@ -302,13 +303,17 @@ class Shares(Kind):
         out: dict[str, tuple[float, tuple[int, int]]] = {}
         total = 0.0
         valid = True
+        key_pos = value.key_pos
         for target, probability in value.items():
-            key_path = f"{path}.{target}"
-            number = _PROBABILITY.convert(probability, value.text(target), ctx, value.where(target), key_path)
-            if number is INVALID:
-                valid = False
-                continue
-            out[target] = (number, value.where_key(target))
+            if probability.__class__ is float and 0.0 <= probability <= 1.0:  # the usual case, checked fast
+                number = probability
+            else:
+                key_path = f"{path}.{target}"
+                number = _PROBABILITY.convert(probability, value.text(target), ctx, value.where(target), key_path)
+                if number is INVALID:
+                    valid = False
+                    continue
+            out[target] = (number, key_pos[target])
             total += number
         if valid and out and abs(total - 1.0) > PROBABILITY_TOLERANCE:
             ctx.add(where, f"{self.what} of {path} sum to {format_number(total)}, not 1", path)
@@ -405,6 +410,14 @@ class ObjectSpec:
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    @cached_property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
 
 JOURNEY = ObjectSpec(
     "journey",
@@ -497,26 +510,27 @@ def check_object(
 ) -> dict[str, Any]:
     """Validate the fields of one object; returns the valid ones converted."""
     out: dict[str, Any] = {}
-    names = spec.names
-    for key in data:
-        if key not in names:
-            prefix = f"{path}." if path else ""
+    fields = spec.by_name
+    raw = data.raw
+    value_pos = data.value_pos
+    prefix = f"{path}." if path else ""
+    for key, value in data.items():
+        spec_field = fields.get(key)
+        if spec_field is None:
             ctx.add(
-                data.where_key(key),
-                f"unknown field '{key}' in {label}{did_you_mean(key, names)}",
-                prefix + key,
+                data.where_key(key), f"unknown field '{key}' in {label}{did_you_mean(key, spec.names)}", prefix + key
             )
-    for spec_field in spec.fields:
-        name = spec_field.name
-        field_path = f"{path}.{name}" if path else name
-        value = data.get(name)
-        if value is None:
-            if spec_field.required:
-                ctx.add(where, f"{label} has no '{name}'; it is required", field_path)
             continue
-        converted = spec_field.kind.convert(value, data.text(name), ctx, data.where(name), field_path)
+        if value is None:
+            continue
+        converted = spec_field.kind.convert(
+            value, raw.get(key) if raw else None, ctx, value_pos.get(key, where), prefix + key
+        )
         if converted is not INVALID:
-            out[name] = converted
+            out[key] = converted
+    for name in spec.required:
+        if data.get(name) is None:
+            ctx.add(where, f"{label} has no '{name}'; it is required", prefix + name)
     return out
 
 

@@ -141,11 +141,25 @@ _constructor = SafeConstructor()
 _BOOLS = SafeConstructor.bool_values
 
 
+_RESOLVED_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch)
+"""First characters of plain scalars the resolver might read as other than text."""
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+_SIMPLE_FLOAT = re.compile(r"[0-9]+\.[0-9]*\Z")
+
+
 def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int, col: int) -> Any:
     """Turn a scalar event into a Python value, as PyYAML's safe loader would."""
     if tag is None or tag == "!":
         if not implicit[0]:  # quoted, or a block scalar
             return value
+        # Fast paths for what journeys are made of; everything else goes to
+        # PyYAML's resolver, which decides by the same first character.
+        if value and value[0] not in _RESOLVED_FIRST:
+            return value
+        if _SIMPLE_FLOAT.match(value):
+            return float(value)
+        if _DECIMAL.match(value):
+            return int(value)
         tag = _resolver.resolve(ScalarNode, value, implicit)
         if tag == _STR or tag in _AS_TEXT:
             return value
@@ -344,9 +358,39 @@ def _build(loader: Any, name: str, limits: Limits) -> Document:
                 container.raw[key] = raw
         frame[1] = _NO_KEY
 
+    scalar_event = yaml.ScalarEvent
     while True:
         event = get_event()
         kind = type(event)
+        # The fast path: an untagged, unanchored scalar in a mapping (most of a journey).
+        if kind is scalar_event and stack and event.anchor is None and event.tag is None:
+            frame = stack[-1]
+            container = frame[0]
+            text = event.value
+            if container.__class__ is YMap and len(text) <= max_scalar:
+                mark = event.start_mark
+                key = frame[1]
+                if key is _NO_KEY:
+                    if text not in container:
+                        frame[1] = text
+                        container.key_pos[text] = (mark.line + 1, mark.column + 1)
+                        frame[3] += 1
+                        continue
+                elif key is not _DUPLICATE:
+                    plain = event.implicit[0]
+                    if not plain or (text and text[0] not in _RESOLVED_FIRST):
+                        value: Any = text
+                    else:
+                        value = _scalar(text, None, event.implicit, mark.line + 1, mark.column + 1)
+                    dict.__setitem__(container, key, value)
+                    container.value_pos[key] = (mark.line + 1, mark.column + 1)
+                    if plain and value.__class__ is not str:
+                        if container.raw is None:
+                            container.raw = {}
+                        container.raw[key] = text
+                    frame[1] = _NO_KEY
+                    frame[3] += 1
+                    continue
         mark = event.start_mark
         line, col = mark.line + 1, mark.column + 1
         if kind is yaml.ScalarEvent:

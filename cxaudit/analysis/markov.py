@@ -93,6 +93,8 @@ class MarkovResult:
     """Share of customers entering at each step."""
     residual: float = 0.0
     """Largest relative residual of the solves (a check of numerical health)."""
+    chain: Any = field(default=None, repr=False, compare=False)
+    """The factorised chain, kept to value fixes exactly without solving again from scratch."""
 
     @property
     def ill_conditioned(self) -> bool:
@@ -146,6 +148,7 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
 
     steps = journey.steps
     stuck = structure.stuck
+    edges = transitions(journey)
     transient = [sid for sid, step in steps.items() if not step.is_outcome and sid not in stuck]
     index = {sid: i for i, sid in enumerate(transient)}
     n = len(transient)
@@ -179,7 +182,7 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
         rhs[i, 2] = contact_cost(sid)
         rhs[i, 3] = 1.0
         rhs[i, 4] = duration(sid)
-        for _, target, p in graph.out_edges(sid, data="probability"):
+        for target, p in edges[sid]:
             if changes(sid, target, "owner"):
                 handoff_rate[i] += p
             if changes(sid, target, "channel"):
@@ -216,7 +219,7 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
 
     flows: dict[tuple[str, str], float] = {}
     for i, sid in enumerate(transient):
-        for _, target, p in graph.out_edges(sid, data="probability"):
+        for target, p in edges[sid]:
             flows[(sid, target)] = float(visits_t[i] * p)
     for i, target, p in to_absorbing:
         absorbed[target] = absorbed.get(target, 0.0) + float(visits_t[i] * p)
@@ -233,7 +236,7 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     if total > 0:  # remove rounding drift so the three sum to 1
         completion, abandonment, stuck_rate = completion / total, abandonment / total, stuck_rate / total
 
-    fcr, contact_rate, repeat = _first_contact_resolution(journey, graph, transient, stuck, entry_flows)
+    fcr, contact_rate, repeat = _first_contact_resolution(journey, edges, transient, stuck, entry_flows)
     reach = _reach_probabilities(graph, transient, index, visits_t, rows, cols, vals)
 
     volume = journey.volume
@@ -243,7 +246,7 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
         contacts_caused = 0.0
         lost = 0.0
         if i is not None:
-            for _, target, _p in graph.out_edges(sid, data="probability"):
+            for target, _p in edges[sid]:
                 flow = flows[(sid, target)]
                 if steps[target].is_contact:
                     contacts_caused += flow
@@ -296,12 +299,20 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
         steps_without_duration=sum(1 for s in steps.values() if not s.is_outcome and s.duration_s is None),
         contact_steps_without_cost=sum(1 for sid, s in steps.items() if s.is_contact and contact_cost(sid) == 0),
     )
-    return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual)
+    chain = _Chain(system, index, entry, after, rhs, absorbed, volume)
+    return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual, chain)
+
+
+def transitions(journey: Journey) -> dict[str, list[tuple[str, float]]]:
+    """Each step's (target, probability), the ones customers take (p > 0), in file order."""
+    return {
+        sid: [(t.target, t.probability) for t in step.next if t.probability > 0] for sid, step in journey.steps.items()
+    }
 
 
 def _first_contact_resolution(
     journey: Journey,
-    graph: nx.DiGraph,
+    edges: dict[str, list[tuple[str, float]]],
     transient: list[str],
     stuck: frozenset[str],
     entry_flows: dict[str, float],
@@ -326,7 +337,7 @@ def _first_contact_resolution(
     no_contact_end = np.zeros(n)
     into_contact: list[tuple[int, str, float]] = []
     for i, sid in enumerate(quiet):
-        for _, target, p in graph.out_edges(sid, data="probability"):
+        for target, p in edges[sid]:
             j = index.get(target)
             if j is not None:
                 rows.append(i)
@@ -358,10 +369,10 @@ def _first_contact_resolution(
 
     once = {}
     for sid in first:
-        if sid in stuck or not graph.out_degree(sid):
+        if sid in stuck or not edges[sid]:
             once[sid] = 1.0
         else:
-            once[sid] = sum(p * no_more_contacts(t) for _, t, p in graph.out_edges(sid, data="probability"))
+            once[sid] = sum(p * no_more_contacts(t) for t, p in edges[sid])
     contact_rate = min(sum(first.values()), 1.0)
     exactly_once = sum(first[sid] * once[sid] for sid in first)
     fcr = None if contact_rate <= 1e-15 else min(exactly_once / contact_rate, 1.0)
@@ -386,47 +397,188 @@ def _reach_probabilities(
     component's own fundamental matrix: 1 without a loop, ``1 / (1 - p)``
     with only a self-loop, a small per-component solve otherwise.
     """
-    import networkx as nx
     import numpy as np
 
     n = len(transient)
     returns = np.ones(n)
-    self_loop = {i: p for i, j, p in zip(rows, cols, vals, strict=True) if i == j}
-    transient_set = set(transient)
-    for component in nx.strongly_connected_components(graph):
-        if len(component) == 1:
-            (sid,) = component
-            i = index.get(sid)
-            if i is not None and i in self_loop:
-                returns[i] = 1.0 / (1.0 - self_loop[i])
-            continue
-        if not component <= transient_set:
-            continue
-        members = sorted(index[sid] for sid in component)
-        local = {g: k for k, g in enumerate(members)}
-        sub_rows, sub_cols, sub_vals = [], [], []
-        for sid in component:
-            i = index[sid]
-            for _, target, p in graph.out_edges(sid, data="probability"):
-                j = index.get(target)
-                if j is not None and j in local:
-                    sub_rows.append(local[i])
-                    sub_cols.append(local[j])
-                    sub_vals.append(p)
-        system = _LinearSystem(len(members), np.array(sub_rows), np.array(sub_cols), np.array(sub_vals))
+    if n == 0:
+        return returns
+    r = np.asarray(rows, dtype=np.int64)
+    c = np.asarray(cols, dtype=np.int64)
+    v = np.asarray(vals, dtype=float)
+    labels = _component_labels(graph, transient, index, n, r, c)
+    sizes = np.bincount(labels)
+    loops = r == c
+    lone = loops & (sizes[labels[r]] == 1)
+    returns[r[lone]] = 1.0 / (1.0 - v[lone])
+    inside = (labels[r] == labels[c]) & (sizes[labels[r]] > 1)
+    if not inside.any():
+        return _reach(visits, returns)
+    edge_component = labels[r[inside]]
+    order = np.argsort(edge_component, kind="stable")
+    er, ec, ev, ecomp = r[inside][order], c[inside][order], v[inside][order], edge_component[order]
+    members_order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[members_order]
+    for component in np.unique(ecomp):
+        lo, hi = np.searchsorted(ecomp, [component, component + 1])
+        mlo, mhi = np.searchsorted(sorted_labels, [component, component + 1])
+        members = members_order[mlo:mhi]
+        local = np.full(n, -1, dtype=np.int64) if n <= 4 * len(members) else None
+        if local is None:
+            position = {int(g): k for k, g in enumerate(members)}
+            li = np.fromiter((position[int(x)] for x in er[lo:hi]), dtype=np.int64, count=hi - lo)
+            lj = np.fromiter((position[int(x)] for x in ec[lo:hi]), dtype=np.int64, count=hi - lo)
+        else:
+            local[members] = np.arange(len(members))
+            li, lj = local[er[lo:hi]], local[ec[lo:hi]]
+        system = _LinearSystem(len(members), li, lj, ev[lo:hi])
         size = len(members)
         for start in range(0, size, 256):
             stop = min(start + 256, size)
             unit = np.zeros((size, stop - start))
             unit[np.arange(start, stop), np.arange(stop - start)] = 1.0
             block = system.solve(unit)
-            for k in range(start, stop):
-                returns[members[k]] = block[k, k - start]
+            returns[members[start:stop]] = block[np.arange(start, stop), np.arange(stop - start)]
+    return _reach(visits, returns)
+
+
+def _reach(visits: np.ndarray, returns: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     with np.errstate(divide="ignore", invalid="ignore"):
         reach = np.where(returns > 0, visits / returns, 0.0)
     return np.nan_to_num(reach, nan=0.0, posinf=1.0)
 
 
+def _component_labels(
+    graph: nx.DiGraph, transient: list[str], index: dict[str, int], n: int, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """Strongly connected component of each transient step, as a label array.
+
+    networkx for small chains; SciPy's compiled version of the same algorithm
+    for large ones, where networkx's pure-Python one would dominate the run.
+    """
+    import numpy as np
+
+    if n <= DENSE_LIMIT:
+        import networkx as nx
+
+        labels = np.zeros(n, dtype=np.int64)
+        for number, component in enumerate(nx.strongly_connected_components(graph.subgraph(transient))):
+            for sid in component:
+                labels[index[sid]] = number
+        return labels
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adjacency = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    return connected_components(adjacency, directed=True, connection="strong")[1].astype(np.int64)
+
+
 def is_finite(value: float | None) -> bool:
     """True for a real, finite number."""
     return value is not None and math.isfinite(value)
+
+
+@dataclass
+class _Chain:
+    """What a fix needs of the solved chain: the factorisation and the backward solutions."""
+
+    system: _LinearSystem
+    index: dict[str, int]
+    entry: Any
+    after: Any
+    """Backward solutions (success, contacts, cost, steps, duration, handoffs) per transient step."""
+    rhs: Any
+    absorbed: dict[str, float]
+    volume: float
+
+
+FIX_COLUMNS = 3  # success, contacts, cost
+
+
+def evaluate_fix(
+    journey: Journey, result: MarkovResult, removed: dict[str, set[str]]
+) -> tuple[float, float, float] | None:
+    """Completion rate, contacts and contact cost per period with transitions removed.
+
+    Each source step's remaining shares are scaled up to sum to 1. Exact, by
+    the Woodbury identity on the factorisation already made: with ``A = I - Q``
+    and the fix changing the rows ``S`` of ``A`` by ``W`` (``A' = A + U W``),
+    ``A'^-1 b = y - Z (I + W Z)^-1 W y`` with ``y = A^-1 b`` and ``Z = A^-1 U``:
+    ``|S| + 3`` solves instead of a new factorisation. None when the fix makes
+    the chain singular (it would trap customers) or touches a step outside the
+    transient part; the caller then solves the changed journey from scratch.
+    """
+    import numpy as np
+
+    chain = result.chain
+    if chain is None:
+        return None
+    steps = journey.steps
+    index = chain.index
+    sources = [s for s in removed if s in index]
+    if len(sources) != len(removed) or not sources:
+        return None
+
+    def contact_cost(sid: str) -> float:
+        channel = journey.channel_of(steps[sid])
+        return (channel.cost or 0.0) if (channel and steps[sid].is_contact) else 0.0
+
+    n = chain.system.n
+    k = len(sources)
+    b = chain.rhs[:, :FIX_COLUMNS].copy()
+    w_rows: list[dict[int, float]] = []
+    for source in sources:
+        i = index[source]
+        transitions = [(t.target, t.probability) for t in steps[source].next if t.probability > 0]
+        gone = removed[source]
+        remaining = sum(p for t, p in transitions if t not in gone)
+        if remaining <= 1e-12:
+            return None
+        row: dict[int, float] = {}
+        b[i, 0] = 0.0
+        b[i, 1] = 1.0 if steps[source].is_contact else 0.0
+        b[i, 2] = contact_cost(source)
+        for target, p in transitions:
+            new = 0.0 if target in gone else p / remaining
+            j = index.get(target)
+            if j is not None:
+                change = -(new - p)
+                if change:
+                    row[j] = row.get(j, 0.0) + change
+            else:
+                step = steps[target]
+                b[i, 0] += new if step.type == "success" else 0.0
+                b[i, 1] += new if step.is_contact else 0.0
+                b[i, 2] += new * contact_cost(target)
+        w_rows.append(row)
+    y = chain.system.solve(b)
+    selector = np.zeros((n, k))
+    for column, source in enumerate(sources):
+        selector[index[source], column] = 1.0
+    z = chain.system.solve(selector)
+    wz = np.array([[sum(v * z[j, c] for j, v in row.items()) for c in range(k)] for row in w_rows])
+    wy = np.array([[sum(v * y[j, c] for j, v in row.items()) for c in range(FIX_COLUMNS)] for row in w_rows])
+    capacitance = np.eye(k) + wz
+    if np.linalg.cond(capacitance) > 1e10:
+        return None
+    x = y - z @ np.linalg.solve(capacitance, wy)
+    start = chain.entry
+    direct = _entry_absorbed(journey, index)
+    direct_success = sum(m for sid, m in direct.items() if steps[sid].type == "success")
+    direct_contacts = sum(m for sid, m in direct.items() if steps[sid].is_contact)
+    direct_cost = sum(m * contact_cost(sid) for sid, m in direct.items())
+    completion = float(start @ x[:, 0]) + direct_success
+    contacts = (float(start @ x[:, 1]) + direct_contacts) * chain.volume
+    cost = (float(start @ x[:, 2]) + direct_cost) * chain.volume
+    return completion, contacts, cost
+
+
+def _entry_absorbed(journey: Journey, transient: dict[str, int]) -> dict[str, float]:
+    """Entry shares that land directly on an outcome or a stuck step (not transient)."""
+    out: dict[str, float] = {}
+    for item in journey.entry:
+        if item.step not in transient:
+            out[item.step] = out.get(item.step, 0.0) + item.share
+    return out

@@ -93,11 +93,8 @@ class Structure:
     """Steps from which a success outcome is reachable."""
     success_reachable: bool
     """True when some entry path reaches a success outcome."""
-
-    @property
-    def stuck(self) -> frozenset[str]:
-        """Steps where customers are held for good: dead ends and trap steps."""
-        return frozenset(self.dead_ends) | frozenset(step for trap in self.traps for step in trap)
+    stuck: frozenset[str] = frozenset()
+    """Steps where customers are held for good: dead ends and trap steps."""
 
 
 def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
@@ -108,11 +105,13 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
     reachable = reachable_from(graph, [entry.step for entry in journey.entry if entry.share > 0])
     can_succeed = can_reach(graph, successes)
     dead_ends = tuple(step_id for step_id in steps if not steps[step_id].is_outcome and graph.out_degree(step_id) == 0)
+    traps = tuple(tuple(trap) for trap in trap_loops(graph, outcomes))
     return Structure(
         reachable=frozenset(reachable),
         unreachable=tuple(step_id for step_id in steps if step_id not in reachable),
         dead_ends=dead_ends,
-        traps=tuple(tuple(trap) for trap in trap_loops(graph, outcomes)),
+        traps=traps,
         can_succeed=frozenset(can_succeed),
         success_reachable=bool(reachable & set(successes)),
+        stuck=frozenset(dead_ends) | frozenset(step for trap in traps for step in trap),
     )

@@ -186,6 +186,13 @@ class AuditContext:
         return [(t.target, t.probability) for t in self.step(step_id).next if t.probability > 0]
 
     @cached_property
+    def money_known(self) -> tuple[bool, bool]:
+        """(some contact step has a cost, the journey has a value)."""
+        from cxaudit.engine import _has_money
+
+        return _has_money(self.journey)
+
+    @cached_property
     def components(self) -> dict[str, int]:
         """Each step's strongly connected component, as a number."""
         import networkx as nx
