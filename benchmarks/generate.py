@@ -18,8 +18,14 @@ import argparse
 import random
 import sys
 
-CHANNELS = {"web": (False, None), "app": (False, None), "email": (False, None), "chat": (True, 4.5),
-            "phone": (True, 7.5), "branch": (True, 30.0)}
+CHANNELS = {
+    "web": (False, None),
+    "app": (False, None),
+    "email": (False, None),
+    "chat": (True, 4.5),
+    "phone": (True, 7.5),
+    "branch": (True, 30.0),
+}
 SELF_SERVICE = ["web", "app", "email"]
 ASSISTED = ["chat", "phone", "branch"]
 VERBS = ["Review", "Enter", "Confirm", "Upload", "Choose", "Verify", "Wait for", "Read", "Sign", "Pay"]

@@ -427,6 +427,7 @@ class ConfigResolver:
     """Settings per journey file: ``--config`` for all, or discovered and cached per directory."""
 
     def __init__(self, explicit: str | None = None, cli: dict[str, Any] | None = None) -> None:
+        self.explicit_path = explicit
         self.cli = cli or {}
         self._by_dir: dict[str, Settings] = {}
         self._by_file: dict[Path | None, Settings] = {}

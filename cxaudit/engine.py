@@ -368,9 +368,7 @@ def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list
     active = sorted((f for f in findings if f.suppressed is None), key=Finding.rank_key)
     suppressed = sorted((f for f in findings if f.suppressed is not None), key=Finding.rank_key)
     verified = [
-        replace(f, impact=_exact(context, fixes[f.fingerprint], f.impact))
-        if fixes.get(f.fingerprint)
-        else f
+        replace(f, impact=_exact(context, fixes[f.fingerprint], f.impact)) if fixes.get(f.fingerprint) else f
         for f in active[:exact_top]
     ]
     active = sorted(verified + active[exact_top:], key=Finding.rank_key)

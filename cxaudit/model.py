@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import NamedTuple
 
 __all__ = [
@@ -146,9 +145,30 @@ class Journey:
         return owner.name if owner else owner_id
 
 
+class FrozenMap(dict):  # type: ignore[type-arg]
+    """A dict that cannot be changed after it is made (and can be pickled).
+
+    Reads are a plain dict's; every method that would change it raises.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a journey is read-only")
+
+    __setitem__ = __delitem__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = __ior__ = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:
+        return (type(self), (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
 def frozen_map(items: dict[str, object]) -> Mapping[str, object]:
-    """A read-only view of ``items``."""
-    return MappingProxyType(items)
+    """A read-only copy of ``items``."""
+    return FrozenMap(items)
 
 
 class Severity(enum.IntEnum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -59,14 +59,14 @@ def run(
     sources: dict[str, list[str]] = {}
     baselined = 0
     failing = False
-    for name in progress(files, "Checking journeys"):
-        settings = resolver.for_path(name)
-        with paused_gc():
-            outcome = _one(name, settings, pure, keep_sources, sources)
+    for name, outcome, lines in _outcomes(files, resolver, pure, keep_sources, progress):
+        if lines is not None:
+            sources[STDIN_NAME if name == STDIN else name] = lines
         if isinstance(outcome, JourneyError):
             problems.extend(outcome.problems)
             continue
         result = outcome
+        settings = resolver.for_path(name)
         if baseline:
             kept = tuple(f for f in result.findings if f.fingerprint not in baseline)
             baselined += len(result.findings) - len(kept)
@@ -80,22 +80,65 @@ def run(
     return report, failing
 
 
-def _one(name: str, settings: Any, pure: bool, keep_sources: bool, sources: dict[str, list[str]]) -> Any:
+PARALLEL_FILES = 40
+"""From this many files on, a pool of processes checks them, one per core."""
+
+
+def _outcomes(
+    files: list[str],
+    resolver: ConfigResolver,
+    pure: bool,
+    keep_sources: bool,
+    progress: Callable[[Sequence[str], str], Iterable[str]],
+) -> Iterator[tuple[str, Any, list[str] | None]]:
+    """(file, audit or JourneyError, source lines) for every file, in order."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FILES or workers < 2 or STDIN in files:
+        for name in progress(files, "Checking journeys"):
+            yield name, *_one(name, resolver, pure, keep_sources)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, min(64, len(files) // (workers * 4)))
+    job = (resolver.explicit_path, resolver.cli, pure, keep_sources)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=job) as pool:
+        results = pool.map(_work, files, chunksize=chunk)
+        for name in progress(files, "Checking journeys"):
+            yield name, *next(results)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool) -> None:
+    _WORKER.update(resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources)
+
+
+def _work(name: str) -> tuple[Any, list[str] | None]:
+    outcome, lines = _one(name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"])
+    if not isinstance(outcome, JourneyError):  # the factorisation stays behind: it does not travel
+        outcome = replace(outcome, markov=replace(outcome.markov, chain=None))
+    return outcome, lines
+
+
+def _one(name: str, resolver: ConfigResolver, pure: bool, keep_sources: bool) -> tuple[Any, list[str] | None]:
     """Load and audit one file; a JourneyError is returned, not raised."""
     from cxaudit.engine import audit
     from cxaudit.loader import load_journey, loads_journey
 
-    try:
-        if name == STDIN:
-            data = sys.stdin.buffer.read()
-            journey = loads_journey(data, name=STDIN_NAME, pure=pure)
-            if keep_sources:
-                sources[STDIN_NAME] = data.decode("utf-8", "replace").splitlines()
-        else:
-            journey = load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
-            if keep_sources:
-                with open(name, encoding="utf-8", errors="replace") as stream:
-                    sources[name] = stream.read().splitlines()
-        return audit(journey, settings.for_file(name))
-    except JourneyError as error:
-        return error
+    lines = None
+    with paused_gc():
+        try:
+            if name == STDIN:
+                data = sys.stdin.buffer.read()
+                journey = loads_journey(data, name=STDIN_NAME, pure=pure)
+                if keep_sources:
+                    lines = data.decode("utf-8", "replace").splitlines()
+            else:
+                journey = load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
+                if keep_sources:
+                    with open(name, encoding="utf-8", errors="replace") as stream:
+                        lines = stream.read().splitlines()
+            return audit(journey, resolver.for_path(name).for_file(name)), lines
+        except JourneyError as error:
+            return error, lines
