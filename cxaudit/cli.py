@@ -505,15 +505,29 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: stop like an interrupt (temporary files are removed on the way out)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the command line and exit with its code; never shows a bare traceback."""
+    import contextlib
+    import signal
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or os.environ.get("CXAUDIT_DEBUG") == "1"
+    # Not in the main thread (an embedding application), signals are left alone.
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         # Without standalone mode, typer returns the code of a typer.Exit.
         code = app(args=args, prog_name="cxaudit", standalone_mode=False)
     except typer.Exit as done:
-        sys.exit(done.exit_code)
+        code = done.exit_code
     except typer.TyperException as usage:
         show = getattr(usage, "show", None)
         if show is not None:
@@ -531,6 +545,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(str(error.problems[-1]), exitcodes.INPUT_ERROR)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except Terminated:
+        _fail("terminated", 143)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(exitcodes.CLEAN)
@@ -542,4 +558,6 @@ def main(argv: list[str] | None = None) -> NoReturn:
             "This is a bug in cxaudit; run again with --debug for the traceback and report it.",
             exitcodes.INTERNAL_ERROR,
         )
+    if code == 130:  # typer turns Ctrl-C into a silent exit 130
+        _fail("interrupted", 130)
     sys.exit(code if isinstance(code, int) else exitcodes.CLEAN)

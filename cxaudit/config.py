@@ -30,12 +30,21 @@ from typing import Any
 from cxaudit.engine import AuditConfig
 from cxaudit.errors import ConfigError, Problem
 from cxaudit.model import Severity
+from cxaudit.yamlread import DEFAULT_LIMITS, Limits
 
 __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_selectors"]
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 CONFIG_NAMES = (".cxaudit.yaml", ".cxaudit.yml", "pyproject.toml")
-TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path")
+TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits")
+LIMIT_KEYS = {
+    "max-file-size": "max_file_bytes",
+    "max-depth": "max_depth",
+    "max-aliases": "max_aliases",
+    "max-alias-nodes": "max_alias_nodes",
+    "max-value-length": "max_scalar_length",
+    "max-steps": "max_steps",
+}
 PATH_KEYS = ("select", "ignore", "severity", "rules", "gates")
 
 
@@ -96,6 +105,8 @@ class Settings:
     base: _Part = field(default_factory=_Part)
     fail_on: str | None = None
     per_path: tuple[tuple[str, re.Pattern[str], _Part], ...] = ()
+    limits: Limits = DEFAULT_LIMITS
+    """Bounds on what a journey file may be (size, nesting, aliases, steps)."""
     root: Path | None = None
     """The directory per-path globs are relative to."""
     source: str | None = None
@@ -333,7 +344,28 @@ class _Reader:
                 self.add(glob, f"{self.table('per-path', glob)} must be a table of settings")
                 continue
             per_path.append((glob, glob_pattern(glob), self.part(override, PATH_KEYS, ("per-path", glob))))
-        return Settings(base=base, fail_on=fail_on, per_path=tuple(per_path), root=root, source=self.file)
+        limits = self.limits(data.get("limits", {}))
+        return Settings(
+            base=base, fail_on=fail_on, per_path=tuple(per_path), limits=limits, root=root, source=self.file
+        )
+
+    def limits(self, raw: Any) -> Limits:
+        from cxaudit.spec import did_you_mean
+
+        if not isinstance(raw, Mapping):
+            self.add("limits", f"'limits' in {self.table()} must be a table of limit to number")
+            return DEFAULT_LIMITS
+        values: dict[str, int] = {}
+        for key, value in raw.items():
+            field_name = LIMIT_KEYS.get(_key(key))
+            if field_name is None:
+                self.add(key, f"unknown limit '{key}' in {self.table('limits')}{did_you_mean(_key(key), LIMIT_KEYS)}")
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                self.add(key, f"limit '{key}' must be a whole number of at least 1, not {value!r}")
+                continue
+            values[field_name] = value
+        return replace(DEFAULT_LIMITS, **values) if values else DEFAULT_LIMITS
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:

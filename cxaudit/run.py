@@ -127,18 +127,20 @@ def _one(name: str, resolver: ConfigResolver, pure: bool, keep_sources: bool) ->
     from cxaudit.loader import load_journey, loads_journey
 
     lines = None
+    settings = resolver.for_path(name)
     with paused_gc():
         try:
             if name == STDIN:
-                data = sys.stdin.buffer.read()
-                journey = loads_journey(data, name=STDIN_NAME, pure=pure)
+                data = sys.stdin.buffer.read(settings.limits.max_file_bytes + 1)
+                journey = loads_journey(data, name=STDIN_NAME, pure=pure, limits=settings.limits)
                 if keep_sources:
                     lines = data.decode("utf-8", "replace").splitlines()
             else:
-                journey = load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
+                path = name if "\n" not in name else os.path.abspath(name)
+                journey = load_journey(path, name=name, pure=pure, limits=settings.limits)
                 if keep_sources:
                     with open(name, encoding="utf-8", errors="replace") as stream:
                         lines = stream.read().splitlines()
-            return audit(journey, resolver.for_path(name).for_file(name)), lines
+            return audit(journey, settings.for_file(name)), lines
         except JourneyError as error:
             return error, lines

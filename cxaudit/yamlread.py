@@ -144,6 +144,9 @@ _BOOLS = SafeConstructor.bool_values
 _RESOLVED_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch)
 """First characters of plain scalars the resolver might read as other than text."""
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+# YAML 1.1 (and so PyYAML) reads 1e-12 and 1.5e3 as text; YAML 1.2, JSON and
+# every editor read them as numbers. Journeys read them as numbers too.
+_EXPONENT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+\Z")
 _SIMPLE_FLOAT = re.compile(r"[0-9]+\.[0-9]*\Z")
 
 
@@ -160,6 +163,8 @@ def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int,
             return float(value)
         if _DECIMAL.match(value):
             return int(value)
+        if _EXPONENT.match(value):
+            return float(value)
         tag = _resolver.resolve(ScalarNode, value, implicit)
         if tag == _STR or tag in _AS_TEXT:
             return value

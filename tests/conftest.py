@@ -3,6 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Bounded by default so the suite stays fast; `pytest --hypothesis-profile=long` digs deeper.
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.register_profile("long", max_examples=5000, deadline=None)
+settings.load_profile("default")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -27,3 +33,7 @@ def run_cli(capsys, monkeypatch):
         return exited.value.code, out, err
 
     return run
+
+
+# Run by hand with atheris (see docs/reliability.md), not collected by pytest.
+collect_ignore = ["fuzz/fuzz_loader.py"]

@@ -1,0 +1,176 @@
+"""Hostile and broken input, numerical extremes, interruptions: nothing crashes, hangs, runs or is lost."""
+
+from __future__ import annotations
+
+import math
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from cxaudit import JourneyError, Limits, load_journey, loads_journey
+from cxaudit.engine import audit
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate
+
+
+def refused(source, limits: Limits = Limits(), **kwargs) -> tuple[str, float, int]:  # noqa: B008
+    """The first problem, the seconds it took and the peak memory traced."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(JourneyError) as caught:
+            load_journey(source, limits=limits, **kwargs)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return str(caught.value.problems[0]), time.perf_counter() - started, peak
+
+
+def test_one_gigabyte_file_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.yaml"
+    with open(path, "wb") as stream:
+        stream.truncate(1024**3)  # sparse: a gigabyte on paper
+    message, seconds, peak = refused(path, Limits(max_file_bytes=8 * 1024**2), name="huge.yaml")
+    assert message == "huge.yaml: file is larger than the limit of 8,388,608 bytes"
+    assert seconds < 2 and peak < 32 * 1024**2
+
+
+def test_hundred_megabyte_line_is_refused(tmp_path):
+    path = tmp_path / "line.yaml"
+    with open(path, "wb") as stream:
+        stream.write(b"cxaudit: 1\nname: ")
+        stream.write(b"x" * (100 * 1024**2))
+    message, seconds, peak = refused(path, Limits(max_file_bytes=16 * 1024**2), name="line.yaml")
+    assert message == "line.yaml: file is larger than the limit of 16,777,216 bytes"
+    assert seconds < 2 and peak < 64 * 1024**2
+
+
+def test_long_value_within_the_file_limit_is_refused():
+    text = "cxaudit: 1\nnotes: " + "x" * 2_000_000 + "\n"
+    message, _seconds, _ = refused(text, name="v.yaml")
+    assert message == "v.yaml:2:8: value is 2,000,000 characters long, over the limit of 1,000,000 (notes)"
+
+
+def test_million_alias_bomb_is_refused_fast_in_bounded_memory():
+    lines = ["cxaudit: 1", "a: &a [x]"]
+    lines += [f"l{i}: [" + ", ".join(["*a"] * 1000) + "]" for i in range(1000)]  # a million aliases
+    text = "\n".join(lines) + "\n"
+    message, seconds, peak = refused(text, name="b.yaml")
+    assert message == "b.yaml:4:6: more than 1,000 aliases; cxaudit reads bounded YAML only (l1.0)"
+    assert seconds < 2 and peak < 64 * 1024**2
+
+
+def test_hundred_thousand_deep_nesting_is_refused():
+    text = "cxaudit: 1\ndeep: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    for pure in (False, True):
+        message, seconds, peak = refused(text, name="d.yaml", pure=pure)
+        assert message.startswith("d.yaml:2:") and "nesting is deeper than 64 levels" in message
+        assert seconds < 2 and peak < 64 * 1024**2
+
+
+def test_too_many_steps_is_refused():
+    message, _, _ = refused(generate(30), Limits(max_steps=10), name="s.yaml")
+    assert message == "s.yaml:22:3: journey has 30 steps, over the limit of 10 (steps)"
+
+
+def test_limits_from_configuration(run_cli, tmp_path):
+    (tmp_path / ".cxaudit.yaml").write_text("limits: {max-steps: 10}\n")
+    journey = tmp_path / "j.yaml"
+    journey.write_text(generate(30))
+    code, out, _ = run_cli("check", str(journey))
+    assert code == 2 and "journey has 30 steps, over the limit of 10" in out
+    (tmp_path / ".cxaudit.yaml").write_text("limits: {max-stepz: 10}\n")
+    code, _, err = run_cli("check", str(journey))
+    assert code == 2 and "unknown limit 'max-stepz' in 'limits'; did you mean 'max-steps'?" in err
+
+
+NEAR = """cxaudit: 1
+journey: {id: n, name: N, volume: %s, value: %s}
+entry: a
+channels: {phone: {assisted: true, cost: 1e9}}
+steps:
+  a: {name: A, next: {a: 0.999999, b: 0.000000999999, c: 1e-12}}
+  b: {name: B, type: contact, channel: phone, next: {ok: 0.999999999999, ko: 1e-12}}
+  c: {name: C, next: {c: 0.9999999999, ok: 1e-10}}
+  ok: {name: OK, type: success}
+  ko: {name: KO, type: abandon}
+"""
+
+
+@pytest.mark.parametrize("volume", [1, 1e15])
+def test_extreme_numbers_stay_finite_and_sane(volume):
+    result = audit(loads_journey(NEAR % (volume, 1e12)))
+    m = result.metrics
+    values = [getattr(m, f) for f in m.__dataclass_fields__]
+    assert all(v is None or (math.isfinite(v) and v >= 0) for v in values if not isinstance(v, bool))
+    assert m.completion_rate + m.abandonment_rate + m.stuck_rate == pytest.approx(1)
+    assert m.completion_rate == pytest.approx(1, abs=1e-9)
+    for step in result.markov.steps.values():
+        assert math.isfinite(step.expected_visits) and step.expected_visits >= 0
+
+
+def test_ill_conditioned_chain_is_warned_about():
+    text = NEAR.replace(
+        "a: {name: A, next: {a: 0.999999, b: 0.000000999999, c: 1e-12}}",
+        "a: {name: A, next: {a: 0.99999999999999, ok: 1e-14}}",
+    )
+    result = audit(loads_journey(text % (1, 1)))
+    # the answer itself is still right
+    assert result.markov.steps["a"].expected_visits == pytest.approx(1e14, rel=1e-3)
+    assert all(math.isfinite(getattr(result.metrics, f)) for f in ("completion_rate", "expected_effort"))
+
+
+def test_fifty_thousand_contact_steps():
+    lines = ["cxaudit: 1", "journey: {id: many, name: Many contacts, volume: 1000}", "entry: c0", "steps:"]
+    n = 50_000
+    for i in range(n):
+        following = f"c{i + 1}: 0.99, ok: 0.01" if i + 1 < n else "ok: 1"
+        lines.append(f"  c{i}: {{name: Call {i}, type: contact, next: {{{following}}}}}")
+    lines.append("  ok: {name: OK, type: success}")
+    result = audit(loads_journey("\n".join(lines) + "\n"))
+    m = result.metrics
+    assert m.completion_rate == pytest.approx(1)
+    assert m.expected_contacts == pytest.approx((1 - 0.99**n) / 0.01, rel=1e-9)  # 1 + 0.99 + 0.99^2 + ...
+    assert 0 < m.first_contact_resolution < 1
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_interrupted_runs_leave_no_partial_files(tmp_path: Path, signum, code, word):
+    journey = tmp_path / "big.yaml"
+    journey.write_text(generate(40_000))
+    target = tmp_path / "report.md"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cxaudit", "report", str(journey), "-o", str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.0)
+    process.send_signal(signum)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"cxaudit: {word}"
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml"]
+
+
+def test_terminal_escapes_in_names_are_neutralised_in_text_reports(run_cli, tmp_path):
+    journey = tmp_path / "x.yaml"
+    journey.write_text(
+        'cxaudit: 1\njourney: {id: x, name: "X\\e]0;pwned\\a"}\nentry: a\nsteps:\n'
+        '  a: {name: "A\\e[2J\\e[31m fake\\n::error::x", next: {ok: 0.5, ko: 0.5}}\n'
+        "  ok: {name: OK, type: success}\n  ko: {name: KO, type: abandon}\n"
+    )
+    for command in (["audit", str(journey)], ["check", str(journey), "--fail-on", "never", "--select", "FR02"]):
+        _, out, _ = run_cli(*command)
+        assert "\x1b" not in out and "\x07" not in out
+        assert not any(line.startswith("::") for line in out.splitlines())
