@@ -175,3 +175,14 @@ def test_missing_file_is_a_journey_error(tmp_path):
     with pytest.raises(JourneyError) as caught:
         load_journey(tmp_path / "nope.yaml")
     assert caught.value.message == "no such file"
+
+
+@pytest.mark.parametrize("pure", PARSERS)
+def test_numbers_with_an_exponent_are_numbers(pure):
+    # YAML 1.1 would read 1e-3 as text; editors (YAML 1.2) and journeys read a number.
+    text = MINIMAL.replace("next: {%s: 1}", "next: {%s: 9.99e-1, t: 1e-3}") % ("x", "x")
+    text += "  t: {name: T, type: abandon}\n"
+    journey = loads_journey(text, pure=pure)
+    assert [(t.target, t.probability) for t in journey.steps["s"].next] == [("x", 0.999), ("t", 0.001)]
+    with pytest.raises(JourneyError, match="probability must be a number from 0 to 1, not '1e-3'"):
+        loads_journey(text.replace("t: 1e-3", "t: '1e-3'"), pure=pure)
