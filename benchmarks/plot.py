@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import generate  # noqa: E402
-from run import NAIVE_LOAD, PYTHON, measure  # noqa: E402
+from generate import generate
+from run import NAIVE_LOAD, PYTHON, measure
 
 SIZES = (1_000, 3_000, 10_000, 30_000, 100_000)
 
