@@ -201,6 +201,13 @@ def _input_files(paths: list[str]) -> list[str]:
         return list(paths)
 
 
+def _finish(problems: tuple, failing: bool) -> NoReturn:  # type: ignore[type-arg]
+    """Exit 2 when a file could not be read, else 1 when a finding fails the run, else 0."""
+    if problems:
+        raise typer.Exit(exitcodes.INPUT_ERROR)
+    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+
+
 CONFIG_OPTION = typer.Option(
     "--config", help="Configuration file (pyproject.toml or .cxaudit.yaml); default: discovered upward from each file."
 )
@@ -253,9 +260,7 @@ def audit(
     reporter = get_reporter(output_format, AUDIT_REPORTERS)(color=color, width=_width(), top=top)
     if report.audits or output_format == "json":
         _write(reporter.render(report), output, paths)
-    if report.problems:
-        raise typer.Exit(exitcodes.INPUT_ERROR)
-    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+    _finish(report.problems, failing)
 
 
 @app.command(
@@ -325,9 +330,7 @@ def check(
         color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source
     )
     _write(reporter.render(report), output, paths)
-    if report.problems:
-        raise typer.Exit(exitcodes.INPUT_ERROR)
-    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+    _finish(report.problems, failing)
 
 
 def _audit_one(path: str, config: str | None, pure: bool):  # type: ignore[no-untyped-def]
@@ -394,9 +397,7 @@ def report(
             _stderr_console().print(
                 f"Wrote {output} ({len(result.audits)} journey{'s' if len(result.audits) != 1 else ''})."
             )
-    if result.problems:
-        raise typer.Exit(exitcodes.INPUT_ERROR)
-    raise typer.Exit(exitcodes.FINDINGS if failing else exitcodes.CLEAN)
+    _finish(result.problems, failing)
 
 
 @app.command(

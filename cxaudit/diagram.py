@@ -122,6 +122,18 @@ def _share(audit: JourneyAudit, source: str, target: str) -> str:
     return "<0.1%" if 0 < share < 0.0005 else fmt.pct(share)
 
 
+def _edges(audit: JourneyAudit, shown: DiagramView) -> list[tuple[str, str, str, bool]]:
+    """(source, target, share label, into a contact step) of each drawn transition."""
+    steps = audit.journey.steps
+    kept = set(shown.steps)
+    return [
+        (step_id, t.target, _share(audit, step_id, t.target), steps[t.target].is_contact)
+        for step_id in shown.steps
+        for t in steps[step_id].next
+        if t.target in kept and t.probability > 0
+    ]
+
+
 def mermaid(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
     """The journey as a Mermaid flowchart (without the code fence)."""
     journey = audit.journey
@@ -146,13 +158,9 @@ def mermaid(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
         else:
             shape = f'["{label}"]'
         lines.append(f"  {node[step_id]}{shape}")
-    kept = set(shown.steps)
-    for step_id in shown.steps:
-        for transition in journey.steps[step_id].next:
-            if transition.target in kept and transition.probability > 0:
-                arrow = "-.->" if journey.steps[transition.target].is_contact else "-->"
-                share = _share(audit, step_id, transition.target)
-                lines.append(f'  {node[step_id]} {arrow}|"{share}"| {node[transition.target]}')
+    for source, target, share, into_contact in _edges(audit, shown):
+        arrow = "-.->" if into_contact else "-->"
+        lines.append(f'  {node[source]} {arrow}|"{share}"| {node[target]}')
     for name, (fill, stroke, color) in COLOURS.items():
         width = "3px" if name in ("pothole", "stuck") else "1px"
         lines.append(f"  classDef {name} fill:{fill},stroke:{stroke},color:{color},stroke-width:{width}")
@@ -207,12 +215,8 @@ def dot(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
             if mark in ("pothole", "stuck"):
                 attributes.append("penwidth=3")
         lines.append(f"  {node[step_id]} [{', '.join(attributes)}];")
-    kept = set(shown.steps)
-    for step_id in shown.steps:
-        for transition in journey.steps[step_id].next:
-            if transition.target in kept and transition.probability > 0:
-                style = ", style=dashed" if journey.steps[transition.target].is_contact else ""
-                share = _share(audit, step_id, transition.target)
-                lines.append(f'  {node[step_id]} -> {node[transition.target]} [label="{share}"{style}];')
+    for source, target, share, into_contact in _edges(audit, shown):
+        style = ", style=dashed" if into_contact else ""
+        lines.append(f'  {node[source]} -> {node[target]} [label="{share}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
