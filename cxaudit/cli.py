@@ -135,34 +135,32 @@ def schema() -> None:
 FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
-def _fail_level(value: str | None) -> str | None:
-    if value is not None and value not in FAIL_LEVELS:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FAIL_LEVELS)}")
-    return value
+def _one_of(choices) -> object:  # type: ignore[no-untyped-def]
+    """An option callback accepting only ``choices`` (a tuple, or a callable giving one)."""
 
-
-def _choice(table_name: str):  # type: ignore[no-untyped-def]
     def check(value: str | None) -> str | None:
-        from cxaudit import reporters
-
-        table = getattr(reporters, table_name)
-        if value is not None and value not in table:
-            raise typer.BadParameter(f"'{value}' is not one of {', '.join(table)}")
+        allowed = choices() if callable(choices) else choices
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(allowed)}")
         return value
 
     return check
 
 
-def _compare_format(value: str) -> str:
-    if value not in ("text", "json", "markdown"):
-        raise typer.BadParameter(f"'{value}' is not one of text, json, markdown")
-    return value
+def _choice(table_name: str) -> object:
+    """A callback accepting the formats of one reporter table (imported when used)."""
+
+    def formats() -> tuple[str, ...]:
+        from cxaudit import reporters
+
+        return tuple(getattr(reporters, table_name))
+
+    return _one_of(formats)
 
 
-def _graph_format(value: str) -> str:
-    if value not in ("mermaid", "dot"):
-        raise typer.BadParameter(f"'{value}' is not one of mermaid, dot")
-    return value
+_fail_level = _one_of(FAIL_LEVELS)
+_compare_format = _one_of(("text", "json", "markdown"))
+_graph_format = _one_of(("mermaid", "dot"))
 
 
 def _is_terminal(stream) -> bool:  # type: ignore[no-untyped-def]
