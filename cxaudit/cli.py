@@ -468,6 +468,80 @@ def graph(
     raise typer.Exit(exitcodes.CLEAN)
 
 
+@app.command(
+    epilog="Examples:\n\n"
+    "  cxaudit discover events.csv -o journey.yaml --success 'Order placed' --abandon 'Basket abandoned'\n\n"
+    "  cxaudit discover events.parquet -o j.yaml --success Done --contact '^(Call|Chat)' --period week\n\n"
+    "Columns named case:concept:name, concept:name, time:timestamp and org:resource (or case_id, activity, "
+    "timestamp, resource) are found by themselves.\n\n" + EPILOG
+)
+def discover(
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz or .parquet.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="The journey file to write; - for stdout.")] = "-",
+    success: Annotated[list[str] | None, typer.Option("--success", help="An activity that ends a case well.")] = None,
+    abandon: Annotated[list[str] | None, typer.Option("--abandon", help="An activity where customers give up.")] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="A regular expression for activities that are contacts.")
+    ] = None,
+    case: Annotated[str | None, typer.Option("--case", help="The column of the case id.")] = None,
+    activity: Annotated[str | None, typer.Option("--activity", help="The column of the activity.")] = None,
+    timestamp: Annotated[str | None, typer.Option("--timestamp", help="The column of the timestamp.")] = None,
+    resource: Annotated[str | None, typer.Option("--resource", help="The column of the resource (owner).")] = None,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="day, week, month, quarter or year: the period of volume.",
+            callback=_one_of(("day", "week", "month", "quarter", "year")),
+        ),
+    ] = "month",
+    min_share: Annotated[
+        float, typer.Option("--min-share", help="Drop transitions rarer than this share of their step.", min=0, max=1)
+    ] = 0.0,
+    journey_id: Annotated[
+        str | None, typer.Option("--id", help="The journey id (default: from the file name).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The journey name.")] = None,
+) -> None:
+    """Discover a journey from an event log: one step per activity, probabilities from what customers did."""
+    import re as _re
+
+    from cxaudit.discover import discover as run_discover
+    from cxaudit.errors import UsageError
+    from cxaudit.eventlog import read_log
+    from cxaudit.loader import loads_journey
+
+    if not success:
+        raise UsageError("discover needs at least one --success activity")
+    if contact:
+        try:
+            _re.compile(contact)
+        except _re.error as exc:
+            raise UsageError(f"--contact is not a regular expression: {exc}") from None
+    summary = read_log(log, case=case, activity=activity, timestamp=timestamp, resource=resource)
+    err = _stderr_console()
+    for reason, count in summary.bad_rows.items():
+        if count:
+            err.print(f"{count:,} rows left out: {reason}")
+    found = run_discover(
+        summary,
+        success=success,
+        abandon=abandon or [],
+        contact=contact,
+        journey_id=journey_id,
+        name=name,
+        period=period,
+        min_share=min_share,
+    )
+    loads_journey(found.text, name=output)  # the journey must pass its own validation
+    for note in found.notes:
+        err.print(note)
+    _write(found.text, output, [log])
+    if output != "-":
+        err.print(f"Wrote {output}: {len(summary.activities)} activities from {summary.cases:,} cases.")
+    raise typer.Exit(exitcodes.CLEAN)
+
+
 @app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")
 def rules_command() -> None:
     """List the rule catalog: code, name, group, default severity, what it finds."""

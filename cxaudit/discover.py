@@ -1,0 +1,205 @@
+"""Discover a journey (format v1) from an event log summary."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from cxaudit.eventlog import LogSummary
+
+PERIOD_SECONDS = {
+    "day": 86_400,
+    "week": 604_800,
+    "month": 2_629_800,  # 30.4375 days
+    "quarter": 7_889_400,
+    "year": 31_557_600,
+}
+UNFINISHED_ID = "ended_without_outcome"
+DIGITS = 6
+
+
+def slug(text: str) -> str:
+    """An id for any activity or resource name.
+
+    >>> slug("Check Identity (KYC)"), slug("  "), slug("3-D Secure")
+    ('check_identity_kyc', 'step', '3-d_secure')
+    """
+    out = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
+    return out or "step"
+
+
+def round_shares(counts: list[int], digits: int = DIGITS) -> list[int]:
+    """Shares of ``counts`` in units of 10^-digits that sum to exactly 10^digits.
+
+    The largest-remainder method: every share is within one unit of the
+    exact one, and the row sums to 1 with no rounding drift.
+
+    >>> round_shares([1, 1, 1], 2)
+    [34, 33, 33]
+    """
+    total = sum(counts)
+    scale = 10**digits
+    exact = [c * scale / total for c in counts]
+    units = [int(x) for x in exact]
+    missing = scale - sum(units)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - units[i]), i))
+    for i in order[:missing]:
+        units[i] += 1
+    return units
+
+
+def _decimal(units: int, digits: int = DIGITS) -> str:
+    text = f"{units / 10**digits:.{digits}f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+@dataclass
+class Discovery:
+    """The journey discovered, as YAML text, and what the user should know about it."""
+
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+def discover(
+    log: LogSummary,
+    *,
+    success: list[str],
+    abandon: list[str],
+    contact: str | None = None,
+    journey_id: str | None = None,
+    name: str | None = None,
+    period: str = "month",
+    min_share: float = 0.0,
+    unfinished: str = "abandon",
+) -> Discovery:
+    """A journey from a log: one step per activity, probabilities from directly-follows counts."""
+    from cxaudit.errors import UsageError
+
+    notes: list[str] = []
+    activities = log.activities
+    for label, names in (("--success", success), ("--abandon", abandon)):
+        for activity in names:
+            if activity not in activities:
+                from cxaudit.spec import did_you_mean
+
+                raise UsageError(
+                    f"{label} '{activity}' is not an activity of the log{did_you_mean(activity, activities)}"
+                )
+    if not activities:
+        raise UsageError(f"{log.file}: no usable events")
+    pattern = re.compile(contact) if contact else None
+    ids: dict[str, str] = {}
+    taken: set[str] = {UNFINISHED_ID}
+    for activity in sorted(activities):
+        base = slug(activity)
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}_{n}", n + 1
+        taken.add(candidate)
+        ids[activity] = candidate
+    outcomes = {a: "success" for a in success} | {a: "abandon" for a in abandon}
+
+    # Where customers go from each non-outcome activity: followers, and the end of the case.
+    rows: dict[str, dict[str, int]] = {a: {} for a in activities if a not in outcomes}
+    ignored_after_outcome = 0
+    for (a, b), n in sorted(log.follows.items()):
+        if a in outcomes:
+            ignored_after_outcome += n
+            continue
+        rows[a][ids[b]] = rows[a].get(ids[b], 0) + n
+    unfinished_cases = 0
+    for a, info in activities.items():
+        if a not in outcomes and info.ends:
+            rows[a][UNFINISHED_ID] = rows[a].get(UNFINISHED_ID, 0) + info.ends
+            unfinished_cases += info.ends
+    if ignored_after_outcome:
+        notes.append(f"{ignored_after_outcome:,} events that follow an outcome activity were left out")
+    if unfinished_cases:
+        notes.append(
+            f"{unfinished_cases:,} cases end on an activity that is not an outcome; "
+            f"they go to '{UNFINISHED_ID}' ({unfinished})"
+        )
+    if min_share > 0:
+        _drop_rare(rows, ids, activities, min_share, notes)
+
+    volume = log.cases * PERIOD_SECONDS[period] / log.span_s if log.span_s > 0 else float(log.cases)
+    owners = sorted({info.resource for info in activities.values() if info.resource})
+    owner_ids = {}
+    for owner in owners:
+        base = slug(owner)
+        candidate, n = base, 2
+        while candidate in owner_ids.values():
+            candidate, n = f"{base}_{n}", n + 1
+        owner_ids[owner] = candidate
+
+    journey_id = slug(journey_id or re.sub(r"\.(csv|gz|parquet|tsv|txt)$", "", log.file.split("/")[-1]).split(".")[0])
+    lines = [
+        f"# Discovered by cxaudit from {log.file}: {log.cases:,} cases, {log.events:,} events.",
+        *(f"# {note}." for note in notes),
+        "cxaudit: 1",
+        "journey:",
+        f"  id: {journey_id}",
+        f"  name: {_quoted(name or journey_id.replace('-', ' ').replace('_', ' ').capitalize())}",
+        f"  volume: {round(volume)}",
+        f"  period: {period}",
+    ]
+    starts = [(ids[a], info.starts) for a, info in sorted(activities.items()) if info.starts]
+    shares = round_shares([n for _, n in starts])
+    lines.append(
+        "entry: {" + ", ".join(f"{i}: {_decimal(u)}" for (i, _), u in zip(starts, shares, strict=True) if u) + "}"
+    )
+    if owner_ids:
+        lines.append("owners:")
+        lines += [f"  {owner_ids[o]}: {{name: {_quoted(o)}}}" for o in owners]
+    lines.append("steps:")
+    for activity in sorted(activities, key=lambda a: ids[a]):
+        info = activities[activity]
+        step = [f"  {ids[activity]}:", f"    name: {_quoted(activity)}"]
+        kind = outcomes.get(activity) or ("contact" if pattern and pattern.search(activity) else None)
+        if kind:
+            step.append(f"    type: {kind}")
+        if activity not in outcomes:
+            if info.resource:
+                step.append(f"    owner: {owner_ids[info.resource]}")
+            if info.median_next_s is not None:
+                step.append(f"    duration: {round(info.median_next_s)}")
+            row = rows[activity]
+            targets = sorted(row)
+            units = round_shares([row[t] for t in targets])
+            pairs = ", ".join(f"{t}: {_decimal(u)}" for t, u in zip(targets, units, strict=True) if u)
+            step.append(f"    next: {{{pairs}}}")
+        lines += step
+    if unfinished_cases:
+        lines += [
+            f"  {UNFINISHED_ID}:",
+            f"    type: {unfinished}",
+            '    name: "Case ended without an outcome"',
+        ]
+    return Discovery("\n".join(lines) + "\n", notes)
+
+
+def _drop_rare(
+    rows: dict[str, dict[str, int]], ids: dict[str, str], activities: dict, min_share: float, notes: list[str]
+) -> None:
+    """Drop transitions rarer than ``min_share`` of their step, unless that cuts a step off."""
+    incoming: dict[str, int] = {}
+    for row in rows.values():
+        for target in row:
+            incoming[target] = incoming.get(target, 0) + 1
+    dropped = []
+    for activity, row in sorted(rows.items()):
+        total = sum(row.values())
+        for target, n in sorted(row.items(), key=lambda item: (item[1], item[0])):
+            if n / total >= min_share or len(row) == 1 or incoming.get(target, 0) <= 1:
+                continue
+            del row[target]
+            incoming[target] -= 1
+            dropped.append(f"{ids[activity]} -> {target} ({n:,} cases)")
+    if dropped:
+        notes.append(f"{len(dropped)} transitions under {min_share:g} of their step dropped: {', '.join(dropped[:10])}")

@@ -1,0 +1,214 @@
+"""Event logs (case, activity, timestamp): read with DuckDB, summarised in SQL.
+
+DuckDB (the optional extra ``cxaudit[logs]``) reads CSV (any delimiter,
+gzip) and Parquet out of core, so a log far larger than memory still works:
+directly-follows counts, start and end counts, times to the next event and
+the usual resource of each activity are computed inside the database, and
+only the summary comes back to Python. Rows without a case or an activity,
+or with a timestamp that cannot be read, are counted and reported, never
+silently dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxaudit.errors import UsageError
+
+DEFAULT_COLUMNS = {
+    "case": ("case:concept:name", "case_id", "caseid", "case"),
+    "activity": ("concept:name", "activity", "activity_name", "event"),
+    "timestamp": ("time:timestamp", "timestamp", "time", "start_time"),
+    "resource": ("org:resource", "org:group", "resource", "owner"),
+}
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise UsageError(
+            "reading event logs needs DuckDB, which is not installed: pip install 'cxaudit[logs]'"
+        ) from None
+    return duckdb
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the log says about one activity."""
+
+    name: str
+    events: int
+    starts: int
+    """Cases that start with it."""
+    ends: int
+    """Cases that end with it."""
+    median_next_s: float | None
+    """Median time from it to the next event of the case."""
+    resource: str | None
+    """The resource that performs it most often (ties: the first alphabetically)."""
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """A log, summarised: enough to discover or calibrate a journey."""
+
+    file: str
+    cases: int
+    events: int
+    bad_rows: dict[str, int]
+    activities: dict[str, Activity]
+    follows: dict[tuple[str, str], int]
+    span_s: float
+    """Seconds from the first to the last event."""
+    columns: dict[str, str | None] = field(default_factory=dict)
+
+
+def _pick(available: list[str], wanted: str | None, role: str, required: bool) -> str | None:
+    if wanted is not None:
+        if wanted not in available:
+            from cxaudit.spec import did_you_mean
+
+            raise UsageError(f"the log has no column '{wanted}' for the {role}{did_you_mean(wanted, available)}")
+        return wanted
+    lowered = {name.lower(): name for name in available}
+    for candidate in DEFAULT_COLUMNS[role]:
+        if candidate in lowered:
+            return lowered[candidate]
+    if required:
+        raise UsageError(f"cannot tell which column holds the {role}: give --{role} (columns: {', '.join(available)})")
+    return None
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (a file name is data, never SQL)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_log(
+    path: str,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    resource: str | None = None,
+) -> LogSummary:
+    """Summarise an event log (CSV, CSV.gz or Parquet).
+
+    Raises
+    ------
+    UsageError
+        The file is missing or unreadable, DuckDB is not installed, or a
+        column cannot be found.
+    """
+    duckdb = _duckdb()
+    if not os.path.isfile(path):
+        raise UsageError(f"no such event log: {path}")
+    lowered = path.lower()
+    connection = duckdb.connect(":memory:")
+    try:
+        if lowered.endswith(".parquet"):
+            connection.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)})")
+        elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
+            connection.execute(
+                f"CREATE VIEW raw AS SELECT * FROM read_csv({_literal(path)}, auto_detect = true, all_varchar = true)"
+            )
+        else:
+            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz or .parquet files")
+        available = [row[0] for row in connection.execute("DESCRIBE raw").fetchall()]
+        columns = {
+            "case": _pick(available, case, "case", True),
+            "activity": _pick(available, activity, "activity", True),
+            "timestamp": _pick(available, timestamp, "timestamp", True),
+            "resource": _pick(available, resource, "resource", False),
+        }
+        resource_sql = f"CAST({_quote(columns['resource'])} AS VARCHAR)" if columns["resource"] else "NULL"
+        connection.execute(
+            f"""
+            CREATE TABLE events AS
+            SELECT
+                row_number() OVER () AS row_id,
+                NULLIF(TRIM(CAST({_quote(columns["case"])} AS VARCHAR)), '') AS case_id,
+                NULLIF(TRIM(CAST({_quote(columns["activity"])} AS VARCHAR)), '') AS activity,
+                CAST({_quote(columns["timestamp"])} AS VARCHAR) AS raw_time,
+                TRY_CAST(CAST({_quote(columns["timestamp"])} AS VARCHAR) AS TIMESTAMPTZ) AS time,
+                {resource_sql} AS resource
+            FROM raw
+            """
+        )
+        bad = connection.execute(
+            """
+            SELECT
+                count(*) FILTER (WHERE case_id IS NULL),
+                count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
+                count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL)
+            FROM events
+            """
+        ).fetchone()
+        connection.execute(
+            """
+            CREATE TABLE ordered AS
+            SELECT case_id, activity, time, resource,
+                   lead(activity) OVER w AS next_activity,
+                   lead(time) OVER w AS next_time,
+                   row_number() OVER w AS position
+            FROM events
+            WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL
+            WINDOW w AS (PARTITION BY case_id ORDER BY time, row_id)
+            """
+        )
+        cases, events, first, last = connection.execute(
+            "SELECT count(DISTINCT case_id), count(*), epoch(min(time)), epoch(max(time)) FROM ordered"
+        ).fetchone()
+        follows = {
+            (a, b): n
+            for a, b, n in connection.execute(
+                "SELECT activity, next_activity, count(*) FROM ordered WHERE next_activity IS NOT NULL GROUP BY ALL"
+            ).fetchall()
+        }
+        rows = connection.execute(
+            """
+            WITH usual AS (
+                SELECT activity, resource, count(*) AS n,
+                       row_number() OVER (PARTITION BY activity ORDER BY count(*) DESC, resource) AS rank
+                FROM ordered WHERE resource IS NOT NULL GROUP BY activity, resource
+            )
+            SELECT o.activity,
+                   count(*),
+                   count(*) FILTER (WHERE o.position = 1),
+                   count(*) FILTER (WHERE o.next_activity IS NULL),
+                   median(epoch(o.next_time) - epoch(o.time)) FILTER (WHERE o.next_time IS NOT NULL),
+                   any_value(u.resource)
+            FROM ordered o LEFT JOIN usual u ON u.activity = o.activity AND u.rank = 1
+            GROUP BY o.activity
+            ORDER BY o.activity
+            """
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise UsageError(f"cannot read the event log {path}: {str(exc).splitlines()[0]}") from None
+    finally:
+        connection.close()
+    activities = {
+        name: Activity(name, int(n), int(starts), int(ends), None if median is None else float(median), usual)
+        for name, n, starts, ends, median, usual in rows
+    }
+    return LogSummary(
+        file=path,
+        cases=int(cases or 0),
+        events=int(events or 0),
+        bad_rows={
+            "missing case": int(bad[0]),
+            "missing activity": int(bad[1]),
+            "unreadable timestamp": int(bad[2]),
+        },
+        activities=activities,
+        follows=follows,
+        span_s=float((last or 0) - (first or 0)),
+        columns=columns,
+    )

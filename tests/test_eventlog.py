@@ -1,0 +1,200 @@
+"""Event logs: reading with DuckDB, discovering journeys that match what customers did."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from cxaudit import load_journey
+from cxaudit.discover import round_shares
+from cxaudit.engine import analyse
+from tests.conftest import FIXTURES
+
+duckdb = pytest.importorskip("duckdb")
+
+SPEC = FIXTURES / "spec_example.yaml"
+HEADER = ["case:concept:name", "concept:name", "time:timestamp", "org:resource"]
+
+
+def simulate_log(path: Path, cases: int, seed: int) -> dict[tuple[str, str], int]:
+    """Walk ``cases`` customers through the spec example; write their events as CSV.
+
+    Returns the directly-follows counts, by step name, for checking.
+    """
+    journey = load_journey(SPEC)
+    steps = journey.steps
+    rng = random.Random(seed)
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    follows: dict[tuple[str, str], int] = {}
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(HEADER)
+        for case in range(cases):
+            time = start + datetime.timedelta(seconds=case * 26)  # a month of cases
+            step = steps[journey.entry[0].step]
+            previous = None
+            while True:
+                writer.writerow([f"c{case}", step.name, time.isoformat(), step.owner or ""])
+                if previous is not None:
+                    follows[(previous, step.name)] = follows.get((previous, step.name), 0) + 1
+                if step.is_outcome:
+                    break
+                previous = step.name
+                time += datetime.timedelta(seconds=step.duration_s or 60)
+                r, acc = rng.random(), 0.0
+                for transition in step.next:
+                    acc += transition.probability
+                    if r < acc:
+                        step = steps[transition.target]
+                        break
+                else:
+                    step = steps[step.next[-1].target]
+    return follows
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("logs")
+    csv_path = folder / "checkout.csv"
+    follows = simulate_log(csv_path, 100_000, seed=7)
+    parquet_path = folder / "checkout.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar=true)) TO '{parquet_path}' (FORMAT parquet)")
+    return {"csv": csv_path, "parquet": parquet_path, "follows": follows}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_discover_recovers_every_probability_within_its_confidence_interval(run_cli, logs, kind, tmp_path):
+    target = tmp_path / "discovered.yaml"
+    code, _, err = run_cli(
+        "discover",
+        str(logs[kind]),
+        "-o",
+        str(target),
+        "--success",
+        "Order placed",
+        "--abandon",
+        "Customer gave up",
+        "--contact",
+        "^(Chat|Call)",
+        "--id",
+        "checkout",
+    )
+    assert code == 0, err
+    assert run_cli("validate", str(target))[0] == 0
+    original = load_journey(SPEC)
+    found = load_journey(target)
+    names = {step.name: step for step in found.steps.values()}
+    for step in original.steps.values():
+        if step.is_outcome:
+            continue
+        discovered = names[step.name]
+        assert discovered.type == step.type
+        shares = {found.steps[t.target].name: t.probability for t in discovered.next}
+        n = sum(c for (a, _), c in logs["follows"].items() if a == step.name)
+        for transition in step.next:
+            p = transition.probability
+            half_width = 3.29 * math.sqrt(p * (1 - p) / n) + 1e-6  # 99.9%
+            assert abs(shares[original.steps[transition.target].name] - p) <= half_width, (step.id, transition)
+    # the metrics of the recovered journey match the original within the sampling error
+    before = analyse(original)[2].metrics
+    after = analyse(found)[2].metrics
+    assert after.completion_rate == pytest.approx(before.completion_rate, abs=0.01)
+    assert after.expected_contacts == pytest.approx(before.expected_contacts, abs=0.005)
+    assert found.volume == pytest.approx(100_000 * 2_629_800 / (100_000 * 26), rel=0.01)  # cases a month
+
+
+def test_directly_follows_counts_match_a_hand_checked_log(run_cli, tmp_path):
+    log = tmp_path / "tiny.csv"
+    log.write_text(
+        "case_id;activity;timestamp;resource\n"
+        "1;Apply;2026-01-01 10:00:00;web\n"
+        "1;Check;2026-01-01 10:05:00;risk\n"
+        "1;Approved;2026-01-01 10:30:00;risk\n"
+        "2;Apply;2026-01-02 09:00:00;web\n"
+        "2;Call us;2026-01-02 09:10:00;care\n"
+        "2;Check;2026-01-02 09:30:00;risk\n"
+        "2;Approved;2026-01-02 10:00:00;risk\n"
+        "3;Apply;2026-01-03 09:00:00;web\n"
+        "3;Gave up;2026-01-03 09:01:00;web\n"
+        "4;Apply;2026-01-04 09:00:00;web\n"
+        ";Apply;2026-01-04 09:00:00;web\n"
+        "5;Apply;not a time;web\n"
+    )
+    from cxaudit.eventlog import read_log
+
+    summary = read_log(str(log))
+    assert summary.follows == {
+        ("Apply", "Check"): 1,
+        ("Check", "Approved"): 2,
+        ("Apply", "Call us"): 1,
+        ("Call us", "Check"): 1,
+        ("Apply", "Gave up"): 1,
+    }
+    assert summary.cases == 4 and summary.events == 10
+    assert summary.bad_rows == {"missing case": 1, "missing activity": 0, "unreadable timestamp": 1}
+    assert summary.activities["Apply"].starts == 4 and summary.activities["Apply"].ends == 1
+    assert summary.activities["Check"].median_next_s == 1650.0  # 25 and 30 minutes
+    assert summary.activities["Check"].resource == "risk"
+    target = tmp_path / "tiny.yaml"
+    code, _, err = run_cli(
+        "discover", str(log), "-o", str(target), "--success", "Approved", "--abandon", "Gave up", "--contact", "Call"
+    )
+    assert code == 0, err
+    assert "1 rows left out: missing case" in err and "1 rows left out: unreadable timestamp" in err
+    assert "1 cases end on an activity that is not an outcome" in err
+    journey = load_journey(target)
+    assert {t.target: t.probability for t in journey.steps["apply"].next} == {
+        "call_us": 0.25,
+        "check": 0.25,
+        "gave_up": 0.25,
+        "ended_without_outcome": 0.25,
+    }
+    assert journey.steps["call_us"].type == "contact"
+    assert journey.steps["check"].owner == "risk"
+
+
+def test_rounded_rows_sum_to_exactly_one():
+    assert sum(round_shares([1, 1, 1])) == 10**6
+    assert round_shares([2, 1]) == [666667, 333333]
+    for counts in ([7, 13, 1, 1], [1] * 7, [999_999, 1]):
+        assert sum(round_shares(counts)) == 10**6
+
+
+def test_log_errors_are_clear(run_cli, tmp_path):
+    code, _, err = run_cli("discover", str(tmp_path / "none.csv"), "--success", "x")
+    assert (code, err) == (2, f"cxaudit: no such event log: {tmp_path / 'none.csv'}\n")
+    log = tmp_path / "l.csv"
+    log.write_text("who,what,when\n1,a,2026-01-01\n")
+    code, _, err = run_cli("discover", str(log), "--success", "a")
+    assert code == 2 and "cannot tell which column holds the case: give --case (columns: who, what, when)" in err
+    code, _, err = run_cli(
+        "discover", str(log), "--success", "a", "--case", "who", "--activity", "wat", "--timestamp", "when"
+    )
+    assert code == 2 and "the log has no column 'wat' for the activity; did you mean 'what'?" in err
+    code, _, err = run_cli(
+        "discover", str(log), "--success", "b", "--case", "who", "--activity", "what", "--timestamp", "when"
+    )
+    assert code == 2 and "--success 'b' is not an activity of the log" in err
+
+
+def test_missing_duckdb_names_the_extra(monkeypatch):
+    import builtins
+
+    from cxaudit.errors import UsageError
+    from cxaudit.eventlog import read_log
+
+    real_import = builtins.__import__
+
+    def without_duckdb(name, *args, **kwargs):
+        if name == "duckdb":
+            raise ImportError("no duckdb")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_duckdb)
+    with pytest.raises(UsageError, match=r"reading event logs needs DuckDB, which is not installed: pip install 'cxaudit\[logs\]'"):
+        read_log("x.csv")
