@@ -542,6 +542,58 @@ def discover(
     raise typer.Exit(exitcodes.CLEAN)
 
 
+@app.command(
+    epilog="Examples:\n\n  cxaudit drift journeys/web-checkout.yaml events.csv\n\n"
+    "  cxaudit drift checkout.yaml events.parquet --format sarif -o drift.sarif --fail-on warning\n\n" + EPILOG
+)
+def drift(
+    journey: Annotated[str, typer.Argument(help="The journey file.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz or .parquet.")],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="text, json, sarif, github, junit or markdown.", callback=_choice("CHECK_REPORTERS")
+        ),
+    ] = "text",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[str | None, FAIL_ON_OPTION] = "warning",
+    case: Annotated[str | None, typer.Option("--case", help="The column of the case id.")] = None,
+    activity: Annotated[str | None, typer.Option("--activity", help="The column of the activity.")] = None,
+    timestamp: Annotated[str | None, typer.Option("--timestamp", help="The column of the timestamp.")] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+) -> None:
+    """Compare a journey with what customers did in an event log: DR01-DR04, as findings.
+
+    Exit 1 when a finding is at least --fail-on (warning by default), 2 on input errors.
+    """
+    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import AuditConfig
+    from cxaudit.engine import audit as run_audit
+    from cxaudit.eventlog import read_log
+    from cxaudit.loader import load_journey
+    from cxaudit.model import Severity
+    from cxaudit.report import Report
+    from cxaudit.reporters import CHECK_REPORTERS, get_reporter
+
+    summary = read_log(log, case=case, activity=activity, timestamp=timestamp)
+    settings = ConfigResolver(config).for_path(journey)
+    base = settings.for_file(journey)
+    drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04"})
+    result = run_audit(
+        load_journey(journey, limits=settings.limits),
+        AuditConfig(select=drift_rules, severity=base.severity, options=base.options),
+        log=summary,
+    )
+    report = Report((result,), files=1)
+    to_terminal = output is None and _is_terminal(sys.stdout)
+    color = output_format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    _write(
+        get_reporter(output_format, CHECK_REPORTERS)(color=color, width=_width()).render(report), output, [journey, log]
+    )
+    failing = fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.active)
+    _finish((), failing)
+
+
 @app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")
 def rules_command() -> None:
     """List the rule catalog: code, name, group, default severity, what it finds."""

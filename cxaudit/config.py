@@ -36,7 +36,7 @@ __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_sel
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 CONFIG_NAMES = (".cxaudit.yaml", ".cxaudit.yml", "pyproject.toml")
-TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits")
+TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits", "drift-log")
 LIMIT_KEYS = {
     "max-file-size": "max_file_bytes",
     "max-depth": "max_depth",
@@ -107,6 +107,8 @@ class Settings:
     per_path: tuple[tuple[str, re.Pattern[str], _Part], ...] = ()
     limits: Limits = DEFAULT_LIMITS
     """Bounds on what a journey file may be (size, nesting, aliases, steps)."""
+    drift_log: str | None = None
+    """An event log to check every journey against (the drift rules DR01-DR04)."""
     root: Path | None = None
     """The directory per-path globs are relative to."""
     source: str | None = None
@@ -345,8 +347,20 @@ class _Reader:
                 continue
             per_path.append((glob, glob_pattern(glob), self.part(override, PATH_KEYS, ("per-path", glob))))
         limits = self.limits(data.get("limits", {}))
+        drift_log = data.get("drift-log", data.get("drift_log"))
+        if drift_log is not None and not isinstance(drift_log, str):
+            self.add("drift-log", f"'drift-log' must be the path of an event log, not {drift_log!r}")
+            drift_log = None
+        if drift_log is not None:
+            drift_log = str(root / drift_log)
         return Settings(
-            base=base, fail_on=fail_on, per_path=tuple(per_path), limits=limits, root=root, source=self.file
+            base=base,
+            fail_on=fail_on,
+            per_path=tuple(per_path),
+            limits=limits,
+            drift_log=drift_log,
+            root=root,
+            source=self.file,
         )
 
     def limits(self, raw: Any) -> Limits:

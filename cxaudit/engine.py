@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cxaudit.errors import JourneyError, Problem
 from cxaudit.model import Finding, Impact, Severity, Transition, frozen_map
@@ -146,7 +146,7 @@ def _check_ignores(journey: Journey) -> None:
         raise JourneyError(problems)
 
 
-def audit(journey: Journey, config: AuditConfig | None = None) -> JourneyAudit:
+def audit(journey: Journey, config: AuditConfig | None = None, log: Any = None) -> JourneyAudit:
     """Run every enabled rule on ``journey`` and rank what they find.
 
     Raises
@@ -162,9 +162,14 @@ def audit(journey: Journey, config: AuditConfig | None = None) -> JourneyAudit:
     _check_ignores(journey)
     graph, structure, markov = analyse(journey)
     context = AuditContext(journey, graph, structure, markov)
+    if log is not None:
+        from cxaudit.analysis.conformance import map_activities
+
+        context.conformance = map_activities(journey, log)
 
     labelled: list[tuple[type, Hit]] = []
-    enabled = [code for code in RULES if config.enabled(code)]
+    # the drift rules run only against an event log
+    enabled = [code for code in RULES if config.enabled(code) and (log is not None or RULES[code].group != "drift")]
     for code in enabled:
         if code == "SP01":
             continue

@@ -80,6 +80,18 @@ def run(
     return report, failing
 
 
+_LOGS: dict[str, Any] = {}
+
+
+def _drift_log(path: str) -> Any:
+    """The summary of a configured event log, read once per run."""
+    if path not in _LOGS:
+        from cxaudit.eventlog import read_log
+
+        _LOGS[path] = read_log(path)
+    return _LOGS[path]
+
+
 PARALLEL_FILES = 40
 """From this many files on, a pool of processes checks them, one per core."""
 
@@ -141,6 +153,7 @@ def _one(name: str, resolver: ConfigResolver, pure: bool, keep_sources: bool) ->
                 if keep_sources:
                     with open(name, encoding="utf-8", errors="replace") as stream:
                         lines = stream.read().splitlines()
-            return audit(journey, settings.for_file(name)), lines
+            log = _drift_log(settings.drift_log) if settings.drift_log else None
+            return audit(journey, settings.for_file(name), log=log), lines
         except JourneyError as error:
             return error, lines

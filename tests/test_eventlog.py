@@ -196,5 +196,56 @@ def test_missing_duckdb_names_the_extra(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", without_duckdb)
-    with pytest.raises(UsageError, match=r"reading event logs needs DuckDB, which is not installed: pip install 'cxaudit\[logs\]'"):
+    with pytest.raises(
+        UsageError, match=r"reading event logs needs DuckDB, which is not installed: pip install 'cxaudit\[logs\]'"
+    ):
         read_log("x.csv")
+
+
+def test_drift_reports_exactly_the_introduced_disagreements(run_cli, logs, tmp_path):
+    import json
+
+    code, out, err = run_cli("drift", str(SPEC), str(logs["csv"]))
+    assert (code, err) == (0, "") and out == "No findings in 1 journey.\n"  # the journey the log came from
+    edited = tmp_path / "edited.yaml"
+    text = SPEC.read_text()
+    text = text.replace(
+        "next: {cart: 0.55, browse: 0.10, lost: 0.35}", "next: {cart: 0.55, browse: 0.10, lost: 0.25, phone_help: 0.10}"
+    )
+    text = text.replace(
+        "next: {done: 0.86, pay: 0.06, lost: 0.04, phone_help: 0.04}",
+        "next: {done: 0.76, pay: 0.06, lost: 0.14, phone_help: 0.04}",
+    )
+    text = text.replace("next: {done: 0.6, chat_help: 0.1, lost: 0.3}", "next: {done: 0.6, lost: 0.4}")
+    edited.write_text(text)
+    code, out, _ = run_cli("drift", str(edited), str(logs["csv"]), "--format", "json")
+    assert code == 1
+    findings = json.loads(out)["journeys"][0]["findings"]
+    assert sorted((f["code"], f["step"], f["target"]) for f in findings) == [
+        ("DR01", "phone_help", "chat_help"),
+        ("DR02", "browse", "phone_help"),
+        ("DR03", "browse", "lost"),
+        ("DR03", "pay", "done"),
+        ("DR03", "pay", "lost"),
+        ("DR03", "phone_help", "lost"),
+    ]
+    drifted = next(f for f in findings if f["step"] == "pay" and f["target"] == "done")
+    assert drifted["message"].startswith("'Enter card details' -> 'Order placed' is declared 76.0% but 86.")
+    assert "(exact binomial test, p = " in drifted["message"]
+
+
+def test_check_runs_drift_against_a_configured_log(run_cli, logs, tmp_path):
+    import shutil
+
+    shutil.copy(logs["csv"], tmp_path / "events.csv")
+    shutil.copy(SPEC, tmp_path / "checkout.yaml")
+    (tmp_path / ".cxaudit.yaml").write_text("select: [DR]\ndrift-log: events.csv\n")
+    assert run_cli("check", str(tmp_path / "checkout.yaml"), "--fail-on", "warning")[:2] == (
+        0,
+        "No findings in 1 journey.\n",
+    )
+    text = SPEC.read_text().replace("next: {done: 0.6, chat_help: 0.1, lost: 0.3}", "next: {done: 0.6, lost: 0.4}")
+    (tmp_path / "checkout.yaml").write_text(text)
+    code, out, _ = run_cli("check", str(tmp_path / "checkout.yaml"), "--fail-on", "warning", "-q")
+    assert code == 1
+    assert [line.split()[1] for line in out.splitlines()] == ["DR01", "DR03"]

@@ -35,13 +35,21 @@ def test_every_rule_has_a_fixture_with_failing_and_passing_cases():
 
 
 @pytest.mark.parametrize(("code", "case"), load_cases())
-def test_rule_case(code: str, case: dict):
+def test_rule_case(code: str, case: dict, tmp_path):
     journey = loads_journey(case["journey"], name=f"{code}.yaml")
     rule = RULES[code]
     options = {name: rule.options[name].parse(value) for name, value in case.get("options", {}).items()}
     # "also": rules that run beside the one tested (SP01 judges what they find)
     selected = frozenset({code, *case["also"]})
-    result = audit(journey, AuditConfig(select=selected, options={code: options}))
+    log = None
+    if "log" in case:  # the drift rules compare the journey with an event log
+        pytest.importorskip("duckdb")
+        from cxaudit.eventlog import read_log
+
+        path = tmp_path / "log.csv"
+        path.write_text(case["log"])
+        log = read_log(str(path))
+    result = audit(journey, AuditConfig(select=selected, options={code: options}), log=log)
     result = type(result)(**{**result.__dict__, "findings": tuple(f for f in result.findings if f.code == code)})
     got = []
     for finding, expected in zip(result.findings, case["expect"] + [{}] * len(result.findings), strict=False):
@@ -71,7 +79,7 @@ def test_rule_declares_its_identity(code: str):
     rule = RULES[code]
     assert rule.code == code
     assert rule.name == rule.name.lower() and " " not in rule.name
-    assert rule.group in {"structure", "friction", "contact", "ownership", "recovery", "gate", "suppression"}
+    assert rule.group in {"structure", "friction", "contact", "ownership", "recovery", "gate", "drift", "suppression"}
     module = Path(inspect.getfile(rule)).stem
     assert module.startswith(code.lower() + "_")
 

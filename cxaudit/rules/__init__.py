@@ -6,6 +6,10 @@ from cxaudit.rules.base import DOC_SECTIONS, AuditContext, Hit, Option, Rule
 from cxaudit.rules.ct01_high_contact_step import HighContactStep
 from cxaudit.rules.ct02_unresolved_contact import UnresolvedContact
 from cxaudit.rules.ct03_repeat_contact import RepeatContact
+from cxaudit.rules.dr01_undeclared_transition import UndeclaredTransition
+from cxaudit.rules.dr02_unobserved_transition import UnobservedTransition
+from cxaudit.rules.dr03_probability_drift import ProbabilityDrift
+from cxaudit.rules.dr04_unmapped_activity import UnmappedActivity
 from cxaudit.rules.fr01_effort_pothole import EffortPothole
 from cxaudit.rules.fr02_drop_off_hotspot import DropOffHotspot
 from cxaudit.rules.fr03_rework_loop import ReworkLoop
@@ -44,6 +48,10 @@ RULES: dict[str, type[Rule]] = {
         HandoffHotspot,
         SlowRecovery,
         MetricGate,
+        UndeclaredTransition,
+        UnobservedTransition,
+        ProbabilityDrift,
+        UnmappedActivity,
         UnusedSuppression,
     )
 }

@@ -129,6 +129,8 @@ class AuditContext:
     """(code, step) of every finding of the rules run before, for SP01."""
     ran: frozenset[str] = frozenset()
     """Codes of the rules that ran."""
+    conformance: Any = None
+    """The journey against an event log, for the drift rules (None without a log)."""
 
     @property
     def volume(self) -> float:
