@@ -594,6 +594,46 @@ def drift(
     _finish((), failing)
 
 
+@app.command(
+    epilog="Examples:\n\n  cxaudit calibrate journeys/web-checkout.yaml events.csv\n\n"
+    "  cxaudit calibrate checkout.yaml events.parquet -o checkout-calibrated.yaml\n\n" + EPILOG
+)
+def calibrate(
+    journey: Annotated[str, typer.Argument(help="The journey file (updated in place unless -o is given).")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz or .parquet.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the calibrated journey here.")] = None,
+    min_observations: Annotated[
+        int, typer.Option("--min-observations", help="Steps seen fewer times keep their values.", min=1)
+    ] = 30,
+    case: Annotated[str | None, typer.Option("--case", help="The column of the case id.")] = None,
+    activity: Annotated[str | None, typer.Option("--activity", help="The column of the activity.")] = None,
+    timestamp: Annotated[str | None, typer.Option("--timestamp", help="The column of the timestamp.")] = None,
+) -> None:
+    """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
+    from cxaudit.atomic import write_atomic
+    from cxaudit.calibrate import calibrate as run_calibrate
+    from cxaudit.eventlog import read_log
+    from cxaudit.loader import decode, load_journey, loads_journey, read_source
+
+    current = load_journey(journey)
+    summary = read_log(log, case=case, activity=activity, timestamp=timestamp)
+    text = decode(read_source(journey), journey)
+    result = run_calibrate(text, current, summary, min_observations=min_observations)
+    target = output or journey
+    loads_journey(result.text, name=target)  # never write a journey that does not load
+    err = _stderr_console()
+    for change in result.changes:
+        err.print(change, highlight=False)
+    for kept in result.kept:
+        err.print(f"kept: {kept}", highlight=False)
+    if target == "-":
+        sys.stdout.write(result.text)
+    else:
+        write_atomic(target, result.text, inputs=[log])
+        err.print(f"Wrote {target}: {len(result.changes)} changes.")
+    raise typer.Exit(exitcodes.CLEAN)
+
+
 @app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")
 def rules_command() -> None:
     """List the rule catalog: code, name, group, default severity, what it finds."""

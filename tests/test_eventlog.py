@@ -249,3 +249,45 @@ def test_check_runs_drift_against_a_configured_log(run_cli, logs, tmp_path):
     code, out, _ = run_cli("check", str(tmp_path / "checkout.yaml"), "--fail-on", "warning", "-q")
     assert code == 1
     assert [line.split()[1] for line in out.splitlines()] == ["DR01", "DR03"]
+
+
+def test_calibrate_recovers_the_log_and_keeps_comments(run_cli, logs, tmp_path):
+    import json
+
+    journey = tmp_path / "checkout.yaml"
+    text = SPEC.read_text()
+    text = text.replace("next: {done: 0.86, pay: 0.06, lost: 0.04, phone_help: 0.04}", "next: {done: 0.5, lost: 0.5}")
+    text = text.replace("next: {cart: 0.55, browse: 0.10, lost: 0.35}", "next: {cart: 0.9, lost: 0.1}")
+    journey.write_text(text)
+    assert run_cli("drift", str(journey), str(logs["csv"]))[0] == 1
+    code, _, err = run_cli("calibrate", str(journey), str(logs["csv"]))
+    assert code == 0, err
+    assert (
+        "steps.pay.next.phone_help: - -> 0.04" in err.replace("0.0401", "0.04").replace("0.0399", "0.04")
+        or "steps.pay.next.phone_help: - -> " in err
+    )
+    calibrated = journey.read_text()
+    assert "# format version, required" in calibrated and "# cost of one contact in this channel" in calibrated
+    assert calibrated.index("browse:") < calibrated.index("cart:") < calibrated.index("pay:")  # key order kept
+    code, out, _ = run_cli("drift", str(journey), str(logs["csv"]), "--format", "json")
+    assert code == 0, [f["message"] for f in json.loads(out)["journeys"][0]["findings"]]
+    found = load_journey(journey)
+    shares = {t.target: t.probability for t in found.steps["pay"].next}
+    assert shares["done"] == pytest.approx(0.86, abs=0.01) and shares["phone_help"] == pytest.approx(0.04, abs=0.005)
+    assert sum(shares.values()) == pytest.approx(1, abs=1e-9)
+
+
+def test_calibrate_keeps_steps_with_too_few_observations(run_cli, tmp_path):
+    journey = tmp_path / "j.yaml"
+    journey.write_text(
+        "cxaudit: 1\njourney: {id: j, name: J, period: month}\nentry: a\nsteps:\n"
+        "  a: {name: A, next: {ok: 0.5, ko: 0.5}}  # a comment\n"
+        "  ok: {name: OK, type: success}\n  ko: {name: KO, type: abandon}\n"
+    )
+    log = tmp_path / "l.csv"
+    log.write_text("case,activity,timestamp\n1,A,2026-01-01 10:00\n1,OK,2026-01-01 10:01\n")
+    code, _, err = run_cli("calibrate", str(journey), str(log), "-o", str(tmp_path / "out.yaml"))
+    assert code == 0
+    assert "kept: a: 1 observations (fewer than 30)" in err
+    assert "# a comment" in (tmp_path / "out.yaml").read_text()
+    assert journey.read_text().count("0.5") == 2  # the input is untouched with -o
