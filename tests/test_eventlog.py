@@ -291,3 +291,57 @@ def test_calibrate_keeps_steps_with_too_few_observations(run_cli, tmp_path):
     assert "kept: a: 1 observations (fewer than 30)" in err
     assert "# a comment" in (tmp_path / "out.yaml").read_text()
     assert journey.read_text().count("0.5") == 2  # the input is untouched with -o
+
+
+def write_xes(csv_path: Path, xes_path: Path) -> None:
+    from xml.sax.saxutils import quoteattr
+
+    with open(csv_path, encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))[1:]
+    with open(xes_path, "w", encoding="utf-8") as out:
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0" xmlns="http://www.xes-standard.org/">\n'
+        )
+        current = None
+        for case, activity, time, resource in rows:
+            if case != current:
+                if current is not None:
+                    out.write("  </trace>\n")
+                out.write(f'  <trace>\n    <string key="concept:name" value={quoteattr(case)}/>\n')
+                current = case
+            out.write(
+                f'    <event><string key="concept:name" value={quoteattr(activity)}/>'
+                f'<date key="time:timestamp" value={quoteattr(time)}/>'
+                f'<string key="org:resource" value={quoteattr(resource)}/></event>\n'
+            )
+        out.write("  </trace>\n</log>\n")
+
+
+def test_xes_logs_give_the_same_summary_as_csv(logs, tmp_path):
+    from cxaudit.eventlog import read_log
+
+    small = tmp_path / "small.csv"
+    follows = simulate_log(small, 3000, seed=11)
+    xes = tmp_path / "small.xes"
+    write_xes(small, xes)
+    from_csv, from_xes = read_log(str(small)), read_log(str(xes))
+    assert from_xes.follows == from_csv.follows
+    assert {(a, b): n for (a, b), n in from_xes.follows.items()} == follows
+    assert from_xes.cases == 3000 and from_xes.activities == from_csv.activities
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+        '<log><trace><string key="concept:name" value="&b;"/></trace></log>\n',
+        '<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<log>&x;</log>\n',
+    ],
+    ids=["billion-laughs", "external-entity"],
+)
+def test_hostile_xes_is_refused(run_cli, tmp_path, text):
+    path = tmp_path / "evil.xes"
+    path.write_text(text)
+    code, _, err = run_cli("discover", str(path), "--success", "x")
+    assert code == 2
+    assert err.startswith(f"cxaudit: {path}: refused to read XES with ") and "no DTDs or entities" in err
