@@ -199,6 +199,11 @@ def _input_files(paths: list[str]) -> list[str]:
         return list(paths)
 
 
+def _color(output: str | None, output_format: str) -> bool:
+    """Colour for text written to a terminal, unless NO_COLOR is set."""
+    return output_format == "text" and output is None and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ
+
+
 def _finish(problems: tuple, failing: bool) -> NoReturn:  # type: ignore[type-arg]
     """Exit 2 when a file could not be read, else 1 when a finding fails the run, else 0."""
     if problems:
@@ -218,6 +223,9 @@ FAIL_ON_OPTION = typer.Option(
     help="Exit 1 when a finding is at least this severe: error (default), warning, info, never.",
     callback=_fail_level,
 )
+CASE_OPTION = typer.Option("--case", help="The log's column of the case id.")
+ACTIVITY_OPTION = typer.Option("--activity", help="The log's column of the activity.")
+TIMESTAMP_OPTION = typer.Option("--timestamp", help="The log's column of the timestamp.")
 PURE_OPTION = typer.Option("--pure-yaml", help="Use the pure-Python YAML parser (same results).")
 
 
@@ -253,8 +261,7 @@ def audit(
     err = _stderr_console()
     for problem in report.problems:
         err.print(_problem_text(problem))
-    to_terminal = output is None and _is_terminal(sys.stdout)
-    color = output_format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    color = _color(output, output_format)
     reporter = get_reporter(output_format, AUDIT_REPORTERS)(color=color, width=_width(), top=top)
     if report.audits or output_format == "json":
         _write(reporter.render(report), output, paths)
@@ -322,8 +329,7 @@ def check(
             _stderr_console().print(_problem_text(problem))
         _stderr_console().print(f"Wrote a baseline of {len(current)} findings to {write_baseline}.")
         raise typer.Exit(exitcodes.INPUT_ERROR if report.problems else exitcodes.CLEAN)
-    to_terminal = output is None and _is_terminal(sys.stdout)
-    color = output_format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    color = _color(output, output_format)
     reporter = get_reporter(output_format, CHECK_REPORTERS)(
         color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source
     )
@@ -437,8 +443,7 @@ def compare(
         if after is None:
             raise UsageError("compare needs two files (BEFORE AFTER), or one file and --rev A..B")
         comparison = Comparison(_audit_one(before, config, pure), _audit_one(after, config, pure))
-    to_terminal = output is None and _is_terminal(sys.stdout)
-    reporter = COMPARE_REPORTERS[output_format](color=to_terminal and "NO_COLOR" not in os.environ, width=_width())
+    reporter = COMPARE_REPORTERS[output_format](color=_color(output, output_format), width=_width())
     _write(reporter.render(comparison), output, [before] + ([after] if after else []))
     raise typer.Exit(exitcodes.CLEAN)
 
@@ -483,9 +488,9 @@ def discover(
     contact: Annotated[
         str | None, typer.Option("--contact", help="A regular expression for activities that are contacts.")
     ] = None,
-    case: Annotated[str | None, typer.Option("--case", help="The column of the case id.")] = None,
-    activity: Annotated[str | None, typer.Option("--activity", help="The column of the activity.")] = None,
-    timestamp: Annotated[str | None, typer.Option("--timestamp", help="The column of the timestamp.")] = None,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="The column of the resource (owner).")] = None,
     period: Annotated[
         str,
@@ -557,9 +562,9 @@ def drift(
     ] = "text",
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     fail_on: Annotated[str | None, FAIL_ON_OPTION] = "warning",
-    case: Annotated[str | None, typer.Option("--case", help="The column of the case id.")] = None,
-    activity: Annotated[str | None, typer.Option("--activity", help="The column of the activity.")] = None,
-    timestamp: Annotated[str | None, typer.Option("--timestamp", help="The column of the timestamp.")] = None,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
     """Compare a journey with what customers did in an event log: DR01-DR04, as findings.
@@ -585,8 +590,7 @@ def drift(
         log=summary,
     )
     report = Report((result,), files=1)
-    to_terminal = output is None and _is_terminal(sys.stdout)
-    color = output_format == "text" and to_terminal and "NO_COLOR" not in os.environ
+    color = _color(output, output_format)
     _write(
         get_reporter(output_format, CHECK_REPORTERS)(color=color, width=_width()).render(report), output, [journey, log]
     )
@@ -605,9 +609,9 @@ def calibrate(
     min_observations: Annotated[
         int, typer.Option("--min-observations", help="Steps seen fewer times keep their values.", min=1)
     ] = 30,
-    case: Annotated[str | None, typer.Option("--case", help="The column of the case id.")] = None,
-    activity: Annotated[str | None, typer.Option("--activity", help="The column of the activity.")] = None,
-    timestamp: Annotated[str | None, typer.Option("--timestamp", help="The column of the timestamp.")] = None,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
 ) -> None:
     """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
     from cxaudit.atomic import write_atomic
