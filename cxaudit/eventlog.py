@@ -195,7 +195,7 @@ def read_log(
             connection.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)})")
         elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
             connection.execute(
-                f"CREATE VIEW raw AS SELECT * FROM read_csv({_literal(path)}, auto_detect = true, all_varchar = true)"
+                f"CREATE VIEW raw AS SELECT * FROM read_csv({_literal(path)}, auto_detect = true)"
             )
         else:
             raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
@@ -207,15 +207,20 @@ def read_log(
             "resource": _pick(available, resource, "resource", False),
         }
         resource_sql = f"CAST({_quote(columns['resource'])} AS VARCHAR)" if columns["resource"] else "NULL"
+        types = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
+        time_column = _quote(columns["timestamp"])
+        if types.get(columns["timestamp"], "").startswith("TIMESTAMP"):
+            time_sql = f"CAST({time_column} AS TIMESTAMPTZ)"  # already read as a time by DuckDB
+        else:
+            time_sql = f"TRY_CAST(CAST({time_column} AS VARCHAR) AS TIMESTAMPTZ)"
         connection.execute(
             f"""
-            CREATE TABLE events AS
+            CREATE VIEW events AS
             SELECT
                 row_number() OVER () AS row_id,
                 NULLIF(TRIM(CAST({_quote(columns["case"])} AS VARCHAR)), '') AS case_id,
                 NULLIF(TRIM(CAST({_quote(columns["activity"])} AS VARCHAR)), '') AS activity,
-                CAST({_quote(columns["timestamp"])} AS VARCHAR) AS raw_time,
-                TRY_CAST(CAST({_quote(columns["timestamp"])} AS VARCHAR) AS TIMESTAMPTZ) AS time,
+                {time_sql} AS time,
                 {resource_sql} AS resource
             FROM raw
             """
