@@ -204,6 +204,11 @@ def _color(output: str | None, output_format: str) -> bool:
     return output_format == "text" and output is None and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ
 
 
+def _log_progress(output: str | None) -> bool:
+    """DuckDB's progress bar: on a terminal, not in CI, not when the result goes to stdout."""
+    return output not in (None, "-") and _is_terminal(sys.stdout) and not os.environ.get("CI")
+
+
 def _finish(problems: tuple, failing: bool) -> NoReturn:  # type: ignore[type-arg]
     """Exit 2 when a file could not be read, else 1 when a finding fails the run, else 0."""
     if problems:
@@ -523,7 +528,9 @@ def discover(
             _re.compile(contact)
         except _re.error as exc:
             raise UsageError(f"--contact is not a regular expression: {exc}") from None
-    summary = read_log(log, case=case, activity=activity, timestamp=timestamp, resource=resource)
+    summary = read_log(
+        log, case=case, activity=activity, timestamp=timestamp, resource=resource, progress=_log_progress(output)
+    )
     err = _stderr_console()
     for reason, count in summary.bad_rows.items():
         if count:
@@ -580,7 +587,7 @@ def drift(
     from cxaudit.report import Report
     from cxaudit.reporters import CHECK_REPORTERS, get_reporter
 
-    summary = read_log(log, case=case, activity=activity, timestamp=timestamp)
+    summary = read_log(log, case=case, activity=activity, timestamp=timestamp, progress=_log_progress(output))
     settings = ConfigResolver(config).for_path(journey)
     base = settings.for_file(journey)
     drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04"})
@@ -620,7 +627,7 @@ def calibrate(
     from cxaudit.loader import decode, load_journey, loads_journey, read_source
 
     current = load_journey(journey)
-    summary = read_log(log, case=case, activity=activity, timestamp=timestamp)
+    summary = read_log(log, case=case, activity=activity, timestamp=timestamp, progress=_log_progress(output))
     text = decode(read_source(journey), journey)
     result = run_calibrate(text, current, summary, min_observations=min_observations)
     target = output or journey

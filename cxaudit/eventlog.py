@@ -159,8 +159,12 @@ def read_log(
     activity: str | None = None,
     timestamp: str | None = None,
     resource: str | None = None,
+    progress: bool = False,
 ) -> LogSummary:
-    """Summarise an event log (CSV, CSV.gz or Parquet).
+    """Summarise an event log (CSV, CSV.gz, Parquet or XES).
+
+    ``progress`` lets DuckDB draw its progress bar on the terminal while it
+    works through a large file.
 
     Raises
     ------
@@ -178,7 +182,9 @@ def read_log(
         with tempfile.TemporaryDirectory() as folder:
             flat = os.path.join(folder, "events.csv")
             _xes_to_csv(path, flat)
-            summary = read_log(flat, case=case, activity=activity, timestamp=timestamp, resource=resource)
+            summary = read_log(
+                flat, case=case, activity=activity, timestamp=timestamp, resource=resource, progress=progress
+            )
         return LogSummary(
             path,
             summary.cases,
@@ -190,13 +196,12 @@ def read_log(
             summary.columns,
         )
     connection = duckdb.connect(":memory:")
+    connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
     try:
         if lowered.endswith(".parquet"):
             connection.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)})")
         elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
-            connection.execute(
-                f"CREATE VIEW raw AS SELECT * FROM read_csv({_literal(path)}, auto_detect = true)"
-            )
+            connection.execute(f"CREATE VIEW raw AS SELECT * FROM read_csv({_literal(path)}, auto_detect = true)")
         else:
             raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
         available = [row[0] for row in connection.execute("DESCRIBE raw").fetchall()]
