@@ -508,6 +508,14 @@ def discover(
     min_share: Annotated[
         float, typer.Option("--min-share", help="Drop transitions rarer than this share of their step.", min=0, max=1)
     ] = 0.0,
+    unfinished: Annotated[
+        str,
+        typer.Option(
+            "--unfinished",
+            help="What cases that end on another activity count as: abandon (default) or success.",
+            callback=_one_of(("abandon", "success")),
+        ),
+    ] = "abandon",
     journey_id: Annotated[
         str | None, typer.Option("--id", help="The journey id (default: from the file name).")
     ] = None,
@@ -544,6 +552,7 @@ def discover(
         name=name,
         period=period,
         min_share=min_share,
+        unfinished=unfinished,
     )
     loads_journey(found.text, name=output)  # the journey must pass its own validation
     for note in found.notes:

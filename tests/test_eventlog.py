@@ -352,3 +352,25 @@ def test_hostile_xes_is_refused(run_cli, tmp_path, text):
     code, _, err = run_cli("discover", str(path), "--success", "x")
     assert code == 2
     assert err.startswith(f"cxaudit: {path}: refused to read XES with ") and "no DTDs or entities" in err
+
+
+def test_min_share_drops_rare_transitions_but_keeps_every_step_reachable(run_cli, tmp_path):
+    rows = ["case,activity,timestamp"]
+    for i in range(100):
+        rows += [f"{i},A,2026-01-01 10:00", f"{i},{'B' if i < 97 else ('C' if i < 99 else 'D')},2026-01-01 10:01"]
+        if i == 98:
+            rows.append(f"{i},D,2026-01-01 10:02")
+        rows.append(f"{i},Done,2026-01-01 10:03")
+    log = tmp_path / "l.csv"
+    log.write_text("\n".join(rows) + "\n")
+    target = tmp_path / "j.yaml"
+    code, _, err = run_cli(
+        "discover", str(log), "-o", str(target), "--success", "Done", "--min-share", "0.05", "--unfinished", "success"
+    )
+    assert code == 0, err
+    journey = load_journey(target)
+    # A -> D (1%) goes, D is still reached through C; A -> C (2%) stays, or C would be cut off
+    assert {t.target for t in journey.steps["a"].next} == {"b", "c"}
+    assert {t.target for t in journey.steps["c"].next} == {"d", "done"}
+    assert "1 transitions under 0.05 of their step dropped: a -> d (1 cases)" in err
+    assert run_cli("validate", str(target))[0] == 0
