@@ -218,11 +218,12 @@ def read_log(
             time_sql = f"CAST({time_column} AS TIMESTAMPTZ)"  # already read as a time by DuckDB
         else:
             time_sql = f"TRY_CAST(CAST({time_column} AS VARCHAR) AS TIMESTAMPTZ)"
+        # A table, in file order (DuckDB keeps insertion order): its rowid is the
+        # file position that orders simultaneous events, at no extra cost.
         connection.execute(
             f"""
-            CREATE VIEW events AS
+            CREATE TABLE events AS
             SELECT
-                row_number() OVER () AS row_id,
                 NULLIF(TRIM(CAST({_quote(columns["case"])} AS VARCHAR)), '') AS case_id,
                 NULLIF(TRIM(CAST({_quote(columns["activity"])} AS VARCHAR)), '') AS activity,
                 {time_sql} AS time,
@@ -248,7 +249,7 @@ def read_log(
                    row_number() OVER w AS position
             FROM events
             WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL
-            WINDOW w AS (PARTITION BY case_id ORDER BY time, row_id)
+            WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
             """
         )
         cases, events, first, last = connection.execute(

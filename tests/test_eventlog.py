@@ -374,3 +374,20 @@ def test_min_share_drops_rare_transitions_but_keeps_every_step_reachable(run_cli
     assert {t.target for t in journey.steps["c"].next} == {"d", "done"}
     assert "1 transitions under 0.05 of their step dropped: a -> d (1 cases)" in err
     assert run_cli("validate", str(target))[0] == 0
+
+
+def test_simultaneous_events_keep_their_logged_order(tmp_path):
+    from cxaudit.eventlog import read_log
+
+    rows = ["case_id,activity,timestamp"]
+    for i in range(2000):  # same timestamp within a case: the file's order decides
+        rows += [f"{i},Start,2026-01-01", f"{i},{'Zeta' if i % 2 else 'Alpha'},2026-01-01", f"{i},End,2026-01-01"]
+    log = tmp_path / "ties.csv"
+    log.write_text("\n".join(rows) + "\n")
+    summary = read_log(str(log))
+    assert summary.follows == {
+        ("Start", "Zeta"): 1000,
+        ("Start", "Alpha"): 1000,
+        ("Zeta", "End"): 1000,
+        ("Alpha", "End"): 1000,
+    }
