@@ -46,11 +46,13 @@ def _number(units: int) -> float:
     return round(units / 10**DIGITS, DIGITS)
 
 
-def calibrate(text: str, journey: Any, log: Any, *, min_observations: int = 30) -> Calibration:
+def calibrate(
+    text: str, journey: Any, log: Any, *, min_observations: int = 30, activity_map: dict[str, str] | None = None
+) -> Calibration:
     """``text`` (the journey's file) with probabilities, durations and volume from ``log``."""
     yaml = _ruamel()
     document = yaml.load(text)
-    conformance = map_activities(journey, log)
+    conformance = map_activities(journey, log, activity_map)
     result = Calibration("")
     steps = document["steps"]
     for step_id, step in journey.steps.items():

@@ -231,6 +231,9 @@ FAIL_ON_OPTION = typer.Option(
 CASE_OPTION = typer.Option("--case", help="The log's column of the case id.")
 ACTIVITY_OPTION = typer.Option("--activity", help="The log's column of the activity.")
 TIMESTAMP_OPTION = typer.Option("--timestamp", help="The log's column of the timestamp.")
+MAP_OPTION = typer.Option(
+    "--map", help="A mapping file (YAML): success, abandon, contact, and steps (activity -> step id)."
+)
 PURE_OPTION = typer.Option("--pure-yaml", help="Use the pure-Python YAML parser (same results).")
 
 
@@ -496,6 +499,7 @@ def discover(
     case: Annotated[str | None, CASE_OPTION] = None,
     activity: Annotated[str | None, ACTIVITY_OPTION] = None,
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="The column of the resource (owner).")] = None,
     period: Annotated[
         str,
@@ -526,11 +530,15 @@ def discover(
 
     from cxaudit.discover import discover as run_discover
     from cxaudit.errors import UsageError
-    from cxaudit.eventlog import read_log
+    from cxaudit.eventlog import ActivityMap, load_activity_map, read_log
     from cxaudit.loader import loads_journey
 
+    given = load_activity_map(mapping) if mapping else ActivityMap()
+    success = [*given.success, *(success or [])]
+    abandon = [*given.abandon, *(abandon or [])]
+    contact = contact or given.contact
     if not success:
-        raise UsageError("discover needs at least one --success activity")
+        raise UsageError("discover needs at least one --success activity (or 'success' in the --map file)")
     if contact:
         try:
             _re.compile(contact)
@@ -546,7 +554,7 @@ def discover(
     found = run_discover(
         summary,
         success=success,
-        abandon=abandon or [],
+        abandon=abandon,
         contact=contact,
         journey_id=journey_id,
         name=name,
@@ -578,9 +586,11 @@ def drift(
     ] = "text",
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     fail_on: Annotated[str | None, FAIL_ON_OPTION] = "warning",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Findings only, no summary.")] = False,
     case: Annotated[str | None, CASE_OPTION] = None,
     activity: Annotated[str | None, ACTIVITY_OPTION] = None,
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
     """Compare a journey with what customers did in an event log: DR01-DR04, as findings.
@@ -600,15 +610,20 @@ def drift(
     settings = ConfigResolver(config).for_path(journey)
     base = settings.for_file(journey)
     drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04"})
+    from cxaudit.eventlog import load_activity_map
+
     result = run_audit(
         load_journey(journey, limits=settings.limits),
         AuditConfig(select=drift_rules, severity=base.severity, options=base.options),
         log=summary,
+        activity_map=load_activity_map(mapping).steps if mapping else None,
     )
     report = Report((result,), files=1)
     color = _color(output, output_format)
     _write(
-        get_reporter(output_format, CHECK_REPORTERS)(color=color, width=_width()).render(report), output, [journey, log]
+        get_reporter(output_format, CHECK_REPORTERS)(color=color, width=_width(), quiet=quiet).render(report),
+        output,
+        [journey, log],
     )
     failing = fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.active)
     _finish((), failing)
@@ -628,6 +643,7 @@ def calibrate(
     case: Annotated[str | None, CASE_OPTION] = None,
     activity: Annotated[str | None, ACTIVITY_OPTION] = None,
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
 ) -> None:
     """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
     from cxaudit.atomic import write_atomic
@@ -638,7 +654,10 @@ def calibrate(
     current = load_journey(journey)
     summary = read_log(log, case=case, activity=activity, timestamp=timestamp, progress=_log_progress(output))
     text = decode(read_source(journey), journey)
-    result = run_calibrate(text, current, summary, min_observations=min_observations)
+    from cxaudit.eventlog import load_activity_map
+
+    explicit = load_activity_map(mapping).steps if mapping else None
+    result = run_calibrate(text, current, summary, min_observations=min_observations, activity_map=explicit)
     target = output or journey
     loads_journey(result.text, name=target)  # never write a journey that does not load
     err = _stderr_console()

@@ -146,7 +146,9 @@ def _check_ignores(journey: Journey) -> None:
         raise JourneyError(problems)
 
 
-def audit(journey: Journey, config: AuditConfig | None = None, log: Any = None) -> JourneyAudit:
+def audit(
+    journey: Journey, config: AuditConfig | None = None, log: Any = None, activity_map: dict[str, str] | None = None
+) -> JourneyAudit:
     """Run every enabled rule on ``journey`` and rank what they find.
 
     Raises
@@ -165,7 +167,7 @@ def audit(journey: Journey, config: AuditConfig | None = None, log: Any = None) 
     if log is not None:
         from cxaudit.analysis.conformance import map_activities
 
-        context.conformance = map_activities(journey, log)
+        context.conformance = map_activities(journey, log, activity_map)
 
     labelled: list[tuple[type, Hit]] = []
     # the drift rules run only against an event log

@@ -391,3 +391,61 @@ def test_simultaneous_events_keep_their_logged_order(tmp_path):
         ("Zeta", "End"): 1000,
         ("Alpha", "End"): 1000,
     }
+
+
+def test_mapping_file_for_discover_calibrate_and_drift(run_cli, tmp_path):
+    log = tmp_path / "l.csv"
+    rows = ["case,activity,timestamp"]
+    for i in range(100):
+        rows += [
+            f"{i},Start application,2026-01-01 10:00",
+            f"{i},{'Approved!' if i % 4 else 'Timed out'},2026-01-01 10:05",
+        ]
+    log.write_text("\n".join(rows) + "\n")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "success: [Approved!]\nabandon: Timed out\nsteps:\n  Start application: apply\n  Approved!: ok\n"
+    )
+    target = tmp_path / "j.yaml"
+    code, _, err = run_cli("discover", str(log), "-o", str(target), "--map", str(mapping))
+    assert code == 0, err
+    assert {t.target: t.probability for t in load_journey(target).steps["start_application"].next} == {
+        "approved": 0.75,
+        "timed_out": 0.25,
+    }
+    journey = tmp_path / "declared.yaml"
+    journey.write_text(
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: apply\nsteps:\n"
+        "  apply: {name: Apply, next: {ok: 0.5, ko: 0.5}}\n"
+        "  ok: {name: OK, type: success}\n  ko: {name: Timed out, type: abandon}\n"
+    )
+    code, out, _ = run_cli("drift", str(journey), str(log), "--map", str(mapping), "-q", "--format", "text")
+    assert code == 1 and [line.split()[1] for line in out.splitlines()] == ["DR03", "DR03"]
+    code, _, err = run_cli("calibrate", str(journey), str(log), "--map", str(mapping))
+    assert code == 0, err
+    assert {t.target: t.probability for t in load_journey(journey).steps["apply"].next} == {"ok": 0.75, "ko": 0.25}
+    assert run_cli("drift", str(journey), str(log), "--map", str(mapping))[0] == 0
+
+
+def test_bad_mapping_files(run_cli, tmp_path):
+    log = tmp_path / "l.csv"
+    log.write_text("case,activity,timestamp\n1,A,2026-01-01\n1,B,2026-01-02\n")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("sucess: [B]\ncontact: '('\n")
+    code, _, err = run_cli("discover", str(log), "--map", str(mapping))
+    assert code == 2
+    assert err.splitlines() == [
+        f"cxaudit: {mapping}:1:1: unknown key 'sucess' in the mapping file; did you mean 'success'? (sucess)",
+        f"cxaudit: {mapping}:2:1: 'contact' is not a regular expression: missing ), unterminated subpattern at position 0 (contact)",
+    ]
+    journey = tmp_path / "j.yaml"
+    journey.write_text(
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: a\nsteps:\n  a: {name: A, next: {b: 1}}\n"
+        "  b: {name: B, type: success}\n"
+    )
+    mapping.write_text("steps: {A: aa}\n")
+    code, _, err = run_cli("drift", str(journey), str(log), "--map", str(mapping))
+    assert (code, err) == (
+        2,
+        "cxaudit: the mapping sends activity 'A' to step 'aa', which the journey does not have; did you mean 'a'?\n",
+    )

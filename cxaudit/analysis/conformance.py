@@ -42,6 +42,14 @@ def map_activities(journey: Journey, log: LogSummary, explicit: dict[str, str] |
     unmapped: dict[str, int] = {}
     for activity, info in log.activities.items():
         step_id = (explicit or {}).get(activity) or by_key.get(activity.casefold())
+        if step_id is not None and step_id not in journey.steps:
+            from cxaudit.errors import UsageError
+            from cxaudit.spec import did_you_mean
+
+            raise UsageError(
+                f"the mapping sends activity '{activity}' to step '{step_id}', which the journey does not have"
+                f"{did_you_mean(step_id, journey.steps)}"
+            )
         if step_id is None:
             unmapped[activity] = info.events
         else:
