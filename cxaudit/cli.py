@@ -673,6 +673,47 @@ def calibrate(
     raise typer.Exit(exitcodes.CLEAN)
 
 
+import_app = typer.Typer(help="Import models from other tools as journeys.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command(
+    "bpmn",
+    epilog="Examples:\n\n  cxaudit import bpmn onboarding.bpmn -o journeys/onboarding.yaml\n\n"
+    "  cxaudit check models/   (checks .bpmn files directly)\n\n" + EPILOG,
+)
+def import_bpmn(
+    model: Annotated[str, typer.Argument(help="A BPMN 2.0 XML file.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="The journey file to write; - for stdout.")] = "-",
+    abandon_pattern: Annotated[
+        str | None, typer.Option("--abandon-pattern", help="End events whose name matches are abandon outcomes.")
+    ] = None,
+    customer_pattern: Annotated[
+        str | None, typer.Option("--customer-pattern", help="The pool whose message flows make contact steps.")
+    ] = None,
+) -> None:
+    """Write a BPMN model as a journey (v1): tasks become steps, gateways become shares, lanes owners."""
+    from cxaudit import bpmn
+    from cxaudit.emit import journey_yaml
+    from cxaudit.loader import loads_journey, read_source
+
+    parsed = bpmn.parse(read_source(model), model)
+    journey = bpmn.to_journey(
+        parsed,
+        abandon_pattern=abandon_pattern or bpmn.DEFAULT_ABANDON,
+        customer_pattern=customer_pattern or bpmn.DEFAULT_CUSTOMER,
+    )
+    text = journey_yaml(journey, header=[f"Imported by cxaudit from {model}; shares at gateways are assumed."])
+    loads_journey(text, name=output)  # what is written must load
+    err = _stderr_console()
+    for problem in parsed.problems:
+        err.print(_problem_text(problem))
+    _write(text, output, [model])
+    if output != "-":
+        err.print(f"Wrote {output}: {len(journey.steps)} steps.")
+    raise typer.Exit(exitcodes.CLEAN)
+
+
 @app.command(name="rules", epilog="Examples:\n\n  cxaudit rules\n\n  cxaudit explain FR02")
 def rules_command() -> None:
     """List the rule catalog: code, name, group, default severity, what it finds."""

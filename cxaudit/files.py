@@ -7,14 +7,14 @@ from pathlib import Path
 
 from cxaudit.errors import UsageError
 
-JOURNEY_SUFFIXES = (".yaml", ".yml")
+JOURNEY_SUFFIXES = (".yaml", ".yml", ".bpmn")
 STDIN = "-"
 
 
 def journey_files(paths: list[str]) -> list[str]:
     """Expand files and directories into journey files, in a stable order.
 
-    Directories are searched recursively for ``*.yaml`` and ``*.yml``,
+    Directories are searched recursively for ``*.yaml``, ``*.yml`` and ``*.bpmn``,
     skipping hidden directories (``.git``, ``.venv``); files named explicitly
     are kept whatever their suffix; ``-`` stands for standard input. Each
     file appears once, in the order first named.
@@ -49,5 +49,5 @@ def journey_files(paths: list[str]) -> list[str]:
         else:
             raise UsageError(f"no such file or directory: {raw}")
     if not found:
-        raise UsageError("no journey files (*.yaml, *.yml) found in: " + ", ".join(paths))
+        raise UsageError("no journey files (*.yaml, *.yml, *.bpmn) found in: " + ", ".join(paths))
     return found

@@ -127,6 +127,10 @@ def load_journey(
         return loads_journey(source, name=name or "<string>", limits=limits, pure=pure)
     path = os.fspath(source)
     data = read_source(path, limits, name)
+    if path.lower().endswith(".bpmn"):  # a BPMN model, imported on the fly
+        from cxaudit.bpmn import load_bpmn
+
+        return load_bpmn(data, name or path, limits)[0]
     return loads_journey(data, name=name or path, limits=limits, pure=pure)
 
 

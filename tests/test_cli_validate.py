@@ -55,7 +55,7 @@ def test_directory_without_journeys(run_cli, tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     code, _, err = run_cli("validate", str(tmp_path))
     assert code == 2
-    assert err == f"cxaudit: no journey files (*.yaml, *.yml) found in: {tmp_path}\n"
+    assert err == f"cxaudit: no journey files (*.yaml, *.yml, *.bpmn) found in: {tmp_path}\n"
 
 
 def test_directories_recurse_in_sorted_order_and_skip_hidden(run_cli, tmp_path):

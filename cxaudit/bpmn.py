@@ -1,0 +1,426 @@
+"""BPMN 2.0 models as journeys: read safely, map element by element, report what does not map.
+
+Tasks and intermediate events become steps (named as in the model); start
+events give the entry; end events become outcomes (abandon for error,
+cancel and terminate ends, or a name matching the abandon pattern; success
+otherwise); sequence flows (their ``sourceRef`` and ``targetRef``, not the
+optional ``incoming``/``outgoing`` tags) become transitions; gateways do not
+become steps: a flow into a gateway continues to the gateway's targets, the
+share split evenly and marked as assumed in the step's ``notes``; sub-processes
+are inlined; lanes become owners; boundary events become transitions from
+their host; a message flow to or from the customer's pool makes a step a
+contact step. Every step and finding points at the BPMN element's line.
+
+The XML is read with defusedxml: DTDs, entities and external references are
+refused, so a billion-laughs or external-entity file stops with exit 2.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxaudit.errors import JourneyError, Problem
+from cxaudit.model import Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
+from cxaudit.yamlread import DEFAULT_LIMITS, Limits
+
+ACTIVITIES = {
+    "task", "userTask", "serviceTask", "sendTask", "receiveTask", "manualTask", "scriptTask", "businessRuleTask",
+    "callActivity",
+}  # fmt: skip
+EVENTS = {"intermediateCatchEvent", "intermediateThrowEvent"}
+GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
+CONTAINERS = {"subProcess", "transaction", "adHocSubProcess"}
+IGNORED = {
+    "sequenceFlow", "laneSet", "lane", "flowNodeRef", "childLaneSet", "incoming", "outgoing", "documentation",
+    "extensionElements", "textAnnotation", "association", "dataObject", "dataObjectReference", "dataStoreReference",
+    "dataInputAssociation", "dataOutputAssociation", "ioSpecification", "dataInput", "dataOutput", "inputSet",
+    "outputSet", "property", "conditionExpression", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics",
+    "group", "category", "categoryValue", "text", "script", "timerEventDefinition", "messageEventDefinition",
+    "signalEventDefinition", "errorEventDefinition", "cancelEventDefinition", "terminateEventDefinition",
+    "escalationEventDefinition", "compensateEventDefinition", "conditionalEventDefinition", "linkEventDefinition",
+    "timeDuration", "timeCycle", "timeDate", "condition", "sourceRef", "targetRef", "targetNamespace",
+    "resourceRole", "performer", "humanPerformer", "potentialOwner", "resourceAssignmentExpression",
+    "formalExpression", "completionCondition", "loopCardinality",
+}  # fmt: skip
+ABANDON_DEFINITIONS = {"errorEventDefinition", "cancelEventDefinition", "terminateEventDefinition"}
+DEFAULT_ABANDON = (
+    r"(?i)cancel|abandon|reject|declin|fail|lost|gave up|give up|error|timeout|timed out|expired|withdr[ae]w"
+)
+DEFAULT_CUSTOMER = r"(?i)customer|client|user|applicant|consumer"
+
+
+def local(tag: str) -> str:
+    """``{namespace}name`` -> ``name``."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _slug(text: str) -> str:
+    out = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
+    return out if out and out[0].isalnum() else f"n{out}" if out else "node"
+
+
+@dataclass
+class Node:
+    element: Any
+    kind: str
+    line: int
+    column: int
+    container: str | None = None
+    """The sub-process it is inside, if any."""
+
+
+@dataclass
+class Model:
+    """The parsed BPMN, with the position of every element."""
+
+    name: str
+    positions: dict[int, tuple[int, int]]
+    root: Any
+    problems: list[Problem] = field(default_factory=list)
+
+    def where(self, element: Any) -> tuple[int, int]:
+        return self.positions.get(id(element), (1, 1))
+
+
+def parse(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Model:
+    """Parse BPMN XML safely, keeping each element's line and column."""
+    try:
+        from defusedxml.common import DefusedXmlException
+        from defusedxml.ElementTree import DefusedXMLParser
+    except ImportError:
+        raise JourneyError(
+            [Problem(name, 0, 0, "reading BPMN needs defusedxml, which is not installed: pip install 'cxaudit[bpmn]'")]
+        ) from None
+    from xml.etree.ElementTree import ParseError, TreeBuilder
+
+    if len(data) > limits.max_file_bytes:
+        raise JourneyError([Problem(name, 0, 0, f"file is larger than the limit of {limits.max_file_bytes:,} bytes")])
+    positions: dict[int, tuple[int, int]] = {}
+
+    class Builder(TreeBuilder):
+        def start(self, tag: str, attrs: dict[str, str]) -> Any:  # type: ignore[override]
+            element = super().start(tag, attrs)
+            expat = parser.parser
+            positions[id(element)] = (expat.CurrentLineNumber, expat.CurrentColumnNumber + 1)
+            return element
+
+    parser = DefusedXMLParser(target=Builder(), forbid_dtd=True)
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except DefusedXmlException as exc:
+        raise JourneyError(
+            [
+                Problem(
+                    name, 1, 1, f"refused to read the model: {type(exc).__name__}; BPMN files need no DTD or entities"
+                )
+            ]
+        ) from None
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (1, 0))
+        raise JourneyError([Problem(name, line, column + 1, f"invalid XML: {exc}")]) from None
+    if local(root.tag) != "definitions":
+        raise JourneyError([Problem(name, 1, 1, "not a BPMN 2.0 model: the root element is not 'definitions'")])
+    return Model(name, positions, root)
+
+
+def to_journey(
+    model: Model,
+    *,
+    abandon_pattern: str = DEFAULT_ABANDON,
+    customer_pattern: str = DEFAULT_CUSTOMER,
+) -> Journey:
+    """The journey a BPMN model describes (its first process with flow nodes)."""
+    name = model.name
+    root = model.root
+    processes = [p for p in root if local(p.tag) == "process"]
+    if not processes:
+        raise JourneyError([Problem(name, *model.where(root), "the model has no process")])
+    with_nodes = [p for p in processes if any(local(c.tag) not in ("laneSet", "documentation") for c in p)]
+    process = (with_nodes or processes)[0]
+    for other in processes:
+        if other is process:
+            continue
+        model.problems.append(
+            Problem(name, *model.where(other), f"process '{other.get('id')}' left out: one journey per process", "")
+        )
+    nodes: dict[str, Node] = {}
+    flows: list[tuple[str, str, Any]] = []
+    owners_of: dict[str, str] = {}
+    lanes: dict[str, str] = {}
+    boundaries: dict[str, list[str]] = {}
+
+    def collect(container: Any, inside: str | None) -> None:
+        for element in container:
+            tag = local(element.tag)
+            element_id = element.get("id")
+            if tag == "sequenceFlow":
+                source, target = element.get("sourceRef"), element.get("targetRef")
+                if source and target:
+                    flows.append((source, target, element))
+                continue
+            if tag == "laneSet":
+                _lanes(element, lanes, owners_of)
+                continue
+            if element_id is None:
+                continue
+            if tag in ACTIVITIES | EVENTS | GATEWAYS | {"startEvent", "endEvent", "boundaryEvent"} | CONTAINERS:
+                nodes[element_id] = Node(element, tag, *model.where(element), inside)
+                if tag == "boundaryEvent" and element.get("attachedToRef"):
+                    boundaries.setdefault(element.get("attachedToRef"), []).append(element_id)
+                if tag in CONTAINERS:
+                    collect(element, element_id)
+            elif tag not in IGNORED:
+                model.problems.append(
+                    Problem(name, *model.where(element), f"element '{element_id}' ({tag}) is not mapped to the journey")
+                )
+
+    collect(process, None)
+    outgoing: dict[str, list[str]] = {}
+    incoming: dict[str, list[str]] = {}
+    for source, target, element in flows:
+        if source not in nodes or target not in nodes:
+            missing = source if source not in nodes else target
+            model.problems.append(
+                Problem(
+                    name, *model.where(element), f"sequence flow '{element.get('id')}' refers to unknown '{missing}'"
+                )
+            )
+            continue
+        outgoing.setdefault(source, []).append(target)
+        incoming.setdefault(target, []).append(source)
+    for host, events in boundaries.items():
+        for event in events:
+            outgoing.setdefault(host, []).append(event)
+            incoming.setdefault(event, []).append(host)
+            if host in owners_of:
+                owners_of.setdefault(event, owners_of[host])  # a boundary event belongs to its host's lane
+
+    # Which nodes become steps: activities, intermediate and boundary events, end events;
+    # gateways and sub-processes only when nothing flows in or out of them (so they are reported).
+    def is_step(node_id: str) -> bool:
+        node = nodes[node_id]
+        kind = node.kind
+        if kind == "endEvent" and node.container and outgoing.get(node.container):
+            return False  # the end of a sub-process: customers continue after the sub-process
+        if kind in ACTIVITIES | EVENTS | {"endEvent", "boundaryEvent"}:
+            return True
+        if kind in GATEWAYS | CONTAINERS:
+            return not outgoing.get(node_id) or not incoming.get(node_id)
+        return False
+
+    inner_starts: dict[str, list[str]] = {}
+    inner_ends: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        if node.container:
+            if node.kind == "startEvent":
+                inner_starts.setdefault(node.container, []).append(node_id)
+            elif node.kind == "endEvent":
+                inner_ends.setdefault(node.container, []).append(node_id)
+
+    def successors(node_id: str, share: float, seen: frozenset[str]) -> list[tuple[str, float, bool]]:
+        """Where a customer at ``node_id`` can go next: (step, share, assumed)."""
+        node = nodes[node_id]
+        if node.kind == "endEvent" and node.container and outgoing.get(node.container):
+            # the end of a sub-process continues after the sub-process
+            return continue_from(node.container, share, seen)
+        return continue_from(node_id, share, seen)
+
+    def continue_from(node_id: str, share: float, seen: frozenset[str]) -> list[tuple[str, float, bool]]:
+        targets = outgoing.get(node_id, [])
+        if not targets:
+            return []
+        out: list[tuple[str, float, bool]] = []
+        part = share / len(targets)
+        assumed = len(targets) > 1
+        for target in targets:
+            out += enter(target, part, seen, assumed)
+        return out
+
+    def enter(node_id: str, share: float, seen: frozenset[str], assumed: bool) -> list[tuple[str, float, bool]]:
+        if node_id in seen:  # a loop of gateways only
+            return []
+        node = nodes[node_id]
+        if node.kind in CONTAINERS and inner_starts.get(node_id):
+            starts = inner_starts[node_id]
+            part = share / len(starts)
+            out = []
+            for start in starts:
+                out += [(t, p, a or assumed) for t, p, a in continue_from(start, part, seen | {node_id})]
+            return out
+        if is_step(node_id) or node.kind == "startEvent":
+            return [(node_id, share, assumed)]
+        if node.kind == "endEvent":  # the end of a sub-process
+            return [(t, p, a or assumed) for t, p, a in continue_from(node.container, share, seen | {node_id})]
+        return (
+            [(t, p, True) for t, p, _ in continue_from(node_id, share, seen | {node_id})]
+            if node.kind in GATEWAYS
+            else [(t, p, a or assumed) for t, p, a in continue_from(node_id, share, seen | {node_id})]
+        )
+
+    starts = [n for n, node in nodes.items() if node.kind == "startEvent" and not node.container]
+    implicit = False
+    if not starts:
+        # BPMN's implicit start: top-level nodes nothing flows into
+        starts = [n for n, node in nodes.items() if not node.container and not incoming.get(n)]
+        implicit = True
+        where = model.where(process)
+        if not starts:
+            message = (
+                f"process '{process.get('id')}' has no start event; a journey needs one to know where customers enter"
+            )
+            raise JourneyError([*model.problems, Problem(name, *where, message, "")])
+        model.problems.append(
+            Problem(
+                name,
+                *where,
+                f"process '{process.get('id')}' has no start event; customers are assumed to enter where nothing "
+                f"flows in: {', '.join(starts)}",
+                "",
+            )
+        )
+    customer = _customer_nodes(root, nodes, re.compile(customer_pattern))
+    abandon = re.compile(abandon_pattern)
+    # A start event that leads nowhere is a dead end of its own, reported as one.
+    lonely_starts = {s for s in starts if nodes[s].kind == "startEvent" and not outgoing.get(s)}
+    step_ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for node_id in nodes:
+        if is_step(node_id) or node_id in lonely_starts or (implicit and node_id in starts):
+            base = _slug(node_id)
+            candidate, n = base, 2
+            while candidate in taken:
+                candidate, n = f"{base}_{n}", n + 1
+            taken.add(candidate)
+            step_ids[node_id] = candidate
+
+    steps: dict[str, Step] = {}
+    for node_id, step_id in step_ids.items():
+        node = nodes[node_id]
+        element = node.element
+        label = (element.get("name") or "").strip() or node_id
+        span = SourceSpan(name, node.line, node.column)
+        if node.kind == "endEvent" and not (node.container and outgoing.get(node.container)):
+            definitions = {local(child.tag) for child in element}
+            kind = "abandon" if definitions & ABANDON_DEFINITIONS or abandon.search(label) else "success"
+            steps[step_id] = Step(step_id, label, kind, None, None, None, None, None, (), frozen_map({}), None, span)
+            continue
+        shares: dict[str, float] = {}
+        assumed = False
+        for target, share, guessed in successors(node_id, 1.0, frozenset()):
+            if target in step_ids:
+                shares[step_ids[target]] = shares.get(step_ids[target], 0.0) + share
+                assumed = assumed or guessed
+        total = sum(shares.values())
+        transitions = (
+            tuple(Transition(step_id, target, share / total, span) for target, share in shares.items())
+            if total > 0
+            else ()
+        )
+        note = f"BPMN {node.kind} '{node_id}'"
+        if assumed:
+            note += "; shares split evenly at gateways (assumed: calibrate from a log)"
+        kind = "contact" if node_id in customer else "step"
+        steps[step_id] = Step(
+            step_id,
+            label,
+            kind,
+            None,
+            owners_of.get(node_id),
+            None,
+            None,
+            None,
+            transitions,
+            frozen_map({}),
+            note,
+            span,
+        )
+    entry_shares: dict[str, float] = {}
+    for start in starts:
+        if start in step_ids and (start in lonely_starts or implicit):
+            entry_shares[step_ids[start]] = entry_shares.get(step_ids[start], 0.0) + 1.0 / len(starts)
+            continue
+        for target, share, _ in successors(start, 1.0 / len(starts), frozenset()):
+            if target in step_ids:
+                entry_shares[step_ids[target]] = entry_shares.get(step_ids[target], 0.0) + share
+    if not entry_shares:
+        raise JourneyError(
+            [
+                *model.problems,
+                Problem(
+                    name,
+                    *model.where(nodes[starts[0]].element),
+                    f"start event '{starts[0]}' leads to no task or event",
+                    "",
+                ),
+            ]
+        )
+    total = sum(entry_shares.values())
+    entry = tuple(
+        Entry(step_id, share / total, SourceSpan(name, *model.where(nodes[starts[0]].element)))
+        for step_id, share in entry_shares.items()
+    )
+    owners = {
+        lane_id: Owner(lane_id, lane_name, SourceSpan(name, 1, 1)) for lane_id, lane_name in sorted(lanes.items())
+    }
+    return Journey(
+        id=_slug(process.get("id") or "process"),
+        name=(process.get("name") or "").strip() or process.get("id") or "Process",
+        description=None,
+        volume=1.0,
+        period="period",
+        currency=None,
+        value=None,
+        entry=entry,
+        channels=frozen_map({}),
+        owners=frozen_map(owners),
+        steps=frozen_map(steps),
+        file=name,
+        span=SourceSpan(name, *model.where(process)),
+    )
+
+
+def _lanes(lane_set: Any, lanes: dict[str, str], owners_of: dict[str, str]) -> None:
+    for lane in lane_set:
+        if local(lane.tag) != "lane":
+            continue
+        lane_name = (lane.get("name") or lane.get("id") or "lane").strip()
+        lane_id = _slug(lane_name)
+        lanes[lane_id] = lane_name
+        for child in lane:
+            tag = local(child.tag)
+            if tag == "flowNodeRef" and child.text:
+                owners_of[child.text.strip()] = lane_id
+            elif tag == "childLaneSet":
+                _lanes(child, lanes, owners_of)
+
+
+def _customer_nodes(root: Any, nodes: dict[str, Node], pattern: re.Pattern[str]) -> set[str]:
+    """Flow nodes with a message flow to or from a pool named as the customer."""
+    customer_pools: set[str] = set()
+    customer_nodes: set[str] = set()
+    flows = []
+    for collaboration in root:
+        if local(collaboration.tag) != "collaboration":
+            continue
+        for child in collaboration:
+            tag = local(child.tag)
+            if tag == "participant" and pattern.search(child.get("name") or ""):
+                customer_pools.add(child.get("id") or "")
+            elif tag == "messageFlow":
+                flows.append((child.get("sourceRef"), child.get("targetRef")))
+    for source, target in flows:
+        if source in customer_pools and target in nodes:
+            customer_nodes.add(target)
+        if target in customer_pools and source in nodes:
+            customer_nodes.add(source)
+    return customer_nodes
+
+
+def load_bpmn(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Journey, list[Problem]]:
+    """A journey from a BPMN file's bytes, and what could not be mapped."""
+    model = parse(data, name, limits)
+    journey = to_journey(model)
+    return journey, model.problems

@@ -1,0 +1,68 @@
+"""Write a journey back as YAML (format v1), readable and valid."""
+
+from __future__ import annotations
+
+import json
+
+from cxaudit.model import Journey
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    return f"{round(value, 6):.6f}".rstrip("0").rstrip(".") or "0"
+
+
+def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
+    """The journey as YAML text that ``cxaudit validate`` accepts.
+
+    Rows of probabilities are written with six decimals and sum to exactly 1.
+    """
+    from cxaudit.discover import round_shares
+
+    lines = [f"# {line}" for line in header or []]
+    lines += ["cxaudit: 1", "journey:", f"  id: {journey.id}", f"  name: {_text(journey.name)}"]
+    if journey.description:
+        lines.append(f"  description: {_text(journey.description)}")
+    lines += [f"  volume: {_number(journey.volume)}", f"  period: {_text(journey.period)}"]
+    if journey.currency:
+        lines.append(f"  currency: {journey.currency}")
+    if journey.value is not None:
+        lines.append(f"  value: {_number(journey.value)}")
+    units = round_shares([round(e.share * 10**9) for e in journey.entry])
+    lines.append(
+        "entry: {"
+        + ", ".join(f"{e.step}: {_number(u / 10**6)}" for e, u in zip(journey.entry, units, strict=True) if u)
+        + "}"
+    )
+    if journey.channels:
+        lines.append("channels:")
+        for channel in journey.channels.values():
+            cost = "" if channel.cost is None else f", cost: {_number(channel.cost)}"
+            lines.append(
+                f"  {channel.id}: {{name: {_text(channel.name)}, assisted: {str(channel.assisted).lower()}{cost}}}"
+            )
+    if journey.owners:
+        lines.append("owners:")
+        lines += [f"  {owner.id}: {{name: {_text(owner.name)}}}" for owner in journey.owners.values()]
+    lines.append("steps:")
+    for step in journey.steps.values():
+        lines += [f"  {step.id}:", f"    name: {_text(step.name)}"]
+        if step.type != "step":
+            lines.append(f"    type: {step.type}")
+        for field in ("channel", "owner"):
+            if getattr(step, field):
+                lines.append(f"    {field}: {getattr(step, field)}")
+        if step.effort is not None:
+            lines.append(f"    effort: {step.effort}")
+        if step.duration_s is not None:
+            lines.append(f"    duration: {_number(step.duration_s)}")
+        if step.next:
+            shares = round_shares([round(t.probability * 10**9) for t in step.next])
+            pairs = ", ".join(f"{t.target}: {_number(u / 10**6)}" for t, u in zip(step.next, shares, strict=True) if u)
+            lines.append(f"    next: {{{pairs}}}")
+        if step.notes:
+            lines.append(f"    notes: {_text(step.notes)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""BPMN 2.0: import, check directly, agree with bpmnlint's rule fixtures, refuse hostile XML."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cxaudit import JourneyError, load_journey
+from tests.conftest import FIXTURES
+
+pytest.importorskip("defusedxml")
+
+BPMNLINT = FIXTURES / "bpmn" / "bpmnlint"
+CLAIM = FIXTURES / "bpmn" / "claim.bpmn"
+
+# For each fixture: the elements bpmnlint reports (its rule tests), and everything
+# cxaudit reports, as "CODE element" ("input" for a model it cannot turn into a
+# journey). cxaudit checks true reachability from the entry, bpmnlint counts flows
+# per element, so cxaudit reports more: an element with no incoming flow is also
+# unreachable (ST01), one with no outgoing flow also a dead end (ST02), a journey
+# whose entry reaches no outcome has no success (ST05), and a model where every
+# element has an incoming flow but no start event has no entry at all.
+CASES = {
+    "no-implicit-end-invalid": (
+        {"intermediate_event", "task", "gateway", "start_event"},
+        {"ST01 end_event", "ST01 gateway", "ST01 intermediate_event", "ST01 task", "ST02 gateway",
+         "ST02 intermediate_event", "ST02 start_event", "ST02 task", "ST05 journey"},
+    ),
+    "no-implicit-start-invalid": (
+        {"end_event", "intermediate_throw_event", "task", "gateway", "link_throw", "intermediate_catch_event"},
+        {"ST01 end_event", "ST01 gateway", "ST01 intermediate_catch_event", "ST01 intermediate_throw_event",
+         "ST01 link_throw", "ST01 task", "ST02 gateway", "ST02 intermediate_catch_event",
+         "ST02 intermediate_throw_event", "ST02 link_throw", "ST02 start_event", "ST02 task", "ST05 journey"},
+    ),
+    "no-disconnected-invalid": ({"element"}, {"ST02 element", "ST05 journey"}),
+    "no-disconnected-valid": (set(), {"input process_1"}),
+    "start-event-required-invalid": ({"process"}, {"input process"}),
+    "end-event-required-valid": (set(), set()),
+}  # fmt: skip
+
+
+def reported(run_cli, path: Path) -> set[str]:
+    _, out, _ = run_cli("check", str(path), "--select", "ST", "--format", "json", "--fail-on", "never")
+    document = json.loads(out)
+    found = {f"{f['code']} {f['step'] or 'journey'}" for j in document["journeys"] for f in j["findings"]}
+    found |= {f"input {error['message'].split(chr(39))[1].lower()}" for error in document.get("errors", [])}
+    return found
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_everything_bpmnlint_reports_cxaudit_reports_too(run_cli, name):
+    bpmnlint, expected = CASES[name]
+    found = reported(run_cli, BPMNLINT / f"{name}.bpmn")
+    assert bpmnlint <= {item.split(" ", 1)[1] for item in found}
+    assert found == expected
+
+
+def test_import_maps_the_model(run_cli, tmp_path):
+    target = tmp_path / "claim.yaml"
+    code, _, err = run_cli("import", "bpmn", str(CLAIM), "-o", str(target))
+    assert code == 0, err
+    assert run_cli("validate", str(target))[0] == 0
+    journey = load_journey(target)
+    assert (journey.id, journey.name) == ("claim", "Motor insurance claim")
+    assert [(e.step, e.share) for e in journey.entry] == [("report", 1.0)]
+    assert {sid: step.type for sid, step in journey.steps.items()} == {
+        "report": "step", "upload": "step", "assess": "step", "late": "step", "call_us": "contact",
+        "pay_out": "step", "settled": "success", "withdrawn": "abandon",
+    }  # fmt: skip
+    assert {t.target: t.probability for t in journey.steps["report"].next} == {"assess": 0.5, "upload": 0.5}
+    assert {t.target: t.probability for t in journey.steps["pay_out"].next} == {"settled": 1.0}  # sub-process inlined
+    assert {t.target for t in journey.steps["assess"].next} == {"pay_out", "late"}  # boundary event
+    assert journey.steps["report"].owner == "digital" and journey.steps["late"].owner == "claims_handling"
+    assert "assumed" in journey.steps["report"].notes
+
+
+def test_check_points_at_the_bpmn_element(run_cli):
+    _code, out, _ = run_cli("check", str(CLAIM), "--select", "CT01", "-q")
+    assert out.splitlines() == [
+        f"{CLAIM}:25:5: CT01 [warning] 100.0% of customers at 'Assessment late' contact us: 0.7 contacts per period, "
+        "caused by Claims handling"
+    ]
+
+
+def test_unmapped_elements_are_reported_with_id_and_line(run_cli, tmp_path):
+    model = tmp_path / "m.bpmn"
+    model.write_text(
+        CLAIM.read_text().replace('<endEvent id="settled"', '<complexThing id="odd" />\n    <endEvent id="settled"')
+    )
+    code, _, err = run_cli("import", "bpmn", str(model))
+    assert code == 0
+    assert f"{model}:34:5: element 'odd' (complexThing) is not mapped to the journey" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE definitions [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+            '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&b;</definitions>\n',
+            "DTDForbidden",
+        ),
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE definitions [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</definitions>\n',
+            "DTDForbidden",
+        ),
+    ],
+    ids=["billion-laughs", "external-entity"],
+)
+def test_hostile_xml_is_refused(run_cli, tmp_path, text, kind):
+    model = tmp_path / "evil.bpmn"
+    model.write_text(text)
+    for command in (["check", str(model)], ["import", "bpmn", str(model)]):
+        code, out, err = run_cli(*command)
+        assert code == 2
+        assert f"{model}:1:1" in out + err and f"refused to read the model: {kind}" in out + err
+
+
+def test_not_bpmn(tmp_path):
+    model = tmp_path / "x.bpmn"
+    model.write_text("<html/>")
+    with pytest.raises(JourneyError, match=r"not a BPMN 2\.0 model"):
+        load_journey(model)
