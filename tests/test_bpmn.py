@@ -38,6 +38,10 @@ CASES = {
     "no-disconnected-valid": (set(), {"input process_1"}),
     "start-event-required-invalid": ({"process"}, {"input process"}),
     "end-event-required-valid": (set(), set()),
+    # valid for end-event-required, but the sub-process leads nowhere and nothing reaches its end
+    "end-event-required-valid-sub-process": (set(), {"ST01 endevent_subprocess", "ST02 subprocess"}),
+    # valid for no-implicit-start, but its only element is a start event that leads nowhere
+    "no-implicit-start-valid-collaboration": (set(), {"ST02 startevent_1", "ST05 journey"}),
 }  # fmt: skip
 
 
@@ -55,6 +59,17 @@ def test_everything_bpmnlint_reports_cxaudit_reports_too(run_cli, name):
     found = reported(run_cli, BPMNLINT / f"{name}.bpmn")
     assert bpmnlint <= {item.split(" ", 1)[1] for item in found}
     assert found == expected
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "bpmn").rglob("*.bpmn")), ids=lambda p: p.stem)
+def test_every_model_imports_or_says_why(run_cli, path, tmp_path):
+    target = tmp_path / "out.yaml"
+    code, out, err = run_cli("import", "bpmn", str(path), "-o", str(target))
+    assert code in (0, 2) and "Traceback" not in out + err and "internal error" not in err
+    if code == 0:
+        assert run_cli("validate", str(target))[0] == 0
+    else:
+        assert err.startswith(f"cxaudit: {path}:")
 
 
 def test_import_maps_the_model(run_cli, tmp_path):
