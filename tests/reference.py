@@ -94,11 +94,14 @@ def reference_metrics(journey):
     dist = np.zeros(m)
     for i in range(n):
         dist[3 * i + min(int(contact[i]), 2)] += start[i]
-    for _ in range(20000):
-        new = dist @ big
-        if np.abs(new - dist).max() < 1e-16:
-            break
-        dist = new
+    # absorbed distribution of the product chain, by its own fundamental matrix
+    moving = [x for x in range(m) if x // 3 not in absorbing_set]
+    resting = [x for x in range(m) if x // 3 in absorbing_set]
+    if moving:
+        fundamental = np.linalg.inv(np.eye(len(moving)) - big[np.ix_(moving, moving)])
+        final = np.zeros(m)
+        final[resting] = dist[moving] @ fundamental @ big[np.ix_(moving, resting)] + dist[resting]
+        dist = final
     by_count = [sum(dist[3 * i + k] for i in range(n)) for k in range(3)]
     contacted = by_count[1] + by_count[2]
     volume = journey.volume

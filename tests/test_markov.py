@@ -116,6 +116,27 @@ steps:
 }
 
 
+def test_first_contact_resolution_of_a_slow_contact_loop():
+    # found by hypothesis: the old reference iterated the chain and had not converged
+    journey = loads_journey(
+        """cxaudit: 1
+journey: {id: j, name: J}
+entry: s6
+steps:
+  s0: {name: Stuck}
+  s1: {name: S1, next: {s4: 1.0}}
+  s4: {name: Call, type: contact, next: {s0: 0.001, s1: 0.999}}
+  s6: {name: S6, next: {s7: 0.001, s6: 0.999}}
+  s7: {name: S7, next: {s6: 0.292, s1: 0.708}}
+"""
+    )
+    result = metrics_of(journey)
+    assert result.metrics.contact_rate == pytest.approx(1.0, abs=1e-12)
+    assert result.metrics.first_contact_resolution == pytest.approx(0.001, abs=1e-12)
+    assert result.metrics.expected_contacts == pytest.approx(1000, rel=1e-9)
+    assert reference_metrics(journey)["first_contact_resolution"] == pytest.approx(0.001, abs=1e-12)
+
+
 def cases():
     for path in [*JOURNEYS, SPEC]:
         yield pytest.param(load_journey(path), id=path.stem)
