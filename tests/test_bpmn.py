@@ -139,3 +139,12 @@ def test_not_bpmn(tmp_path):
     model.write_text("<html/>")
     with pytest.raises(JourneyError, match=r"not a BPMN 2\.0 model"):
         load_journey(model)
+
+
+def test_miwg_reference_model_a_1_0(run_cli):
+    model = FIXTURES / "bpmn" / "miwg" / "A.1.0.bpmn"
+    journey = load_journey(model)
+    assert [step.name for step in journey.steps.values()] == ["Task 1", "Task 2", "Task 3", "End Event"]
+    assert [step.type for step in journey.steps.values()] == ["step", "step", "step", "success"]
+    assert journey.id == "wfp-6" and journey.entry[0].step == "ec59e164-68b4-4f94-98de-ffb1c58a84af"
+    assert run_cli("check", str(model), "--select", "ST") == (0, "No findings in 1 journey.\n", "")
