@@ -63,8 +63,7 @@ def _problem_text(problem):  # type: ignore[no-untyped-def]
     from cxaudit.textsafe import clean
 
     text = Text()
-    where = f"{problem.file}:{problem.line}:{problem.column}" if problem.line else problem.file
-    text.append(clean(where), style="bold")
+    text.append(clean(problem.where), style="bold")
     text.append(": ")
     text.append(clean(problem.message), style="red")
     if problem.path:
@@ -89,8 +88,8 @@ def validate(
 
     Exit 0 when every file is valid, 2 otherwise.
     """
-    from cxaudit.files import STDIN, journey_files
-    from cxaudit.loader import STDIN_NAME, load_journey, loads_journey
+    from cxaudit.files import journey_files
+    from cxaudit.loader import load_named
 
     files = journey_files(paths)
     out = _stdout_console()
@@ -98,10 +97,7 @@ def validate(
     problems = 0
     for name in files:
         try:
-            if name == STDIN:
-                loads_journey(sys.stdin.buffer.read(), name=STDIN_NAME, pure=pure)
-            else:
-                load_journey(name if "\n" not in name else os.path.abspath(name), name=name, pure=pure)
+            load_named(name, pure=pure)
         except CxauditError as exc:
             bad += 1
             problems += len(exc.problems)

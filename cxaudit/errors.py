@@ -33,8 +33,13 @@ class Problem:
     message: str
     path: str = ""
 
+    @property
+    def where(self) -> str:
+        """``file:line:col``, or just the file when the position is not known."""
+        return f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        where = self.where
         suffix = f" ({self.path})" if self.path else ""
         return f"{where}: {self.message}{suffix}" if where else f"{self.message}{suffix}"
 

@@ -126,12 +126,30 @@ def load_journey(
     if isinstance(source, str) and "\n" in source:
         return loads_journey(source, name=name or "<string>", limits=limits, pure=pure)
     path = os.fspath(source)
-    data = read_source(path, limits, name)
+    return _from_file_bytes(read_source(path, limits, name), path, name or path, limits, pure)
+
+
+def _from_file_bytes(data: bytes, path: str, name: str, limits: Limits, pure: bool) -> Journey:
     if path.lower().endswith(".bpmn"):  # a BPMN model, imported on the fly
         from cxaudit.bpmn import load_bpmn
 
-        return load_bpmn(data, name or path, limits)[0]
-    return loads_journey(data, name=name or path, limits=limits, pure=pure)
+        return load_bpmn(data, name, limits)[0]
+    return loads_journey(data, name=name, limits=limits, pure=pure)
+
+
+def load_named(name: str, *, pure: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[Journey, bytes]:
+    """A journey named on the command line: a file, or ``-`` for standard input.
+
+    Returns the bytes read as well, for callers that show the source.
+    """
+    if name == "-":
+        import sys
+
+        data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
+        return loads_journey(data, name=STDIN_NAME, limits=limits, pure=pure), data
+    path = name if "\n" not in name else os.path.abspath(name)
+    data = read_source(path, limits, name)
+    return _from_file_bytes(data, path, name, limits, pure), data
 
 
 def loads_journey(

@@ -10,20 +10,18 @@ by the wrong rules).
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
 from cxaudit.config import ConfigResolver
 from cxaudit.errors import JourneyError
-from cxaudit.loader import paused_gc
+from cxaudit.files import STDIN
+from cxaudit.loader import STDIN_NAME, paused_gc
 from cxaudit.model import Severity
 from cxaudit.report import Report
 
 T = TypeVar("T")
-STDIN = "-"
-STDIN_NAME = "<stdin>"
 
 
 def _identity(items: Sequence[T], _description: str) -> Iterable[T]:
@@ -136,23 +134,15 @@ def _work(name: str) -> tuple[Any, list[str] | None]:
 def _one(name: str, resolver: ConfigResolver, pure: bool, keep_sources: bool) -> tuple[Any, list[str] | None]:
     """Load and audit one file; a JourneyError is returned, not raised."""
     from cxaudit.engine import audit
-    from cxaudit.loader import load_journey, loads_journey
+    from cxaudit.loader import load_named
 
     lines = None
     settings = resolver.for_path(name)
     with paused_gc():
         try:
-            if name == STDIN:
-                data = sys.stdin.buffer.read(settings.limits.max_file_bytes + 1)
-                journey = loads_journey(data, name=STDIN_NAME, pure=pure, limits=settings.limits)
-                if keep_sources:
-                    lines = data.decode("utf-8", "replace").splitlines()
-            else:
-                path = name if "\n" not in name else os.path.abspath(name)
-                journey = load_journey(path, name=name, pure=pure, limits=settings.limits)
-                if keep_sources:
-                    with open(name, encoding="utf-8", errors="replace") as stream:
-                        lines = stream.read().splitlines()
+            journey, data = load_named(name, pure=pure, limits=settings.limits)
+            if keep_sources:
+                lines = data.decode("utf-8", "replace").splitlines()
             log = _drift_log(settings.drift_log) if settings.drift_log else None
             return audit(journey, settings.for_file(name), log=log), lines
         except JourneyError as error:

@@ -90,7 +90,7 @@ def test_internal_error_is_one_line_and_debug_shows_traceback(run_cli, monkeypat
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cxaudit.loader, "load_journey", boom)
+    monkeypatch.setattr(cxaudit.loader, "load_named", boom)
     code, out, err = run_cli("validate", str(JOURNEYS[0]))
     assert (code, out) == (3, "")
     assert err == (

@@ -57,8 +57,7 @@ class LintReporter:
         )
         for problem in report.problems:
             line = Text()
-            where = f"{problem.file}:{problem.line}:{problem.column}" if problem.line else problem.file
-            line.append(clean(where), style="bold")
+            line.append(clean(problem.where), style="bold")
             line.append(": ")
             line.append("input error", style="bold red")
             line.append(f": {clean(problem.message)}")
