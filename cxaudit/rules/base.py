@@ -183,6 +183,15 @@ class AuditContext:
         channel = self.journey.channel_of(self.step(step_id))
         return None if channel is None else channel.assisted
 
+    def reached_contacts(self, min_reach: float) -> Iterator[tuple[str, Step, StepMetrics]]:
+        """Contact steps (not stuck) that at least ``min_reach`` of customers reach, in file order."""
+        for step_id, step in self.journey.steps.items():
+            if not step.is_contact or step_id in self.structure.stuck:
+                continue
+            metrics = self.markov.steps[step_id]
+            if metrics.reach_probability >= min_reach:
+                yield step_id, step, metrics
+
     def successors(self, step_id: str) -> list[tuple[str, float]]:
         """(target, probability) of a step's transitions, in file order."""
         return [(t.target, t.probability) for t in self.step(step_id).next if t.probability > 0]

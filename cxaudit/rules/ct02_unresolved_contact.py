@@ -54,12 +54,7 @@ class UnresolvedContact(Rule):
     }
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
-        for step_id, step in audit.journey.steps.items():
-            if not step.is_contact or step_id in audit.structure.stuck:
-                continue
-            metrics = audit.metrics(step_id)
-            if metrics.reach_probability < options["min_reach"]:
-                continue
+        for step_id, step, metrics in audit.reached_contacts(options["min_reach"]):
             success = metrics.success_probability
             if success >= options["min_success"]:
                 continue

@@ -61,12 +61,7 @@ class SlowRecovery(Rule):
     }
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
-        for step_id, step in audit.journey.steps.items():
-            if not step.is_contact or step_id in audit.structure.stuck:
-                continue
-            metrics = audit.metrics(step_id)
-            if metrics.reach_probability < options["min_reach"]:
-                continue
+        for step_id, step, metrics in audit.reached_contacts(options["min_reach"]):
             further_steps = metrics.expected_steps_after - 1.0
             further_time = metrics.expected_duration_after_s - (step.duration_s or 0.0)
             handoffs = metrics.expected_handoffs_after
