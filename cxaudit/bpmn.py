@@ -6,7 +6,8 @@ cancel and terminate ends, or a name matching the abandon pattern; success
 otherwise); sequence flows (their ``sourceRef`` and ``targetRef``, not the
 optional ``incoming``/``outgoing`` tags) become transitions; gateways do not
 become steps: a flow into a gateway continues to the gateway's targets, the
-share split evenly and marked as assumed in the step's ``notes``; sub-processes
+share split evenly and marked as assumed in the step's ``notes``, except that a
+parallel split is flattened into a sequence of its branches; sub-processes
 are inlined; lanes become owners; boundary events become transitions from
 their host; a message flow to or from the customer's pool makes a step a
 contact step. Every step and finding points at the BPMN element's line.
@@ -198,6 +199,8 @@ def to_journey(
             if host in owners_of:
                 owners_of.setdefault(event, owners_of[host])  # a boundary event belongs to its host's lane
 
+    flattened = _flatten_parallel(nodes, outgoing, incoming, model)
+
     # Which nodes become steps: activities, intermediate and boundary events, end events;
     # gateways and sub-processes only when nothing flows in or out of them (so they are reported).
     def is_step(node_id: str) -> bool:
@@ -254,11 +257,7 @@ def to_journey(
             return [(node_id, share, assumed)]
         if node.kind == "endEvent":  # the end of a sub-process
             return [(t, p, a or assumed) for t, p, a in continue_from(node.container, share, seen | {node_id})]
-        return (
-            [(t, p, True) for t, p, _ in continue_from(node_id, share, seen | {node_id})]
-            if node.kind in GATEWAYS
-            else [(t, p, a or assumed) for t, p, a in continue_from(node_id, share, seen | {node_id})]
-        )
+        return [(t, p, a or assumed) for t, p, a in continue_from(node_id, share, seen | {node_id})]
 
     starts = [n for n, node in nodes.items() if node.kind == "startEvent" and not node.container]
     implicit = False
@@ -320,6 +319,8 @@ def to_journey(
             else ()
         )
         note = f"BPMN {node.kind} '{node_id}'"
+        if node_id in flattened:
+            note += f"; parallel branches of gateway '{flattened[node_id]}' taken one after another"
         if assumed:
             note += "; shares split evenly at gateways (assumed: calibrate from a log)"
         kind = "contact" if node_id in customer else "step"
@@ -380,6 +381,105 @@ def to_journey(
         file=name,
         span=SourceSpan(name, *model.where(process)),
     )
+
+
+def _flatten_parallel(
+    nodes: dict[str, Node], outgoing: dict[str, list[str]], incoming: dict[str, list[str]], model: Model
+) -> dict[str, str]:
+    """Rewrite each parallel split into a sequence of its branches, in place.
+
+    A customer is one person: the branches of a parallel gateway are taken one
+    after another, in the model's order. Branch k's flows into the matching
+    join go on to branch k+1's first element; the last branch's flows reach the
+    join, which continues as before. A split without a well-formed join (the
+    branches meet nowhere, or the join is entered from elsewhere) keeps the even
+    split and is reported. Returns the nodes now leading into a following
+    branch, with their gateway's id, for the step's notes.
+    """
+    flattened: dict[str, str] = {}
+    for gateway in [n for n, node in nodes.items() if node.kind == "parallelGateway"]:
+        branches = list(dict.fromkeys(outgoing.get(gateway, [])))
+        if len(branches) < 2:
+            continue
+        join, members = _matching_join(gateway, branches, nodes, outgoing, incoming)
+        node = nodes[gateway]
+        if join is None:
+            model.problems.append(
+                Problem(
+                    model.name,
+                    node.line,
+                    node.column,
+                    f"parallel gateway '{gateway}' has no matching join: its branches are shared evenly (assumed)",
+                    "",
+                )
+            )
+            continue
+        real = [b for b in branches if b != join]  # a flow straight to the join is an empty branch
+        outgoing[gateway] = [real[0]]
+        for branch in branches:
+            incoming[branch] = [s for s in incoming.get(branch, []) if s != gateway]
+        incoming.setdefault(real[0], []).append(gateway)
+        for k, branch in enumerate(real[:-1]):
+            following = real[k + 1]
+            for before in members[branch]:
+                outgoing[before] = [following if t == join else t for t in outgoing[before]]
+                incoming[join] = [s for s in incoming[join] if s != before]
+                incoming.setdefault(following, []).append(before)
+                flattened[before] = gateway
+        incoming[join] = [s for s in incoming[join] if s != gateway]
+    return flattened
+
+
+def _matching_join(
+    gateway: str,
+    branches: list[str],
+    nodes: dict[str, Node],
+    outgoing: dict[str, list[str]],
+    incoming: dict[str, list[str]],
+) -> tuple[str | None, dict[str, list[str]]]:
+    """The parallel join where a split's branches meet, and each branch's flows into it."""
+    from collections import deque
+
+    def reach(start: str) -> list[str]:
+        order, seen, queue = [], {start}, deque([start])
+        while queue:
+            current = queue.popleft()
+            order.append(current)
+            for target in outgoing.get(current, []):
+                if target not in seen and target != gateway:
+                    seen.add(target)
+                    queue.append(target)
+        return order
+
+    reached = {branch: reach(branch) for branch in branches}
+    common = set.intersection(*(set(order) for order in reached.values()))
+    joins = [
+        n
+        for n in reached[branches[0]]
+        if n in common and nodes[n].kind == "parallelGateway" and len(incoming.get(n, [])) >= 2
+    ]
+    if not joins:
+        return None, {}
+    join = joins[0]
+    # each branch: what it reaches before the join; the branches must not share anything before it
+    before: dict[str, set[str]] = {}
+    for branch in branches:
+        inside, queue = set(), deque([branch] if branch != join else [])
+        while queue:
+            current = queue.popleft()
+            if current in inside:
+                continue
+            inside.add(current)
+            queue.extend(t for t in outgoing.get(current, []) if t not in (join, gateway))
+        before[branch] = inside
+    owned = [n for nodes_of in before.values() for n in nodes_of]
+    if len(owned) != len(set(owned)):
+        return None, {}
+    members = {branch: [n for n in incoming.get(join, []) if n in before[branch]] for branch in branches}
+    into_join = set(incoming.get(join, []))
+    if into_join - {gateway} - set(owned) or any(not members[b] for b in branches if b != join):
+        return None, {}
+    return join, members
 
 
 def _lanes(lane_set: Any, lanes: dict[str, str], owners_of: dict[str, str]) -> None:

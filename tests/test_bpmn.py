@@ -148,3 +148,38 @@ def test_miwg_reference_model_a_1_0(run_cli):
     assert [step.type for step in journey.steps.values()] == ["step", "step", "step", "success"]
     assert journey.id == "wfp-6" and journey.entry[0].step == "ec59e164-68b4-4f94-98de-ffb1c58a84af"
     assert run_cli("check", str(model), "--select", "ST") == (0, "No findings in 1 journey.\n", "")
+
+
+PARALLEL = FIXTURES / "bpmn" / "parallel.bpmn"
+
+
+def test_parallel_branches_are_flattened_into_a_sequence():
+    journey = load_journey(PARALLEL)
+    assert {sid: {t.target: t.probability for t in step.next} for sid, step in journey.steps.items()} == {
+        "apply": {"verify": 1.0},
+        "verify": {"credit": 1.0},  # the outer split's first branch, then the second (itself a split)
+        "credit": {"fraud": 1.0},  # the inner split, flattened too
+        "fraud": {"documents": 1.0},  # the inner join leads on to the outer split's third branch
+        "documents": {"activate": 0.5, "declined": 0.5},  # the last branch reaches the join, then the decision
+        "activate": {"open": 1.0},
+        "open": {},
+        "declined": {},
+    }
+    assert journey.steps["apply"].notes == "BPMN userTask 'apply'"  # one way on: nothing assumed
+    assert journey.steps["verify"].notes == (
+        "BPMN serviceTask 'verify'; parallel branches of gateway 'fork' taken one after another"
+    )
+    assert journey.steps["credit"].notes.endswith("of gateway 'inner_fork' taken one after another")
+    assert journey.steps["documents"].notes.endswith("shares split evenly at gateways (assumed: calibrate from a log)")
+
+
+def test_a_parallel_split_without_a_join_is_shared_evenly_and_reported(run_cli, tmp_path):
+    model = tmp_path / "m.bpmn"
+    text = PARALLEL.read_text()
+    model.write_text(text.replace('sourceRef="documents" targetRef="join"', 'sourceRef="documents" targetRef="open"'))
+    code, out, err = run_cli("import", "bpmn", str(model))
+    assert code == 0
+    assert (
+        err == f"{model}:6:5: parallel gateway 'fork' has no matching join: its branches are shared evenly (assumed)\n"
+    )
+    assert "next: {verify: 0.333334, credit: 0.333333, documents: 0.333333}" in out
