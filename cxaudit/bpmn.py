@@ -24,6 +24,7 @@ from typing import Any
 
 from cxaudit.errors import JourneyError, Problem
 from cxaudit.model import Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
+from cxaudit.spec import did_you_mean
 from cxaudit.yamlread import DEFAULT_LIMITS, Limits
 
 ACTIVITIES = {
@@ -45,6 +46,7 @@ IGNORED = {
     "resourceRole", "performer", "humanPerformer", "potentialOwner", "resourceAssignmentExpression",
     "formalExpression", "completionCondition", "loopCardinality",
 }  # fmt: skip
+FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS | CONTAINERS | {"startEvent", "endEvent", "boundaryEvent"}
 ABANDON_DEFINITIONS = {"errorEventDefinition", "cancelEventDefinition", "terminateEventDefinition"}
 DEFAULT_ABANDON = (
     r"(?i)cancel|abandon|reject|declin|fail|lost|gave up|give up|error|timeout|timed out|expired|withdr[ae]w"
@@ -132,20 +134,51 @@ def to_journey(
     *,
     abandon_pattern: str = DEFAULT_ABANDON,
     customer_pattern: str = DEFAULT_CUSTOMER,
+    process_id: str | None = None,
 ) -> Journey:
-    """The journey a BPMN model describes (its first process with flow nodes)."""
+    """The journey a BPMN model describes: the process ``process_id``, or its main process.
+
+    The main process is the one with the most flow nodes among those that no
+    call activity calls (the first of them on a tie).
+    """
     name = model.name
     root = model.root
     processes = [p for p in root if local(p.tag) == "process"]
     if not processes:
         raise JourneyError([Problem(name, *model.where(root), "the model has no process")])
-    with_nodes = [p for p in processes if any(local(c.tag) not in ("laneSet", "documentation") for c in p)]
-    process = (with_nodes or processes)[0]
+    if process_id is not None:
+        chosen = [p for p in processes if p.get("id") == process_id]
+        if not chosen:
+            ids = [p.get("id") or "" for p in processes]
+            raise JourneyError(
+                [
+                    Problem(
+                        name,
+                        *model.where(root),
+                        f"no process '{process_id}' in the model (its processes: {', '.join(ids)})"
+                        f"{did_you_mean(process_id, ids)}",
+                        "",
+                    )
+                ]
+            )
+        process = chosen[0]
+    else:
+        called = {element.get("calledElement") for element in root.iter() if local(element.tag) == "callActivity"} - {
+            None
+        }
+        size = {id(p): sum(local(c.tag) in FLOW_NODES for c in p) for p in processes}
+        candidates = [p for p in processes if p.get("id") not in called] or processes
+        process = max(candidates, key=lambda p: size[id(p)])  # max keeps the first of equals
     for other in processes:
         if other is process:
             continue
         model.problems.append(
-            Problem(name, *model.where(other), f"process '{other.get('id')}' left out: one journey per process", "")
+            Problem(
+                name,
+                *model.where(other),
+                f"process '{other.get('id')}' left out: one journey per process (import it with --process)",
+                "",
+            )
         )
     nodes: dict[str, Node] = {}
     flows: list[tuple[str, str, Any]] = []
@@ -167,7 +200,7 @@ def to_journey(
                 continue
             if element_id is None:
                 continue
-            if tag in ACTIVITIES | EVENTS | GATEWAYS | {"startEvent", "endEvent", "boundaryEvent"} | CONTAINERS:
+            if tag in FLOW_NODES:
                 nodes[element_id] = Node(element, tag, *model.where(element), inside)
                 if tag == "boundaryEvent" and element.get("attachedToRef"):
                     boundaries.setdefault(element.get("attachedToRef"), []).append(element_id)
@@ -200,6 +233,13 @@ def to_journey(
                 owners_of.setdefault(event, owners_of[host])  # a boundary event belongs to its host's lane
 
     flattened = _flatten_parallel(nodes, outgoing, incoming, model)
+    inner_starts: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        if node.container:
+            if node.kind == "startEvent":
+                inner_starts.setdefault(node.container, []).append(node_id)
+            if node.container in owners_of:
+                owners_of.setdefault(node_id, owners_of[node.container])  # inside a sub-process: its lane
 
     # Which nodes become steps: activities, intermediate and boundary events, end events;
     # gateways and sub-processes only when nothing flows in or out of them (so they are reported).
@@ -210,18 +250,11 @@ def to_journey(
             return False  # the end of a sub-process: customers continue after the sub-process
         if kind in ACTIVITIES | EVENTS | {"endEvent", "boundaryEvent"}:
             return True
+        if kind in CONTAINERS and not inner_starts.get(node_id):
+            return True  # a collapsed sub-process: its content is not in the model, so it is one step
         if kind in GATEWAYS | CONTAINERS:
             return not outgoing.get(node_id) or not incoming.get(node_id)
         return False
-
-    inner_starts: dict[str, list[str]] = {}
-    inner_ends: dict[str, list[str]] = {}
-    for node_id, node in nodes.items():
-        if node.container:
-            if node.kind == "startEvent":
-                inner_starts.setdefault(node.container, []).append(node_id)
-            elif node.kind == "endEvent":
-                inner_ends.setdefault(node.container, []).append(node_id)
 
     def successors(node_id: str, share: float, seen: frozenset[str]) -> list[tuple[str, float, bool]]:
         """Where a customer at ``node_id`` can go next: (step, share, assumed)."""
@@ -299,7 +332,7 @@ def to_journey(
     for node_id, step_id in step_ids.items():
         node = nodes[node_id]
         element = node.element
-        label = (element.get("name") or "").strip() or node_id
+        label = " ".join((element.get("name") or "").split()) or node_id  # line breaks are for the diagram
         span = SourceSpan(name, node.line, node.column)
         if node.kind == "endEvent" and not (node.container and outgoing.get(node.container)):
             definitions = {local(child.tag) for child in element}

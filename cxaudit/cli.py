@@ -676,6 +676,7 @@ app.add_typer(import_app, name="import")
 @import_app.command(
     "bpmn",
     epilog="Examples:\n\n  cxaudit import bpmn onboarding.bpmn -o journeys/onboarding.yaml\n\n"
+    "  cxaudit import bpmn collaboration.bpmn --process Process_2 -o journeys/claims.yaml\n\n"
     "  cxaudit check models/   (checks .bpmn files directly)\n\n" + EPILOG,
 )
 def import_bpmn(
@@ -686,6 +687,10 @@ def import_bpmn(
     ] = None,
     customer_pattern: Annotated[
         str | None, typer.Option("--customer-pattern", help="The pool whose message flows make contact steps.")
+    ] = None,
+    process: Annotated[
+        str | None,
+        typer.Option("--process", help="The id of the process to import (default: the largest one nothing calls)."),
     ] = None,
 ) -> None:
     """Write a BPMN model as a journey (v1): tasks become steps, gateways become shares, lanes owners."""
@@ -698,6 +703,7 @@ def import_bpmn(
         parsed,
         abandon_pattern=abandon_pattern or bpmn.DEFAULT_ABANDON,
         customer_pattern=customer_pattern or bpmn.DEFAULT_CUSTOMER,
+        process_id=process,
     )
     text = journey_yaml(journey, header=[f"Imported by cxaudit from {model}; shares at gateways are assumed."])
     loads_journey(text, name=output)  # what is written must load

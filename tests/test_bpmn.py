@@ -183,3 +183,61 @@ def test_a_parallel_split_without_a_join_is_shared_evenly_and_reported(run_cli, 
         err == f"{model}:6:5: parallel gateway 'fork' has no matching join: its branches are shared evenly (assumed)\n"
     )
     assert "next: {verify: 0.333334, credit: 0.333333, documents: 0.333333}" in out
+
+
+B_1_0 = FIXTURES / "bpmn" / "miwg" / "B.1.0.bpmn"
+
+
+def test_miwg_reference_model_b_1_0_imports_its_main_process(run_cli, tmp_path):
+    # four processes: one called by a call activity, one per pool, one more called; the main one is the largest
+    # that nothing calls (WFP-6-2: lanes, call activities, a collapsed and an expanded sub-process, a parallel
+    # split whose branches never join, a terminate end)
+    target = tmp_path / "b.yaml"
+    code, _, err = run_cli("import", "bpmn", str(B_1_0), "-o", str(target))
+    assert code == 0
+    assert err.splitlines() == [
+        f"{B_1_0}:4:5: process 'Process_ba16239e-181e-4b9f-bc5b-0bb2ee973450' left out: one journey per process "
+        "(import it with --process)",
+        f"{B_1_0}:18:5: process 'WFP-6-1' left out: one journey per process (import it with --process)",
+        f"{B_1_0}:186:5: process 'WFP-0-' left out: one journey per process (import it with --process)",
+        f"{B_1_0}:94:9: parallel gateway '_be29f267-9d56-46ef-8bbc-e13513b25fce' has no matching join: its branches "
+        "are shared evenly (assumed)",
+        f"Wrote {target}: 9 steps.",
+    ]
+    journey = load_journey(target)
+    assert journey.id == "wfp-6-2"
+    steps = {step.name: (step.type, step.owner) for step in journey.steps.values()}
+    assert steps == {
+        "End Event Message": ("success", None),
+        "Call Activity Calling a Global Task": ("step", "lane_1"),
+        "Call Activity - Expanded": ("step", "lane_1"),
+        "Call Activity Collapsed": ("step", "lane_1"),
+        "Collapsed Sub-Process": ("step", "lane_2"),  # its content is not in the model: one step
+        "User Task 5": ("step", "lane_2"),
+        "Abstract Task 6": ("step", "lane_2"),  # inside the expanded sub-process: inlined, in its lane
+        "Service Task 7": ("step", "lane_2"),
+        "End Event Terminate": ("abandon", None),
+    }
+    by_name = {step.name: step for step in journey.steps.values()}
+    collapsed = by_name["Collapsed Sub-Process"]
+    assert [journey.steps[t.target].name for t in collapsed.next] == ["Abstract Task 6"]
+    assert {journey.steps[e.step].name: e.share for e in journey.entry} == {
+        "User Task 5": 0.5,
+        "Call Activity Collapsed": 0.25,
+        "Call Activity Calling a Global Task": 0.25,
+    }
+
+
+def test_import_chooses_the_process(run_cli):
+    code, out, _ = run_cli("import", "bpmn", str(B_1_0), "--process", "WFP-6-1")
+    assert code == 0
+    # names keep their words, not the diagram's line breaks ("User&#10;Task 2")
+    assert [line.strip() for line in out.splitlines() if "name:" in line][1:] == [
+        'name: "End Event None 1"', 'name: "Abstract Task 1"', 'name: "User Task 2"', 'name: "Service Task 3"'
+    ]  # fmt: skip
+    code, _, err = run_cli("import", "bpmn", str(B_1_0), "--process", "WFP-6-3")
+    assert code == 2
+    assert err == (
+        f"cxaudit: {B_1_0}:2:1: no process 'WFP-6-3' in the model (its processes: "
+        "Process_ba16239e-181e-4b9f-bc5b-0bb2ee973450, WFP-6-1, WFP-6-2, WFP-0-); did you mean 'WFP-6-1'?\n"
+    )
