@@ -215,7 +215,7 @@ def read_log(
         types = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
         time_column = _quote(columns["timestamp"])
         if types.get(columns["timestamp"], "").startswith("TIMESTAMP"):
-            time_sql = f"CAST({time_column} AS TIMESTAMPTZ)"  # already read as a time by DuckDB
+            time_sql = time_column  # already read as a time by DuckDB (only its epoch seconds are used)
         else:
             time_sql = f"TRY_CAST(CAST({time_column} AS VARCHAR) AS TIMESTAMPTZ)"
         # A table, in file order (DuckDB keeps insertion order): its rowid is the
@@ -240,57 +240,59 @@ def read_log(
             FROM events
             """
         ).fetchone()
-        connection.execute(
-            """
-            CREATE TABLE ordered AS
-            SELECT case_id, activity, time, resource,
-                   lead(activity) OVER w AS next_activity,
-                   lead(time) OVER w AS next_time,
-                   row_number() OVER w AS position
-            FROM events
-            WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL
-            WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
-            """
-        )
-        cases, events, first, last = connection.execute(
-            "SELECT count(DISTINCT case_id), count(*), epoch(min(time)), epoch(max(time)) FROM ordered"
-        ).fetchone()
-        follows = {
-            (a, b): n
-            for a, b, n in connection.execute(
-                "SELECT activity, next_activity, count(*) FROM ordered WHERE next_activity IS NOT NULL GROUP BY ALL"
-            ).fetchall()
-        }
+        # One pass of one window over the events, in each case's order (by time,
+        # then by file position, so that simultaneous events keep their logged
+        # order), aggregated three ways at once: directly-follows pairs, the
+        # resources of each activity, and each activity's totals.
         rows = connection.execute(
             """
-            WITH usual AS (
-                SELECT activity, resource, count(*) AS n,
-                       row_number() OVER (PARTITION BY activity ORDER BY count(*) DESC, resource) AS rank
-                FROM ordered WHERE resource IS NOT NULL GROUP BY activity, resource
+            WITH steps AS (
+                SELECT activity, resource,
+                       lead(activity) OVER w AS next_activity,
+                       epoch(lead(time) OVER w) - epoch(time) AS gap,
+                       lag(activity) OVER w IS NULL AS is_first,
+                       epoch(time) AS seen_at
+                FROM events
+                WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL
+                WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
             )
-            SELECT o.activity,
-                   count(*),
-                   count(*) FILTER (WHERE o.position = 1),
-                   count(*) FILTER (WHERE o.next_activity IS NULL),
-                   median(epoch(o.next_time) - epoch(o.time)) FILTER (WHERE o.next_time IS NOT NULL),
-                   any_value(u.resource)
-            FROM ordered o LEFT JOIN usual u ON u.activity = o.activity AND u.rank = 1
-            GROUP BY o.activity
-            ORDER BY o.activity
+            SELECT grouping(next_activity, resource), activity, next_activity, resource,
+                   count(*), count(*) FILTER (WHERE is_first), median(gap), min(seen_at), max(seen_at)
+            FROM steps
+            GROUP BY GROUPING SETS ((activity, next_activity), (activity, resource), (activity))
             """
         ).fetchall()
     except duckdb.Error as exc:
         raise UsageError(f"cannot read the event log {path}: {str(exc).splitlines()[0]}") from None
     finally:
         connection.close()
+    follows: dict[tuple[str, str], int] = {}
+    ends: dict[str, int] = {}
+    resources: dict[str, list[tuple[int, str]]] = {}
+    totals = {}
+    for group, name, following, resource, n, starts, median, first, last in rows:
+        if group == 1:  # (activity, next activity)
+            if following is None:
+                ends[name] = int(n)
+            else:
+                follows[name, following] = int(n)
+        elif group == 2:  # (activity, resource)
+            if resource is not None:
+                resources.setdefault(name, []).append((-int(n), resource))
+        else:  # (activity)
+            totals[name] = (int(n), int(starts), None if median is None else float(median), first, last)
     activities = {
-        name: Activity(name, int(n), int(starts), int(ends), None if median is None else float(median), usual)
-        for name, n, starts, ends, median, usual in rows
+        name: Activity(
+            name, n, starts, ends.get(name, 0), median, min(resources[name])[1] if name in resources else None
+        )
+        for name, (n, starts, median, _, _) in sorted(totals.items())
     }
+    firsts = [first for _, _, _, first, _ in totals.values()]
+    lasts = [last for _, _, _, _, last in totals.values()]
     return LogSummary(
         file=path,
-        cases=int(cases or 0),
-        events=int(events or 0),
+        cases=sum(a.starts for a in activities.values()),
+        events=sum(a.events for a in activities.values()),
         bad_rows={
             "missing case": int(bad[0]),
             "missing activity": int(bad[1]),
@@ -298,7 +300,7 @@ def read_log(
         },
         activities=activities,
         follows=follows,
-        span_s=float((last or 0) - (first or 0)),
+        span_s=float(max(lasts) - min(firsts)) if totals else 0.0,
         columns=columns,
     )
 
