@@ -121,6 +121,12 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool) -> None:
+    import gc
+
+    # A worker builds and drops one journey's objects after another, none in
+    # cycles: reference counting frees them, and the cyclic collector would
+    # only walk everything alive again and again. The process is ours.
+    gc.disable()
     _WORKER.update(resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources)
 
 

@@ -408,3 +408,21 @@ def test_output_file_is_written_atomically_and_never_over_an_input(run_cli, tmp_
     link.symlink_to(broken)
     code, _, err = run_cli("check", str(broken), "-o", str(link))
     assert code == 2 and broken.read_text() == DEAD_END
+
+
+def test_plain_lines_equal_the_coloured_ones_without_colour(tmp_path):
+    import re
+
+    from cxaudit.config import ConfigResolver
+    from cxaudit.reporters.lint import LintReporter
+    from cxaudit.run import run
+
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    unreadable = write(tmp_path / "bad.yaml", "cxaudit: 1\njourney: {id: x, name: X, volumes: 1}\n")
+    report, _ = run([str(broken), str(unreadable), str(JOURNEYS[0])], ConfigResolver(None, {}), keep_sources=True)
+    assert report.problems and report.findings
+    for options in ({}, {"show_source": True}, {"quiet": True}):
+        plain = LintReporter(**options).render(report)
+        coloured = LintReporter(color=True, **options).render(report)
+        assert "\x1b[" in coloured
+        assert plain == re.sub(r"\x1b\[[0-9;]*m", "", coloured)

@@ -55,6 +55,8 @@ class LintReporter:
             emoji=False,
             soft_wrap=True,
         )
+        if not self.color and not self.statistics:
+            return self._plain(report)
         for problem in report.problems:
             line = Text()
             line.append(clean(problem.where), style="bold")
@@ -73,6 +75,27 @@ class LintReporter:
         if not self.quiet:
             console.print(self._summary(report), style="bold")
         return buffer.getvalue()
+
+    def _plain(self, report: Report) -> str:
+        """The same lines without colour, written directly (tens of thousands of findings in CI)."""
+        lines = []
+        for problem in report.problems:
+            path = f" ({clean(problem.path)})" if problem.path else ""
+            lines.append(f"{clean(problem.where)}: input error: {clean(problem.message)}{path}")
+        for finding in sorted(report.findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or "")):
+            lines.append(
+                clean(f"{finding.file}:{finding.line}:{finding.column}")
+                + f": {finding.code} [{finding.severity.label}] {clean(finding.message)}"
+            )
+            if self.show_source:
+                source = report.sources.get(finding.file)
+                if source and 0 < finding.line <= len(source):
+                    number = str(finding.line)
+                    lines.append(f" {number} | {clean(source[finding.line - 1])}")
+                    lines.append(f" {' ' * len(number)} | {' ' * (finding.column - 1)}^")
+        if not self.quiet:
+            lines.append(self._summary(report))
+        return "".join(line + "\n" for line in lines)
 
     def _finding(self, console: Console, finding: Finding, report: Report) -> None:
         line = Text()
