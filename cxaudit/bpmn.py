@@ -448,6 +448,10 @@ def _flatten_parallel(
             )
             continue
         real = [b for b in branches if b != join]  # a flow straight to the join is an empty branch
+        if not real:  # every branch empty: the split and join are one way on
+            outgoing[gateway] = [join]
+            incoming[join] = [*dict.fromkeys(incoming[join])]
+            continue
         outgoing[gateway] = [real[0]]
         for branch in branches:
             incoming[branch] = [s for s in incoming.get(branch, []) if s != gateway]

@@ -241,3 +241,32 @@ def test_import_chooses_the_process(run_cli):
         f"cxaudit: {B_1_0}:2:1: no process 'WFP-6-3' in the model (its processes: "
         "Process_ba16239e-181e-4b9f-bc5b-0bb2ee973450, WFP-6-1, WFP-6-2, WFP-0-); did you mean 'WFP-6-1'?\n"
     )
+
+
+def test_parallel_branches_in_a_loop_with_an_empty_branch(tmp_path):
+    # start -> a -> fork -> {b, (straight to the join)} -> join -> c -> {done, back to a}
+    flows = [("start", "a"), ("a", "fork"), ("fork", "b"), ("fork", "join"), ("b", "join"), ("join", "c"),
+             ("c", "gw"), ("gw", "done"), ("gw", "a")]  # fmt: skip
+    nodes = (
+        '<startEvent id="start"/><task id="a" name="A"/><parallelGateway id="fork"/><task id="b" name="B"/>'
+        '<parallelGateway id="join"/><task id="c" name="C"/><exclusiveGateway id="gw"/><endEvent id="done"/>'
+    )
+    model = tmp_path / "loop.bpmn"
+    model.write_text(
+        '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p">'
+        + nodes
+        + "".join(f'<sequenceFlow id="f{i}" sourceRef="{s}" targetRef="{t}"/>' for i, (s, t) in enumerate(flows))
+        + "</process></definitions>"
+    )
+    journey = load_journey(model)
+    assert {sid: {t.target: t.probability for t in step.next} for sid, step in journey.steps.items()} == {
+        "a": {"b": 1.0},
+        "b": {"c": 1.0},
+        "c": {"done": 0.5, "a": 0.5},
+        "done": {},
+    }
+    both_empty = model.read_text().replace('targetRef="b"', 'targetRef="join"')
+    model.write_text(both_empty)
+    journey = load_journey(model)
+    assert {t.target for t in journey.steps["a"].next} == {"c"}
+    assert "b" in journey.steps  # left unreachable, and reported as such by check
