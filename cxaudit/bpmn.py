@@ -19,6 +19,7 @@ refused, so a billion-laughs or external-entity file stops with exit 2.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,12 +164,10 @@ def to_journey(
             )
         process = chosen[0]
     else:
-        called = {element.get("calledElement") for element in root.iter() if local(element.tag) == "callActivity"} - {
-            None
-        }
-        size = {id(p): sum(local(c.tag) in FLOW_NODES for c in p) for p in processes}
+        called = {e.get("calledElement") for e in root.iter() if local(e.tag) == "callActivity"} - {None}
         candidates = [p for p in processes if p.get("id") not in called] or processes
-        process = max(candidates, key=lambda p: size[id(p)])  # max keeps the first of equals
+        # the largest; max keeps the first of equals
+        process = max(candidates, key=lambda p: sum(local(c.tag) in FLOW_NODES for c in p))
     for other in processes:
         if other is process:
             continue
@@ -475,20 +474,7 @@ def _matching_join(
     incoming: dict[str, list[str]],
 ) -> tuple[str | None, dict[str, list[str]]]:
     """The parallel join where a split's branches meet, and each branch's flows into it."""
-    from collections import deque
-
-    def reach(start: str) -> list[str]:
-        order, seen, queue = [], {start}, deque([start])
-        while queue:
-            current = queue.popleft()
-            order.append(current)
-            for target in outgoing.get(current, []):
-                if target not in seen and target != gateway:
-                    seen.add(target)
-                    queue.append(target)
-        return order
-
-    reached = {branch: reach(branch) for branch in branches}
+    reached = {branch: _walk(branch, outgoing, {gateway}) for branch in branches}
     common = set.intersection(*(set(order) for order in reached.values()))
     joins = [
         n
@@ -499,16 +485,7 @@ def _matching_join(
         return None, {}
     join = joins[0]
     # each branch: what it reaches before the join; the branches must not share anything before it
-    before: dict[str, set[str]] = {}
-    for branch in branches:
-        inside, queue = set(), deque([branch] if branch != join else [])
-        while queue:
-            current = queue.popleft()
-            if current in inside:
-                continue
-            inside.add(current)
-            queue.extend(t for t in outgoing.get(current, []) if t not in (join, gateway))
-        before[branch] = inside
+    before = {branch: set(_walk(branch, outgoing, {gateway, join})) if branch != join else set() for branch in branches}
     owned = [n for nodes_of in before.values() for n in nodes_of]
     if len(owned) != len(set(owned)):
         return None, {}
@@ -517,6 +494,19 @@ def _matching_join(
     if into_join - {gateway} - set(owned) or any(not members[b] for b in branches if b != join):
         return None, {}
     return join, members
+
+
+def _walk(start: str, outgoing: dict[str, list[str]], stop: set[str]) -> list[str]:
+    """The nodes reachable from ``start`` without passing through ``stop``, breadth first."""
+    order, seen, queue = [], {start}, deque([start])
+    while queue:
+        current = queue.popleft()
+        order.append(current)
+        for target in outgoing.get(current, []):
+            if target not in seen and target not in stop:
+                seen.add(target)
+                queue.append(target)
+    return order
 
 
 def _lanes(lane_set: Any, lanes: dict[str, str], owners_of: dict[str, str]) -> None:

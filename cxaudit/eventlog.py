@@ -269,7 +269,7 @@ def read_log(
     follows: dict[tuple[str, str], int] = {}
     ends: dict[str, int] = {}
     resources: dict[str, list[tuple[int, str]]] = {}
-    totals = {}
+    totals: dict[str, tuple[int, int, float | None, float, float]] = {}
     for group, name, following, resource, n, starts, median, first, last in rows:
         if group == 1:  # (activity, next activity)
             if following is None:
