@@ -5,14 +5,12 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.text import Text
-
 from cxaudit.model import Severity
-from cxaudit.reporters.text import SEVERITY_STYLE
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from cxaudit.model import Finding
     from cxaudit.report import Report
 
@@ -44,6 +42,11 @@ class LintReporter:
         self.show_source = show_source
 
     def render(self, report: Report) -> str:
+        if not self.color and not self.statistics:
+            return self._plain(report)  # without rich: nothing to style, and nothing to import
+        from rich.console import Console
+        from rich.text import Text
+
         buffer = io.StringIO()
         console = Console(
             file=buffer,
@@ -55,8 +58,6 @@ class LintReporter:
             emoji=False,
             soft_wrap=True,
         )
-        if not self.color and not self.statistics:
-            return self._plain(report)
         for problem in report.problems:
             line = Text()
             line.append(clean(problem.where), style="bold")
@@ -98,6 +99,10 @@ class LintReporter:
         return "".join(line + "\n" for line in lines)
 
     def _finding(self, console: Console, finding: Finding, report: Report) -> None:
+        from rich.text import Text
+
+        from cxaudit.reporters.text import SEVERITY_STYLE
+
         line = Text()
         line.append(clean(f"{finding.file}:{finding.line}:{finding.column}"), style="bold")
         line.append(": ")
