@@ -419,7 +419,7 @@ def _reach_probabilities(
     er, ec, ev, ecomp = r[inside][order], c[inside][order], v[inside][order], edge_component[order]
     members_order = np.argsort(labels, kind="stable")
     sorted_labels = labels[members_order]
-    for component in np.unique(ecomp):
+    for component in np.flatnonzero(np.bincount(ecomp)):  # components with inner edges (np.unique loads numpy.ma)
         lo, hi = np.searchsorted(ecomp, [component, component + 1])
         mlo, mhi = np.searchsorted(sorted_labels, [component, component + 1])
         members = members_order[mlo:mhi]
