@@ -2,9 +2,10 @@
 
 Heavy modules (networkx, numpy, scipy, the loader) are imported inside the
 commands that need them, so ``cxaudit --help`` and ``--version`` start fast.
+Annotations are evaluated when the module loads (no ``from __future__ import
+annotations``): typer reads every command's signature before it runs any, and
+string annotations would be compiled and evaluated again for each one.
 """
-
-from __future__ import annotations
 
 import os
 import sys
