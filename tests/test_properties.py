@@ -11,8 +11,9 @@ import math
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cxaudit import loads_journey
+from cxaudit import JourneyError, loads_journey
 from cxaudit.engine import audit
 from cxaudit.report import Report
 from cxaudit.reporters.document import DocumentReporter
@@ -21,7 +22,7 @@ from cxaudit.reporters.sarif import SarifReporter
 from cxaudit.yamlread import has_c_parser
 from tests.conftest import FIXTURES
 from tests.reference import reference_metrics
-from tests.strategies import journeys
+from tests.strategies import bpmn_models, journeys, structured_bpmn
 
 SARIF = jsonschema.Draft4Validator(json.loads((FIXTURES / "schemas" / "sarif-schema-2.1.0.json").read_text()))
 REPORT = jsonschema.Draft202012Validator(report_schema())
@@ -83,3 +84,44 @@ def test_every_report_format_stays_valid(text):
     markdown = DocumentReporter().render(report)
     assert all(len(set(rows)) == 1 for rows in table_shapes(markdown))
     assert len(mermaid_blocks(markdown)) == 1
+
+
+@given(model=bpmn_models())
+def test_any_bpmn_model_imports_into_a_valid_journey_or_is_refused_with_a_position(model):
+    pytest.importorskip("defusedxml")
+    from cxaudit import bpmn
+    from cxaudit.emit import journey_yaml
+
+    parsed = bpmn.parse(model.encode(), "m.bpmn")
+    try:
+        journey = bpmn.to_journey(parsed)
+    except JourneyError as error:  # no start and nowhere to enter, or a start that leads nowhere
+        assert error.problems and all(p.line >= 1 for p in error.problems)
+        return
+    text = journey_yaml(journey)
+    reloaded = loads_journey(text, name="imported.yaml")  # what import writes must load (and validate)
+    assert set(reloaded.steps) == set(journey.steps)
+    for step in journey.steps.values():
+        assert all(t.target in journey.steps for t in step.next)
+        if step.next:
+            assert abs(sum(t.probability for t in step.next) - 1.0) < 1e-9
+    audit(reloaded)  # and audits without an internal error
+
+
+@given(case=st.one_of(structured_bpmn(), structured_bpmn(blocks=("sequence", "parallel", "task"))))
+def test_a_block_structured_bpmn_model_imports_cleanly_with_every_task_reached(case):
+    pytest.importorskip("defusedxml")
+    from cxaudit import bpmn
+
+    model, tasks = case
+    parsed = bpmn.parse(model.encode(), "m.bpmn")
+    journey = bpmn.to_journey(parsed)
+    assert parsed.problems == []  # every parallel split found its join
+    assert len(journey.steps) == tasks + 1  # the tasks and the end; no gateway became a step
+    result = audit(journey)
+    assert not [f for f in result.findings if f.code in ("ST01", "ST02", "ST03", "ST04", "ST05")]
+    assert result.metrics.completion_rate == pytest.approx(1.0)
+    assert all(metrics.reach_probability > 0 for metrics in result.markov.steps.values())
+    if "exclusiveGateway" not in model:  # only sequences and parallel blocks: one path through every task
+        assert all(len(step.next) <= 1 for step in journey.steps.values())
+        assert all(metrics.reach_probability == pytest.approx(1.0) for metrics in result.markov.steps.values())
