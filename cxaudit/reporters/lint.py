@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cxaudit.model import Severity
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from cxaudit.model import Finding
     from cxaudit.report import Report
+
+Line = list[tuple[str, str]]
+"""A line of output: pieces of text, each with its rich style ("" for none)."""
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def finding_line(finding: Finding) -> str:
@@ -42,8 +45,9 @@ class LintReporter:
         self.show_source = show_source
 
     def render(self, report: Report) -> str:
-        if not self.color and not self.statistics:
-            return self._plain(report)  # without rich: nothing to style, and nothing to import
+        lines = list(self._lines(report))
+        if not self.color:  # tens of thousands of findings in CI: no rich, nothing to style
+            return "".join("".join(text for text, _ in line) + "\n" for line in lines)
         from rich.console import Console
         from rich.text import Text
 
@@ -51,80 +55,51 @@ class LintReporter:
         console = Console(
             file=buffer,
             width=max(self.width, 40),
-            force_terminal=self.color,
-            color_system="standard" if self.color else None,
-            no_color=not self.color,
+            force_terminal=True,
+            color_system="standard",
             highlight=False,
             emoji=False,
             soft_wrap=True,
         )
-        for problem in report.problems:
-            line = Text()
-            line.append(clean(problem.where), style="bold")
-            line.append(": ")
-            line.append("input error", style="bold red")
-            line.append(f": {clean(problem.message)}")
-            if problem.path:
-                line.append(f" ({clean(problem.path)})", style="dim")
-            console.print(line)
-        findings = report.findings
-        if self.statistics:
-            self._statistics(console, findings)
-        else:
-            for finding in sorted(findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or "")):
-                self._finding(console, finding, report)
-        if not self.quiet:
-            console.print(self._summary(report), style="bold")
+        for line in lines:
+            console.print(Text.assemble(*line))
         return buffer.getvalue()
 
-    def _plain(self, report: Report) -> str:
-        """The same lines without colour, written directly (tens of thousands of findings in CI)."""
-        lines = []
+    def _lines(self, report: Report) -> Iterator[Line]:
+        """Each line of the output as (text, style) pieces; the text already made safe."""
         for problem in report.problems:
-            path = f" ({clean(problem.path)})" if problem.path else ""
-            lines.append(f"{clean(problem.where)}: input error: {clean(problem.message)}{path}")
-        for finding in sorted(report.findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or "")):
-            lines.append(
-                clean(f"{finding.file}:{finding.line}:{finding.column}")
-                + f": {finding.code} [{finding.severity.label}] {clean(finding.message)}"
-            )
-            if self.show_source:
-                source = report.sources.get(finding.file)
-                if source and 0 < finding.line <= len(source):
-                    number = str(finding.line)
-                    lines.append(f" {number} | {clean(source[finding.line - 1])}")
-                    lines.append(f" {' ' * len(number)} | {' ' * (finding.column - 1)}^")
+            line: Line = [(clean(problem.where), "bold"), (": ", ""), ("input error", "bold red")]
+            line.append((f": {clean(problem.message)}", ""))
+            if problem.path:
+                line.append((f" ({clean(problem.path)})", "dim"))
+            yield line
+        findings = report.findings
+        if self.statistics:
+            counts: dict[tuple[str, str], int] = {}
+            for finding in findings:
+                counts[(finding.code, finding.name)] = counts.get((finding.code, finding.name), 0) + 1
+            for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+                yield [(f"{count:>5}  {code}  {name}", "")]
+        else:
+            for finding in sorted(findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or "")):
+                yield from self._finding(finding, report)
         if not self.quiet:
-            lines.append(self._summary(report))
-        return "".join(line + "\n" for line in lines)
+            yield [(self._summary(report), "bold")]
 
-    def _finding(self, console: Console, finding: Finding, report: Report) -> None:
-        from rich.text import Text
-
-        from cxaudit.reporters.text import SEVERITY_STYLE
-
-        line = Text()
-        line.append(clean(f"{finding.file}:{finding.line}:{finding.column}"), style="bold")
-        line.append(": ")
-        line.append(finding.code, style=SEVERITY_STYLE[finding.severity])
-        line.append(f" [{finding.severity.label}] ")
-        line.append(clean(finding.message))
-        console.print(line)
+    def _finding(self, finding: Finding, report: Report) -> Iterator[Line]:
+        yield [
+            (clean(f"{finding.file}:{finding.line}:{finding.column}"), "bold"),
+            (": ", ""),
+            (finding.code, SEVERITY_STYLE[finding.severity]),
+            (f" [{finding.severity.label}] ", ""),
+            (clean(finding.message), ""),
+        ]
         if self.show_source:
             source = report.sources.get(finding.file)
             if source and 0 < finding.line <= len(source):
                 number = str(finding.line)
-                gutter = " " * len(number)
-                console.print(Text(f" {number} | {clean(source[finding.line - 1])}", style="dim"))
-                console.print(Text(f" {gutter} | {' ' * (finding.column - 1)}^", style="bold red"))
-
-    @staticmethod
-    def _statistics(console: Console, findings: list[Finding]) -> None:
-        counts: dict[tuple[str, str], int] = {}
-        for finding in findings:
-            counts[(finding.code, finding.name)] = counts.get((finding.code, finding.name), 0) + 1
-        for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-            console.print(f"{count:>5}  {code}  {name}")
+                yield [(f" {number} | {clean(source[finding.line - 1])}", "dim")]
+                yield [(f" {' ' * len(number)} | {' ' * (finding.column - 1)}^", "bold red")]
 
     @staticmethod
     def _summary(report: Report) -> str:

@@ -14,14 +14,13 @@ from rich.text import Text
 
 from cxaudit import fmt
 from cxaudit.model import Severity
+from cxaudit.reporters.lint import SEVERITY_STYLE
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
     from cxaudit.model import Finding
     from cxaudit.report import Report
-
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def _t(text: str, style: str = "") -> Text:
