@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import numpy as np
 
-    from cxaudit.model import Journey
+    from cxaudit.model import Journey, Step
 
 __all__ = ["DENSE_LIMIT", "JourneyMetrics", "MarkovResult", "StepMetrics", "solve_chain"]
 
@@ -153,19 +153,12 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     index = {sid: i for i, sid in enumerate(transient)}
     n = len(transient)
 
-    def is_contact(sid: str) -> bool:
-        return steps[sid].is_contact
-
-    def contact_cost(sid: str) -> float:
-        channel = journey.channel_of(steps[sid])
-        return (channel.cost or 0.0) if (channel and steps[sid].is_contact) else 0.0
-
-    def duration(sid: str) -> float:
-        return steps[sid].duration_s or 0.0
-
-    def changes(a: str, b: str, attribute: str) -> bool:
-        first, second = getattr(steps[a], attribute), getattr(steps[b], attribute)
-        return first is not None and second is not None and first != second
+    # Per-step facts, looked up once: the loops below run over every transition.
+    contact = {sid for sid, step in steps.items() if step.is_contact}
+    cost = {sid: _contact_cost(journey, step) for sid, step in steps.items()}
+    duration = {sid: step.duration_s or 0.0 for sid, step in steps.items()}
+    owner = {sid: step.owner for sid, step in steps.items()}
+    channel = {sid: step.channel for sid, step in steps.items()}
 
     # The transient block Q, and what each transient step sends to absorbing states.
     rows: list[int] = []
@@ -178,15 +171,16 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     handoff_rate = np.zeros(n)
     to_absorbing: list[tuple[int, str, float]] = []
     for i, sid in enumerate(transient):
-        rhs[i, 1] = 1.0 if is_contact(sid) else 0.0
-        rhs[i, 2] = contact_cost(sid)
-        rhs[i, 3] = 1.0
-        rhs[i, 4] = duration(sid)
+        row = [0.0, 1.0 if sid in contact else 0.0, cost[sid], 1.0, duration[sid], 0.0]
+        handoffs = switches = 0.0
+        own, chan = owner[sid], channel[sid]
         for target, p in edges[sid]:
-            if changes(sid, target, "owner"):
-                handoff_rate[i] += p
-            if changes(sid, target, "channel"):
-                switch_rate[i] += p
+            other = owner[target]
+            if own is not None and other is not None and own != other:
+                handoffs += p
+            other = channel[target]
+            if chan is not None and other is not None and chan != other:
+                switches += p
             j = index.get(target)
             if j is not None:
                 rows.append(i)
@@ -194,13 +188,15 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
                 vals.append(p)
             else:
                 to_absorbing.append((i, target, p))
-                step = steps[target]
-                rhs[i, 0] += p if step.type == "success" else 0.0
-                rhs[i, 1] += p if step.is_contact else 0.0
-                rhs[i, 2] += p * contact_cost(target)
-                rhs[i, 3] += p if target in stuck else 0.0
-                rhs[i, 4] += p * duration(target)
-        rhs[i, 5] = handoff_rate[i]
+                row[0] += p if steps[target].type == "success" else 0.0
+                row[1] += p if target in contact else 0.0
+                row[2] += p * cost[target]
+                row[3] += p if target in stuck else 0.0
+                row[4] += p * duration[target]
+        row[5] = handoffs
+        rhs[i] = row
+        handoff_rate[i] = handoffs
+        switch_rate[i] = switches
 
     system = _LinearSystem(n, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals))
     entry = np.zeros(n)
@@ -216,15 +212,17 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     visits_t = system.solve(entry, transpose=True)
     visits_t = np.maximum(visits_t, 0.0)
     after = system.solve(rhs)
+    visit_list = visits_t.tolist()  # Python floats: the same values, cheaper to use one by one
 
     flows: dict[tuple[str, str], float] = {}
     for i, sid in enumerate(transient):
+        v = visit_list[i]
         for target, p in edges[sid]:
-            flows[(sid, target)] = float(visits_t[i] * p)
+            flows[(sid, target)] = v * p
     for i, target, p in to_absorbing:
-        absorbed[target] = absorbed.get(target, 0.0) + float(visits_t[i] * p)
+        absorbed[target] = absorbed.get(target, 0.0) + visit_list[i] * p
 
-    visits = {sid: float(visits_t[i]) for i, sid in enumerate(transient)}
+    visits = dict(zip(transient, visit_list, strict=True))
     for sid in steps:
         if sid not in index:
             visits[sid] = absorbed.get(sid, 0.0)
@@ -240,6 +238,9 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     reach = _reach_probabilities(graph, transient, index, visits_t, rows, cols, vals)
 
     volume = journey.volume
+    lost_to = stuck | {sid for sid, step in steps.items() if step.type == "abandon"}
+    after_rows = after.tolist()
+    reach_list = reach.tolist()
     step_metrics: dict[str, StepMetrics] = {}
     for sid, step in steps.items():
         i = index.get(sid)
@@ -248,19 +249,18 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
         if i is not None:
             for target, _p in edges[sid]:
                 flow = flows[(sid, target)]
-                if steps[target].is_contact:
+                if target in contact:
                     contacts_caused += flow
-                if steps[target].type == "abandon" or target in stuck:
+                if target in lost_to:
                     lost += flow
-            row = after[i]
-            success, contacts_after, cost_after, steps_after, duration_after, handoffs_after = (float(x) for x in row)
-            reach_p = float(reach[i])
+            success, contacts_after, cost_after, steps_after, duration_after, handoffs_after = after_rows[i]
+            reach_p = reach_list[i]
         else:
             success = 1.0 if step.type == "success" else 0.0
-            contacts_after = 1.0 if step.is_contact else 0.0
-            cost_after = contact_cost(sid)
+            contacts_after = 1.0 if sid in contact else 0.0
+            cost_after = cost[sid]
             steps_after = 1.0 if sid in stuck else 0.0
-            duration_after = duration(sid)
+            duration_after = duration[sid]
             handoffs_after = 0.0
             reach_p = visits[sid]
         step_metrics[sid] = StepMetrics(
@@ -277,8 +277,8 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
             repeat_contact_probability=repeat.get(sid),
         )
 
-    expected_contacts = sum(visits[sid] for sid, step in steps.items() if step.is_contact)
-    contact_cost_total = sum(visits[sid] * contact_cost(sid) for sid in steps)
+    expected_contacts = sum(visits[sid] for sid in steps if sid in contact)
+    contact_cost_total = sum(visits[sid] * cost[sid] for sid in steps)
     lost_rate = abandonment + stuck_rate
     metrics = JourneyMetrics(
         completion_rate=completion,
@@ -288,7 +288,7 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
         contacts_per_period=expected_contacts * volume,
         contact_cost_per_period=contact_cost_total * volume,
         expected_effort=sum(visits[sid] * (step.effort or 0) for sid, step in steps.items()),
-        expected_duration_s=sum(visits[sid] * duration(sid) for sid in steps),
+        expected_duration_s=sum(visits[sid] * duration[sid] for sid in steps),
         first_contact_resolution=fcr,
         value_at_risk=None if journey.value is None else lost_rate * volume * journey.value,
         expected_handoffs=float(visits_t @ handoff_rate) if n else 0.0,
@@ -297,10 +297,18 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
         contact_rate=contact_rate,
         steps_without_effort=sum(1 for s in steps.values() if not s.is_outcome and s.effort is None),
         steps_without_duration=sum(1 for s in steps.values() if not s.is_outcome and s.duration_s is None),
-        contact_steps_without_cost=sum(1 for sid, s in steps.items() if s.is_contact and contact_cost(sid) == 0),
+        contact_steps_without_cost=sum(1 for sid in contact if cost[sid] == 0),
     )
     chain = _Chain(system, index, entry, after, rhs, absorbed, volume)
     return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual, chain)
+
+
+def _contact_cost(journey: Journey, step: Step) -> float:
+    """What one visit to ``step`` costs in contacts: its channel's cost, for a contact step."""
+    if not step.is_contact:
+        return 0.0
+    channel = journey.channel_of(step)
+    return (channel.cost or 0.0) if channel else 0.0
 
 
 def transitions(journey: Journey) -> dict[str, list[tuple[str, float]]]:
@@ -522,8 +530,7 @@ def evaluate_fix(
         return None
 
     def contact_cost(sid: str) -> float:
-        channel = journey.channel_of(steps[sid])
-        return (channel.cost or 0.0) if (channel and steps[sid].is_contact) else 0.0
+        return _contact_cost(journey, steps[sid])
 
     n = chain.system.n
     k = len(sources)
