@@ -8,10 +8,9 @@ the full check, the schema is for editors.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cxaudit import spec
+from cxaudit import jsontext, spec
 
 SCHEMA_ID = "urn:cxaudit:journey:1"
 
@@ -81,4 +80,4 @@ def journey_schema() -> dict[str, Any]:
 
 def render_schema() -> str:
     """The schema as stable, indented JSON text (ends with a newline)."""
-    return json.dumps(journey_schema(), indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(journey_schema()) + "\n"

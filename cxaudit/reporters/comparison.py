@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import TYPE_CHECKING, Any
 
-from cxaudit import __version__, fmt
+from cxaudit import __version__, fmt, jsontext
 from cxaudit.reporters.markdown import cell, code_cell
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ class CompareJsonReporter:
 
     def render(self, comparison: Comparison) -> str:
         document = {"cxaudit": __version__, **comparison.as_dict()}
-        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return jsontext.dumps(document, allow_nan=False) + "\n"
 
 
 class CompareMarkdownReporter:

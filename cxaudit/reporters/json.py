@@ -5,11 +5,10 @@ The shape is described by ``docs/audit.schema.json`` (``cxaudit.reporters.json.r
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
-from cxaudit import __version__
+from cxaudit import __version__, jsontext
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -87,7 +86,7 @@ class JsonReporter:
                 {"file": p.file, "line": p.line, "column": p.column, "message": p.message, "path": p.path}
                 for p in report.problems
             ]
-        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return jsontext.dumps(document, allow_nan=False) + "\n"
 
 
 def _type_schema(annotation: Any) -> dict[str, Any]:

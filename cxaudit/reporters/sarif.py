@@ -9,11 +9,10 @@ not be read become tool execution notifications.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from cxaudit import __version__
+from cxaudit import __version__, jsontext
 from cxaudit.model import Severity
 
 if TYPE_CHECKING:
@@ -118,7 +117,7 @@ class SarifReporter:
                 }
             ],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return jsontext.dumps(document) + "\n"
 
 
 def _markdown_help(rule: type) -> str:
