@@ -192,9 +192,15 @@ class AuditContext:
             if metrics.reach_probability >= min_reach:
                 yield step_id, step, metrics
 
-    def successors(self, step_id: str) -> list[tuple[str, float]]:
-        """(target, probability) of a step's transitions, in file order."""
-        return [(t.target, t.probability) for t in self.step(step_id).next if t.probability > 0]
+    def successors(self, step_id: str) -> tuple[tuple[str, float], ...]:
+        """(target, probability) of the transitions customers take from a step (p > 0), in file order."""
+        return self._transitions[step_id]
+
+    @cached_property
+    def _transitions(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        from cxaudit.analysis.markov import transitions
+
+        return {sid: tuple(edges) for sid, edges in transitions(self.journey).items()}
 
     @cached_property
     def money_known(self) -> tuple[bool, bool]:
