@@ -762,7 +762,26 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Run the command line and exit with its code; never shows a bare traceback."""
+    """Run the command line and exit with its code; never shows a bare traceback.
+
+    The cyclic garbage collector is off while a command runs: a run builds
+    millions of objects without cycles (journeys, metrics, report data), which
+    reference counting frees; the collector would only walk them again and
+    again (a 100,000-step JSON report: 1.8 s of collection to build 0.3 s of
+    data). It is switched back on before returning, for embedding callers.
+    """
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _main(argv)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     import contextlib
     import signal
 

@@ -134,3 +134,24 @@ def test_explain_prints_the_documentation(run_cli):
 
 def test_explain_unknown_rule(run_cli):
     assert run_cli("explain", "FR2") == (2, "", "cxaudit: unknown rule 'FR2'; did you mean 'FR02'?\n")
+
+
+def test_the_collector_is_off_during_a_command_and_back_on_after(run_cli, monkeypatch):
+    import gc
+
+    import cxaudit.run
+
+    seen = []
+    real = cxaudit.run._one
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cxaudit.run, "_one", spy)
+    assert gc.isenabled()
+    code, _, _ = run_cli("audit", str(JOURNEYS[0]), "--format", "json")
+    assert code == 0 and seen == [False]
+    assert gc.isenabled()  # an embedding caller gets its collector back
+    code, _, _ = run_cli("audit", "no-such-file.yaml")
+    assert code == 2 and gc.isenabled()  # also after an error
