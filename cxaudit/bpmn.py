@@ -336,7 +336,9 @@ def to_journey(
         if node.kind == "endEvent" and not (node.container and outgoing.get(node.container)):
             definitions = {local(child.tag) for child in element}
             kind = "abandon" if definitions & ABANDON_DEFINITIONS or abandon.search(label) else "success"
-            steps[step_id] = Step(step_id, label, kind, None, None, None, None, None, (), frozen_map({}), None, span)
+            steps[step_id] = Step(
+                step_id, label, kind, None, None, None, None, None, (), frozen_map({}), None, span, origin=node_id
+            )
             continue
         shares: dict[str, float] = {}
         assumed = False
@@ -369,6 +371,7 @@ def to_journey(
             frozen_map({}),
             note,
             span,
+            origin=node_id,
         )
     entry_shares: dict[str, float] = {}
     for start in starts:

@@ -263,6 +263,7 @@ def _finding(context, rule_class: type, hit: Hit, config: AuditConfig) -> Findin
         impact=_first_order(context, hit),
         fingerprint=fingerprint(journey.id, rule_class.code, hit.step, hit.target),
         suppressed=suppressed,
+        element=step.origin if step is not None else None,
     )
 
 

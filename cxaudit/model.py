@@ -93,6 +93,8 @@ class Step:
     ignore: Mapping[str, str]
     notes: str | None
     span: SourceSpan
+    origin: str | None = None
+    """The id of the element the step was imported from (a BPMN element); None for a step written in YAML."""
 
     @property
     def is_outcome(self) -> bool:
@@ -236,6 +238,8 @@ class Finding:
     """The reason from the step's ``ignore``, when the finding is suppressed."""
     rank: int | None = None
     """1 for the most valuable fix; None for suppressed findings."""
+    element: str | None = None
+    """The id of the model element the finding's step was imported from (BPMN); None for YAML journeys."""
 
     @property
     def location(self) -> SourceSpan:

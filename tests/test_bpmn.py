@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from cxaudit import JourneyError, load_journey
@@ -270,3 +271,23 @@ def test_parallel_branches_in_a_loop_with_an_empty_branch(tmp_path):
     journey = load_journey(model)
     assert {t.target for t in journey.steps["a"].next} == {"c"}
     assert "b" in journey.steps  # left unreachable, and reported as such by check
+
+
+def test_findings_on_a_bpmn_model_carry_the_element_id(run_cli):
+    # the step id is a slug ("_be29f..." -> "be29f..."); the element id is kept exactly
+    _, out, _ = run_cli("check", str(B_1_0), "--select", "ST03", "--format", "json", "--fail-on", "never")
+    findings = json.loads(out)["journeys"][0]["findings"]
+    by_step = {f["step"]: f["element"] for f in findings}
+    assert by_step["7706e700-2aed-4b94-8070-961f118aab8f"] == "_7706e700-2aed-4b94-8070-961f118aab8f"
+    assert all(element.startswith("_") for element in by_step.values())
+    _, out, _ = run_cli("check", str(B_1_0), "--select", "ST03", "--format", "sarif", "--fail-on", "never")
+    document = json.loads(out)
+    sarif_schema = json.loads((FIXTURES / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(document, sarif_schema)
+    results = document["runs"][0]["results"]
+    logical = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in results}
+    assert logical == set(by_step.values())
+    assert all(r["locations"][0]["logicalLocations"][0]["kind"] == "element" for r in results)
+    _, out, _ = run_cli("audit", str(B_1_0), "--format", "json")
+    steps = json.loads(out)["journeys"][0]["steps"]
+    assert {s["name"]: s["element"] for s in steps}["User Task 5"] == "_7706e700-2aed-4b94-8070-961f118aab8f"

@@ -48,8 +48,9 @@ def test_json_report_of_the_spec_example(run_cli):
     assert steps["browse"]["expected_visits"] == pytest.approx(1.111111111111, abs=1e-12)
     assert set(journey["findings"][0]) == {
         "rank", "code", "name", "severity", "journey", "step", "target", "owner", "file", "line", "column",
-        "message", "impact", "remediation", "fingerprint", "suppressed",
+        "message", "impact", "remediation", "fingerprint", "suppressed", "element",
     }  # fmt: skip
+    assert journey["findings"][0]["element"] is None and steps["browse"]["element"] is None  # written in YAML
 
 
 def test_json_output_is_deterministic(run_cli):

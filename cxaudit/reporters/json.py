@@ -35,6 +35,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "remediation": finding.remediation,
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
+        "element": finding.element,
     }
 
 
@@ -52,6 +53,7 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
                 "owner": step.owner,
                 "channel": step.channel,
                 "line": step.span.line,
+                "element": step.origin,
                 **{f.name: getattr(metrics, f.name) for f in fields(metrics)},
             }
         )
@@ -142,6 +144,10 @@ def report_schema() -> dict[str, Any]:
             "owner": nullable_string,
             "channel": nullable_string,
             "line": {"type": "integer", "minimum": 1},
+            "element": {
+                "type": ["string", "null"],
+                "description": "The id of the BPMN element the step was imported from; null for YAML journeys.",
+            },
         },
     )
     finding = {
@@ -164,6 +170,10 @@ def report_schema() -> dict[str, Any]:
             "remediation": {"type": "string"},
             "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
             "suppressed": nullable_string,
+            "element": {
+                "type": ["string", "null"],
+                "description": "The id of the BPMN element of the finding's step; null for YAML journeys.",
+            },
         },
         "additionalProperties": False,
     }

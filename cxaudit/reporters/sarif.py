@@ -32,11 +32,14 @@ def artifact_uri(file: str) -> str:
     return path.replace("%", "%25").replace(" ", "%20")
 
 
-def _location(file: str, line: int, column: int) -> dict[str, Any]:
+def _location(file: str, line: int, column: int, element: str | None = None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(file)}}
     if line > 0:
         physical["region"] = {"startLine": line, "startColumn": max(column, 1)}
-    return {"physicalLocation": physical}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if element is not None:  # the BPMN element, by its id in the model
+        location["logicalLocations"] = [{"name": element, "fullyQualifiedName": element, "kind": "element"}]
+    return location
 
 
 class SarifReporter:
@@ -70,11 +73,12 @@ class SarifReporter:
                     "ruleIndex": codes.index(finding.code),
                     "level": LEVELS[finding.severity],
                     "message": {"text": f"{finding.message}. Fix: {finding.remediation}"},
-                    "locations": [_location(finding.file, finding.line, finding.column)],
+                    "locations": [_location(finding.file, finding.line, finding.column, finding.element)],
                     "partialFingerprints": {"cxaudit/v1": finding.fingerprint},
                     "properties": {
                         "journey": finding.journey,
                         "step": finding.step,
+                        "element": finding.element,
                         "target": finding.target,
                         "owner": finding.owner,
                         "rank": finding.rank,
