@@ -764,11 +764,13 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the command line and exit with its code; never shows a bare traceback.
 
-    The cyclic garbage collector is off while a command runs: a run builds
-    millions of objects without cycles (journeys, metrics, report data), which
-    reference counting frees; the collector would only walk them again and
-    again (a 100,000-step JSON report: 1.8 s of collection to build 0.3 s of
-    data). It is switched back on before returning, for embedding callers.
+    Automatic cyclic garbage collection is off while a command runs: a run
+    builds millions of objects (journeys, metrics, report data) that reference
+    counting frees, and the collector would walk the live ones again and again
+    (a 100,000-step JSON report: 1.8 s of collection to build 0.3 s of data).
+    The few objects in cycles (networkx caches views on a graph) are collected
+    at the end of each file by the run. It is switched back on before
+    returning, for embedding callers.
     """
     import gc
 

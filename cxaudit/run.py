@@ -9,6 +9,7 @@ by the wrong rules).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -90,6 +91,9 @@ def _drift_log(path: str) -> Any:
     return _LOGS[path]
 
 
+YOUNG_OBJECTS = 50_000
+"""Objects made since the last collection above which a file's end collects them."""
+
 PARALLEL_FILES = 40
 """From this many files on, a pool of processes checks them, one per core."""
 
@@ -123,9 +127,10 @@ _WORKER: dict[str, Any] = {}
 def _start_worker(explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool) -> None:
     import gc
 
-    # A worker builds and drops one journey's objects after another, none in
-    # cycles: reference counting frees them, and the cyclic collector would
-    # only walk everything alive again and again. The process is ours.
+    # A worker builds and drops one journey's objects after another; reference
+    # counting frees them, and the few in cycles go at the end of a file
+    # (``_one``). Automatic collections would only walk everything alive again
+    # and again. The process is ours.
     gc.disable()
     _WORKER.update(resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources)
 
@@ -144,12 +149,21 @@ def _one(name: str, resolver: ConfigResolver, pure: bool, keep_sources: bool) ->
 
     lines = None
     settings = resolver.for_path(name)
-    with paused_gc():
-        try:
-            journey, data = load_named(name, pure=pure, limits=settings.limits)
-            if keep_sources:
-                lines = data.decode("utf-8", "replace").splitlines()
-            log = _drift_log(settings.drift_log) if settings.drift_log else None
-            return audit(journey, settings.for_file(name), log=log), lines
-        except JourneyError as error:
-            return error, lines
+    try:
+        with paused_gc():
+            try:
+                journey, data = load_named(name, pure=pure, limits=settings.limits)
+                if keep_sources:
+                    lines = data.decode("utf-8", "replace").splitlines()
+                log = _drift_log(settings.drift_log) if settings.drift_log else None
+                return audit(journey, settings.for_file(name), log=log), lines
+            except JourneyError as error:
+                return error, lines
+    finally:
+        # The collector was paused (or is off, in the command line and its
+        # workers), and the audit's networkx graph holds the journey in a
+        # reference cycle (networkx caches views of a graph on the graph).
+        # Collect the young objects once enough have piled up: a small file's
+        # garbage waits for a few more files, a large one is freed at once.
+        if gc.get_count()[0] > YOUNG_OBJECTS:
+            gc.collect(0)

@@ -181,3 +181,32 @@ steps:
     codes = [(f.code, f.step, f.target) for f in audit(journey).findings]
     assert ("CT01", "a", None) in codes
     assert ("FR04", "a", "call") not in codes  # the same fix as CT01's
+
+
+def test_a_checked_file_leaves_nothing_in_reference_cycles_with_the_collector_off(monkeypatch):
+    """networkx caches views of a graph on the graph, so the audit's graph (and the journey it holds)
+    sit in a reference cycle; with the collector off (the command line), the run still frees them."""
+    import gc
+
+    import networkx as nx
+
+    from cxaudit import run
+    from cxaudit.config import ConfigResolver
+
+    def graphs() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, nx.DiGraph))
+
+    resolver = ConfigResolver(None, {})
+    gc.collect()
+    before = graphs()
+    gc.disable()
+    try:
+        monkeypatch.setattr(run, "YOUNG_OBJECTS", 10**12)  # never collect: the cycle stays
+        result, _ = run._one(str(JOURNEYS[0]), resolver, False, False)
+        assert graphs() > before  # the premise: the graph is kept alive by its cycle alone
+        monkeypatch.setattr(run, "YOUNG_OBJECTS", 0)  # collect at the end of every file
+        result, _ = run._one(str(JOURNEYS[0]), resolver, False, False)
+        assert graphs() == before
+        assert result.journey.id == load_journey(JOURNEYS[0]).id  # the result itself is kept
+    finally:
+        gc.enable()
