@@ -23,6 +23,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxaudit.emit import slug, unique_slugs
 from cxaudit.errors import JourneyError, Problem
 from cxaudit.model import Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
 from cxaudit.spec import did_you_mean
@@ -61,8 +62,7 @@ def local(tag: str) -> str:
 
 
 def _slug(text: str) -> str:
-    out = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
-    return out if out and out[0].isalnum() else f"n{out}" if out else "node"
+    return slug(text, empty="node")
 
 
 @dataclass
@@ -316,16 +316,9 @@ def to_journey(
     abandon = re.compile(abandon_pattern)
     # A start event that leads nowhere is a dead end of its own, reported as one.
     lonely_starts = {s for s in starts if nodes[s].kind == "startEvent" and not outgoing.get(s)}
-    step_ids: dict[str, str] = {}
-    taken: set[str] = set()
-    for node_id in nodes:
-        if is_step(node_id) or node_id in lonely_starts or (implicit and node_id in starts):
-            base = _slug(node_id)
-            candidate, n = base, 2
-            while candidate in taken:
-                candidate, n = f"{base}_{n}", n + 1
-            taken.add(candidate)
-            step_ids[node_id] = candidate
+    step_ids = unique_slugs(
+        (n for n in nodes if is_step(n) or n in lonely_starts or (implicit and n in starts)), empty="node"
+    )
 
     steps: dict[str, Step] = {}
     for node_id, step_id in step_ids.items():

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from cxaudit.emit import slug, unique_slugs
 from cxaudit.eventlog import LogSummary
 
 PERIOD_SECONDS = {
@@ -17,16 +18,6 @@ PERIOD_SECONDS = {
 }
 UNFINISHED_ID = "ended_without_outcome"
 DIGITS = 6
-
-
-def slug(text: str) -> str:
-    """An id for any activity or resource name.
-
-    >>> slug("Check Identity (KYC)"), slug("  "), slug("3-D Secure")
-    ('check_identity_kyc', 'step', '3-d_secure')
-    """
-    out = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
-    return out or "step"
 
 
 def round_shares(counts: list[int], digits: int = DIGITS) -> list[int]:
@@ -94,15 +85,7 @@ def discover(
     if not activities:
         raise UsageError(f"{log.file}: no usable events")
     pattern = re.compile(contact) if contact else None
-    ids: dict[str, str] = {}
-    taken: set[str] = {UNFINISHED_ID}
-    for activity in sorted(activities):
-        base = slug(activity)
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate, n = f"{base}_{n}", n + 1
-        taken.add(candidate)
-        ids[activity] = candidate
+    ids = unique_slugs(sorted(activities), taken=[UNFINISHED_ID])
     outcomes = {a: "success" for a in success} | {a: "abandon" for a in abandon}
 
     # Where customers go from each non-outcome activity: followers, and the end of the case.
@@ -130,13 +113,7 @@ def discover(
 
     volume = log.cases * PERIOD_SECONDS[period] / log.span_s if log.span_s > 0 else float(log.cases)
     owners = sorted({info.resource for info in activities.values() if info.resource})
-    owner_ids = {}
-    for owner in owners:
-        base = slug(owner)
-        candidate, n = base, 2
-        while candidate in owner_ids.values():
-            candidate, n = f"{base}_{n}", n + 1
-        owner_ids[owner] = candidate
+    owner_ids = unique_slugs(owners)
 
     journey_id = slug(journey_id or re.sub(r"\.(csv|gz|parquet|tsv|txt)$", "", log.file.split("/")[-1]).split(".")[0])
     lines = [
