@@ -30,7 +30,7 @@ from yaml.resolver import Resolver
 
 from cxaudit.errors import JourneyError, Problem
 
-__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "YMap", "YSeq", "has_c_parser", "read_yaml"]
+__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "YMap", "YSeq", "has_c_parser", "plain_scalar", "read_yaml"]
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -188,6 +188,20 @@ def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int,
     raise _Fatal(line, col, _tag_message(tag))
 
 
+def plain_scalar(text: str, line: int, column: int) -> Any:
+    """The value of an untagged plain scalar, exactly as :func:`read_yaml` reads it.
+
+    Raises ``ValueError`` (never a position) for the rare plain scalar that
+    resolves to a value it cannot construct.
+    """
+    if text and text[0] not in _RESOLVED_FIRST:
+        return text
+    try:
+        return _scalar(text, None, (True, False), line, column)
+    except _Fatal as fatal:
+        raise ValueError(fatal.message) from None
+
+
 def _tag_message(tag: str) -> str:
     shown = tag.replace("tag:yaml.org,2002:", "!!")
     return f"tag '{shown}' is not allowed: cxaudit reads plain YAML only (no Python or custom tags); remove the tag"
@@ -243,7 +257,7 @@ _BUT_FOUND = re.compile(r", but (?:found|got) .*$", re.DOTALL)
 _DID_NOT_FIND = re.compile(r"^(?:did not|could not) find (?:the )?expected ")
 
 
-def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False) -> Document:
+def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast: bool = True) -> Document:
     """Read one YAML document from ``text``.
 
     Parameters
@@ -256,6 +270,10 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False) -> Do
         The bounds to enforce while reading.
     pure : bool
         Use PyYAML's pure-Python parser even when libyaml is installed.
+    fast : bool
+        Read the simple YAML most journeys are written in with
+        :mod:`cxaudit.fastyaml` (same result, several times faster), and
+        only the rest with PyYAML's parser. Ignored when ``pure`` is true.
 
     Raises
     ------
@@ -274,6 +292,12 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False) -> Do
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         code = f"U+{ord(bad.group()):04X}"
         raise JourneyError([Problem(name, line, column, f"control character {code} is not allowed in YAML; remove it")])
+    if not pure and fast:
+        from cxaudit.fastyaml import read_fast
+
+        document = read_fast(text, limits)
+        if document is not None:
+            return document
     loader_cls = yaml.SafeLoader if pure or not has_c_parser() else yaml.CSafeLoader
     loader = loader_cls(text)
     try:

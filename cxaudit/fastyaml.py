@@ -1,0 +1,257 @@
+"""A fast reader for the plain YAML that journeys are written in.
+
+Most journey files use a small part of YAML: block mappings indented with
+spaces, plain scalars, simple quoted strings, and one-line flow mappings and
+lists of plain scalars (``next: {pay: 0.9, lost: 0.1}``). This module reads
+exactly that part, line by line, several times faster than consuming a YAML
+parser's events in Python, and builds the same :class:`~cxaudit.yamlread.YMap`
+values with the same positions as :func:`cxaudit.yamlread.read_yaml`'s full
+reader.
+
+It never decides anything the full reader would decide differently: the
+moment a line is outside the subset (a list item, a block or multi-line
+scalar, an anchor, a tag, an escape, a duplicate key, a document marker, a
+tab, a value over a limit, anything it is not sure of) it gives up and
+returns ``None``, and the caller reads the text again with the full reader,
+which reports errors and duplicate keys with its own positions and words.
+Scalars are resolved by the full reader's own function, so ``yes``, ``1.5``
+or ``1e-3`` mean the same on both paths. A property test and every fixture
+of the suite check both paths give identical documents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cxaudit.yamlread import Document, Limits, YMap, YSeq, plain_scalar
+
+__all__ = ["read_fast"]
+
+# A block mapping entry: indentation, a plain key (no character YAML could
+# read as anything but text inside a key), the colon, then the rest.
+_KEY = r"([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}]*[^:#,\[\]{} ])?) *:"
+_ENTRY = re.compile(r"( *)" + _KEY + r"(?: +|\Z)")
+# The most common line, ``key: value`` with a plain value that holds no ':'
+# or '#' and no comment, in one match.
+_SIMPLE = re.compile(r"( *)" + _KEY + r" +((?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]*[^:# ])?) *\Z")
+_UNSEEN: Any = object()
+# A plain scalar in block context may not start with an indicator, but a
+# minus sign starts a negative number.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_SIGNED = re.compile(r"-[0-9.]")
+# One entry of a one-line flow collection: for a mapping the key and its
+# ': ', then a plain scalar (which ends before spaces and the next ',', '}'
+# or ']') with the delimiter after it, or nothing before a nested collection.
+_FLOW_SCALAR = r"((?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}]*[^:#,\[\]{} ])?)"
+_FLOW_PAIR = re.compile(_KEY + " +(?:" + _FLOW_SCALAR + r" *([,}])|(?=[{\[]))")
+_FLOW_ITEM = re.compile(r"(?:" + _FLOW_SCALAR + r" *([,\]])|(?=[{\[]))")
+_AFTER = re.compile(r" *(?:#.*)?\Z")
+_DOUBLE = re.compile(r'"([^"\\]*)"')
+_SINGLE = re.compile(r"'([^']*)'(?!')")
+# Anything that makes a line break, a tab or a byte order mark: left to the
+# full reader.
+_UNSAFE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
+_COMMENT = re.compile(r" +#")
+
+
+class _GiveUp(Exception):
+    """The text is outside the subset: read it with the full reader."""
+
+
+def read_fast(text: str, limits: Limits) -> Document | None:
+    """Read ``text`` if it is in the simple subset, else return ``None``.
+
+    The result equals what :func:`cxaudit.yamlread.read_yaml` returns for
+    the same text; ``None`` means "use the full reader", never "invalid".
+    """
+    if _UNSAFE.search(text):
+        return None
+    try:
+        return _read(text, limits)
+    except (_GiveUp, ValueError):
+        return None
+
+
+def _read(text: str, limits: Limits) -> Document | None:
+    simple_match = _SIMPLE.match
+    entry_match = _ENTRY.match
+    lines = text.split("\n")
+    # No scalar is longer than its line: one check here instead of one a value.
+    max_scalar = limits.max_scalar_length
+    if max(map(len, lines)) > max_scalar:
+        raise _GiveUp
+    max_depth = limits.max_depth
+    # Values of the plain scalars met so far (a journey repeats its channels,
+    # owners, efforts and durations on every step), and which are not text.
+    values: dict[str, Any] = {}
+    typed: set[str] = set()
+    # Open mappings, innermost last, with their indentation.
+    maps: list[YMap] = []
+    indents: list[int] = []
+    current: Any = None
+    key_pos: dict[str, tuple[int, int]] = {}
+    value_pos: dict[str, tuple[int, int]] = {}
+    indent_now = -1  # the indentation of the innermost open mapping
+    pending: str | None = None  # a key whose block value starts on a later line
+    last_indent = -1
+    number = 0
+    for line in lines:
+        number += 1
+        simple = simple_match(line)
+        if simple is not None:
+            spaces, key, raw = simple.groups()
+            match = None
+        else:
+            stripped = line.lstrip(" ")
+            if not stripped or stripped[0] == "#":
+                continue
+            match = entry_match(line)
+            if match is None:
+                raise _GiveUp
+            spaces, key = match.groups()
+        indent = len(spaces)
+        if indent != last_indent or pending is not None:
+            if pending is not None:
+                if indent <= indent_now or len(maps) >= max_depth:
+                    raise _GiveUp  # an empty value (its position is the full reader's business), or too deep
+                child = YMap(number, indent + 1)
+                current[pending] = child
+                value_pos[pending] = (number, indent + 1)
+                maps.append(child)
+                indents.append(indent)
+                current, indent_now = child, indent
+                pending = None
+            elif current is None:
+                if indent != 0:
+                    raise _GiveUp
+                current = YMap(number, 1)
+                maps.append(current)
+                indents.append(0)
+                indent_now = 0
+            else:
+                if indent > last_indent:
+                    raise _GiveUp  # a deeper line after a value: a multi-line scalar or an error
+                while indent < indents[-1]:
+                    maps.pop()
+                    indents.pop()
+                if indent != indents[-1]:
+                    raise _GiveUp
+                current, indent_now = maps[-1], indent
+            key_pos, value_pos = current.key_pos, current.value_pos
+            last_indent = indent
+        if key in current:
+            raise _GiveUp
+        key_pos[key] = (number, indent + 1)
+        if match is None:
+            column = simple.start(3) + 1  # type: ignore[union-attr]
+            value = values.get(raw, _UNSEEN)
+            if value is _UNSEEN:
+                value = values[raw] = plain_scalar(raw, number, column)
+                if value.__class__ is not str:
+                    typed.add(raw)
+            if raw in typed:
+                if current.raw is None:
+                    current.raw = {}
+                current.raw[key] = raw
+            current[key] = value
+            value_pos[key] = (number, column)
+            continue
+        rest_at = match.end()
+        rest = line[rest_at:]
+        if not rest or rest[0] == "#":
+            pending = key
+            continue
+        column = rest_at + 1
+        first = rest[0]
+        if first == "{" or first == "[":
+            value, end = _flow(line, rest_at, number, max_depth - len(maps), values, typed)
+            if not _AFTER.match(line, end):
+                raise _GiveUp
+        elif first == '"' or first == "'":
+            quoted = (_DOUBLE if first == '"' else _SINGLE).match(rest)
+            if quoted is None or not _AFTER.match(rest, quoted.end()):
+                raise _GiveUp
+            value = quoted.group(1)
+        else:
+            if first in _INDICATORS and not (first == "-" and _SIGNED.match(rest)):
+                raise _GiveUp
+            comment = _COMMENT.search(rest)
+            raw = (rest if comment is None else rest[: comment.start()]).rstrip(" ")
+            if ": " in raw or raw[-1] == ":":
+                raise _GiveUp
+            value = plain_scalar(raw, number, column)
+            if value.__class__ is not str:
+                if current.raw is None:
+                    current.raw = {}
+                current.raw[key] = raw
+        current[key] = value
+        value_pos[key] = (number, column)
+    if not maps or pending is not None:
+        raise _GiveUp
+    root = maps[0]
+    return Document(root, root.line, root.column, ())
+
+
+def _flow(line: str, at: int, number: int, depth: int, values: dict[str, Any], typed: set[str]) -> tuple[Any, int]:
+    """The one-line flow collection opening at ``line[at]``, and the index after it.
+
+    ``depth`` counts the collections that may still open, for the nesting limit.
+    """
+    if depth <= 0:
+        raise _GiveUp
+    is_map = line[at] == "{"
+    result: Any = YMap(number, at + 1) if is_map else YSeq(number, at + 1)
+    close = "}" if is_map else "]"
+    entry_match = (_FLOW_PAIR if is_map else _FLOW_ITEM).match
+    index = _skip_spaces(line, at + 1)
+    if line.startswith(close, index):
+        return result, index + 1
+    while True:
+        entry = entry_match(line, index)
+        if entry is None:
+            raise _GiveUp
+        if is_map:
+            key, raw, delimiter = entry.groups()
+            if key in result:
+                raise _GiveUp
+            result.key_pos[key] = (number, index + 1)
+            value_at = entry.start(2) if raw is not None else entry.end()
+        else:
+            raw, delimiter = entry.groups()
+            value_at = entry.start(1) if raw is not None else entry.end()
+        if raw is None:  # a nested collection
+            value, end = _flow(line, value_at, number, depth - 1, values, typed)
+            index = _skip_spaces(line, end)
+            delimiter = line[index : index + 1]
+            index += 1
+        else:
+            value = values.get(raw, _UNSEEN)
+            if value is _UNSEEN:
+                value = values[raw] = plain_scalar(raw, number, value_at + 1)
+                if value.__class__ is not str:
+                    typed.add(raw)
+            index = entry.end()
+        if is_map:
+            result[key] = value
+            result.value_pos[key] = (number, value_at + 1)
+            if raw is not None and raw in typed:
+                if result.raw is None:
+                    result.raw = {}
+                result.raw[key] = raw
+        else:
+            result.append(value)
+            result.item_pos.append((number, value_at + 1))
+        if delimiter == close:
+            return result, index
+        if delimiter != ",":
+            raise _GiveUp
+        index = _skip_spaces(line, index)
+        if line.startswith(close, index):
+            raise _GiveUp  # a trailing comma
+
+
+def _skip_spaces(line: str, index: int) -> int:
+    while line.startswith(" ", index):
+        index += 1
+    return index

@@ -1,0 +1,182 @@
+"""The fast reader gives the full reader's document, or gives up."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxaudit.errors import JourneyError
+from cxaudit.fastyaml import read_fast
+from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap, YSeq, read_yaml
+from tests.strategies import journeys
+
+ROOT = Path(__file__).parent.parent
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of equal types at equal positions, all the way down."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, YMap):
+        return (
+            list(a) == list(b)
+            and (a.line, a.column, a.key_pos, a.value_pos, a.raw) == (b.line, b.column, b.key_pos, b.value_pos, b.raw)
+            and all(same(a[key], b[key]) for key in a)
+        )
+    if isinstance(a, YSeq):
+        return (a.line, a.column, a.item_pos) == (b.line, b.column, b.item_pos) and all(map(same, a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+def read(text: str, limits: Limits, fast: bool) -> Any:
+    try:
+        return read_yaml(text, "f.yaml", limits, fast=fast)
+    except JourneyError as error:
+        return str(error)
+
+
+def check(text: str, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Assert reading with and without the fast reader gives the same; True if it read the text."""
+    fast, full = read(text, limits, fast=True), read(text, limits, fast=False)
+    if isinstance(full, str):
+        assert fast == full
+    else:
+        assert full.problems == fast.problems
+        assert (fast.line, fast.column) == (full.line, full.column)
+        assert same(fast.root, full.root), (fast.root, full.root)
+    return read_fast(text, limits) is not None
+
+
+# Keys and values chosen to sit on every edge of the subset: YAML 1.1's
+# booleans, nulls, numbers and timestamps, indicators, quotes, comments,
+# colons, commas, brackets, non-ASCII text, signs.
+KEYS = ["a", "b", "step_1", "no", "on", "1", "~", "a b", "é", "a'b", "a-b", "x.y", "-a", "?a", "a#b", "<<", "日本"]
+SCALARS = [
+    "x", "1", "-1", "+1", "1.5", "-0.5", ".5", "1e3", "1.5e-3", "0x1F", "0o17", "017", "1_000", "1:30", "yes", "No",
+    "true", "FALSE", "on", "off", "~", "null", "Null", ".inf", "-.inf", ".nan", "2026-01-02", "2026-01-02 10:00:00",
+    "=", "<<", "a b", "a,b", "a]", "a}", "a{b", "a #b", "a#b", "a: b", "a:b", "http://x", "-", "-x", "- x", "'q'",
+    '"q"', "'a''b'", '"a\\"b"', '"a', "&a x", "*a", "!!str x", "!x y", "|", ">", "%x", "@x", "`x", "é", "日本語",
+    "30s", "1d", "0.73", "0.111", "é x", "x ", "?x", ":x", "{}", "[]", "{a: 1}", "{a: 1, b: 2.5}", "{a: 1,}",
+    "{a: 1, }", "{a: {b: 1}}", "{a: }", "{a:1}", "{a: x y, b: -3}", "[1, 2]", "[a, -1, yes]", "[a,]", "[[a]]",
+    "{a: 1} x", "{a: 1} # c", "[1] #c", "{ a: 1 , b: 2 }", "{a: 'q'}", "x # c", "x #c", "'q' # c", "'q'x",
+]  # fmt: skip
+
+
+COMMON_KEYS = ["a", "b", "c", "step_1", "no", "1", "a b", "é"]
+COMMON = ["x", "1", "0.5", "yes", "a b", "{a: 1, b: x}", "[1, a]", "'q'", "é", "30s"]
+
+
+@st.composite
+def documents(draw: Any, edges: float = 1.0) -> str:
+    """Block mappings nested a few levels, lines drawn from the edges above.
+
+    ``edges`` is the share of values drawn from the edges; the rest are
+    common values, so that whole documents stay inside the fast subset often.
+    """
+    lines: list[str] = []
+
+    def edge() -> bool:  # (hypothesis draws the bounds of st.floats and st.integers often)
+        return draw(st.sampled_from(range(100))) < edges * 100
+
+    def mapping(indent: int, depth: int) -> None:
+        keys = draw(st.lists(st.sampled_from(KEYS if edge() else COMMON_KEYS), min_size=1, max_size=4, unique=True))
+        if edge():
+            keys.append(keys[0])  # a duplicate
+        for key in keys:
+            pad = " " * indent
+            if edge() and draw(st.integers(0, 4)) == 0:
+                lines.append(draw(st.sampled_from(["", "   ", pad + "# note", "#", "---", "- x", pad + " x: 1"])))
+            gap = draw(st.sampled_from([" ", " ", "  ", ""])) if edge() else " "
+            if depth < 3 and draw(st.booleans()):
+                lines.append(f"{pad}{key}:{draw(st.sampled_from(['', ' ', ' # c']))}")
+                step = draw(st.sampled_from([2, 2, 4, 1])) if edge() else 2
+                mapping(indent + step, depth + 1)
+            else:
+                value = draw(st.sampled_from(SCALARS if edge() else COMMON))
+                lines.append(f"{pad}{key}:{gap}{value}{draw(st.sampled_from(['', '', ' ']))}")
+
+    mapping(0, 0)
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
+
+
+@given(documents())
+@settings(max_examples=400)
+def test_the_fast_reader_agrees_with_the_full_reader_or_gives_up(text: str) -> None:
+    check(text)
+
+
+@given(documents(edges=0.05))
+@settings(max_examples=400)
+def test_the_fast_reader_agrees_on_mostly_common_documents(text: str) -> None:
+    check(text)
+
+
+@given(journeys())
+def test_generated_journeys_are_read_fast(text: str) -> None:
+    assert check(text)
+
+
+def test_the_example_journeys_are_read_fast_and_identically() -> None:
+    for path in sorted((ROOT / "journeys").glob("*.yaml")):
+        assert check(path.read_text(encoding="utf-8")), path
+
+
+def test_every_journey_fixture_reads_the_same_on_both_paths() -> None:
+    fast = [
+        path.name
+        for path in sorted((ROOT / "tests" / "fixtures").rglob("*.yaml"))
+        if check(path.read_text("utf-8", "replace"))
+    ]
+    assert len(fast) >= 20, fast
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("a: 1\na: 2\n", "duplicate key: the full reader reports it"),
+        ("a:\nb: 1\n", "empty value"),
+        ("a: x\n  y\n", "multi-line scalar"),
+        ("a: |\n  x\n", "block scalar"),
+        ("a:\n  - x\n", "block list"),
+        ("a: &x 1\n", "anchor"),
+        ("a: !!str 1\n", "tag"),
+        ('a: "x\\ty"\n', "escape"),
+        ("a:\tb\n", "tab"),
+        ("---\na: 1\n", "document marker"),
+        ("a: {b: 1,}\n", "trailing comma"),
+        ("a: b: c\n", "':' in a value"),
+        ("  a: 1\n", "indented root"),
+        ("a:\n  b: 1\n c: 2\n", "indentation between levels"),
+        ("# only a comment\n", "no content"),
+        ("", "empty"),
+    ],
+)
+def test_the_fast_reader_gives_up_outside_its_subset(text: str, why: str) -> None:
+    assert read_fast(text, DEFAULT_LIMITS) is None, why
+
+
+def test_the_fast_reader_gives_up_over_the_limits() -> None:
+    assert read_fast("a:\n  b:\n    c: 1\n", Limits(max_depth=2)) is None
+    assert read_fast("a:\n  b:\n    c: 1\n", Limits(max_depth=3)) is not None
+    assert read_fast("a: {b: 1}\n", Limits(max_depth=1)) is None
+    assert read_fast("a: xxxxxxxxxx\n", Limits(max_scalar_length=5)) is None
+
+
+def test_positions_and_raw_text_of_a_fast_read() -> None:
+    document = read_fast("# c\nj:\n  next: {pay: 0.9, lost: 1e-1}  # shares\n  n: 'x'\n", DEFAULT_LIMITS)
+    assert document is not None
+    journey = document.root["j"]
+    assert (document.line, document.column) == (2, 1)
+    assert journey.where("next") == (3, 9)
+    assert journey["next"] == {"pay": 0.9, "lost": 0.1}
+    assert journey["next"].where_key("lost") == (3, 20)
+    assert journey["next"].where("lost") == (3, 26)
+    assert journey["next"].text("lost") == "1e-1"
+    assert journey["n"] == "x" and journey.text("n") is None
