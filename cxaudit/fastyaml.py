@@ -44,8 +44,9 @@ _SIGNED = re.compile(r"-[0-9.]")
 # ': ', then a plain scalar (which ends before spaces and the next ',', '}'
 # or ']') with the delimiter after it, or nothing before a nested collection.
 _FLOW_SCALAR = r"((?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}]*[^:#,\[\]{} ])?)"
-_FLOW_PAIR = re.compile(_KEY + " +(?:" + _FLOW_SCALAR + r" *([,}])|(?=[{\[]))")
-_FLOW_ITEM = re.compile(r"(?:" + _FLOW_SCALAR + r" *([,\]])|(?=[{\[]))")
+_FLOW_PAIR = re.compile(" *" + _KEY + " +(?:" + _FLOW_SCALAR + r" *([,}])|(?=[{\[]))")
+_FLOW_ITEM = re.compile(r" *(?:" + _FLOW_SCALAR + r" *([,\]])|(?=[{\[]))")
+_EMPTY = {"}": re.compile(r" *\}"), "]": re.compile(r" *\]")}
 _AFTER = re.compile(r" *(?:#.*)?\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)"')
 _SINGLE = re.compile(r"'([^']*)'(?!')")
@@ -204,18 +205,19 @@ def _flow(line: str, at: int, number: int, depth: int, values: dict[str, Any], t
     result: Any = YMap(number, at + 1) if is_map else YSeq(number, at + 1)
     close = "}" if is_map else "]"
     entry_match = (_FLOW_PAIR if is_map else _FLOW_ITEM).match
-    index = _skip_spaces(line, at + 1)
-    if line.startswith(close, index):
-        return result, index + 1
+    index = at + 1
+    empty = _EMPTY[close].match(line, index)
+    if empty is not None:
+        return result, empty.end()
     while True:
         entry = entry_match(line, index)
         if entry is None:
-            raise _GiveUp
+            raise _GiveUp  # not in the subset, or a trailing comma
         if is_map:
             key, raw, delimiter = entry.groups()
             if key in result:
                 raise _GiveUp
-            result.key_pos[key] = (number, index + 1)
+            result.key_pos[key] = (number, entry.start(1) + 1)
             value_at = entry.start(2) if raw is not None else entry.end()
         else:
             raw, delimiter = entry.groups()
@@ -246,9 +248,6 @@ def _flow(line: str, at: int, number: int, depth: int, values: dict[str, Any], t
             return result, index
         if delimiter != ",":
             raise _GiveUp
-        index = _skip_spaces(line, index)
-        if line.startswith(close, index):
-            raise _GiveUp  # a trailing comma
 
 
 def _skip_spaces(line: str, index: int) -> int:
