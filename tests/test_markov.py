@@ -297,3 +297,48 @@ def test_value_at_risk_is_null_without_value_and_cost_zero_without_costs():
     # half start in the trap contact, a quarter arrive there: one contact each, once
     assert result.metrics.expected_contacts == pytest.approx(0.75)
     assert result.metrics.first_contact_resolution == pytest.approx(1.0)
+
+
+def loops_of_many_sizes() -> str:
+    """Retry loops of 1, 2, 3 and 40 steps one after another, each leaking to 'lost'."""
+    lines = ["cxaudit: 1", "journey: {id: loops, name: Loops}", "entry: a0", "steps:"]
+    sizes = [1, 2, 3, 2, 40, 3]
+    for k, size in enumerate(sizes):
+        after = f"b{k + 1}_0" if k + 1 < len(sizes) else "done"
+        for i in range(size):
+            here = f"b{k}_{i}" if (k, i) != (0, 0) else "a0"
+            back = f"b{k}_0" if k else "a0"
+            ahead = f"b{k}_{i + 1}" if i + 1 < size else after
+            shares = {ahead: 0.6, back: 0.3, "lost": 0.1} if i or size > 1 else {ahead: 0.6, here: 0.3, "lost": 0.1}
+            if i == 0 and size > 1:
+                shares = {ahead: 0.8, "lost": 0.2}
+            body = ", ".join(f"{t}: {p}" for t, p in shares.items())
+            lines.append(f"  {here}: {{name: Step {k} {i}, next: {{{body}}}}}")
+    lines += ["  done: {type: success, name: Done}", "  lost: {type: abandon, name: Lost}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_reach_probabilities_of_loops_of_every_size_equal_the_dense_inverse(monkeypatch):
+    journey = loads_journey(loops_of_many_sizes())
+    result = metrics_of(journey)
+    # Independent: the whole fundamental matrix at once, reach_i = visits_i / N_ii.
+    transient = [sid for sid, step in journey.steps.items() if not step.is_outcome]
+    index = {sid: i for i, sid in enumerate(transient)}
+    q = np.zeros((len(transient), len(transient)))
+    for sid in transient:
+        for t in journey.steps[sid].next:
+            if t.target in index:
+                q[index[sid], index[t.target]] += t.probability
+    fundamental = np.linalg.inv(np.eye(len(transient)) - q)
+    visits = fundamental[index["a0"]]
+    for sid in transient:
+        expected = visits[index[sid]] / fundamental[index[sid], index[sid]]
+        assert result.steps[sid].reach_probability == pytest.approx(expected, rel=1e-12), sid
+    assert result.steps["b4_39"].reach_probability < result.steps["b4_0"].reach_probability < 1
+    # The stacked solve of small loops gives the same numbers, to the last bit,
+    # as solving each loop on its own.
+    monkeypatch.setattr(markov, "BATCH_LIMIT", 0)
+    one_by_one = metrics_of(journey)
+    assert [s.reach_probability for s in one_by_one.steps.values()] == [
+        s.reach_probability for s in result.steps.values()
+    ]

@@ -28,6 +28,8 @@ __all__ = ["DENSE_LIMIT", "JourneyMetrics", "MarkovResult", "StepMetrics", "solv
 
 DENSE_LIMIT = 400
 """Chains with at most this many transient steps are solved densely."""
+BATCH_LIMIT = 32
+"""Strongly connected components up to this many steps are solved stacked, by size."""
 ILL_CONDITIONED = 1e-8
 """Relative residual above which results are flagged as ill-conditioned."""
 
@@ -423,22 +425,38 @@ def _reach_probabilities(
     if not inside.any():
         return _reach(visits, returns)
     edge_component = labels[r[inside]]
-    order = np.argsort(edge_component, kind="stable")
-    er, ec, ev, ecomp = r[inside][order], c[inside][order], v[inside][order], edge_component[order]
     members_order = np.argsort(labels, kind="stable")
     sorted_labels = labels[members_order]
+    # Components of a few steps (retry loops), all of one size at once: one
+    # stacked LAPACK call instead of a Python round per component.
+    starts = np.cumsum(sizes) - sizes
+    local_all = np.empty(n, dtype=np.int64)
+    local_all[members_order] = np.arange(n) - starts[sorted_labels]
+    edge_size = sizes[edge_component]
+    er, ec, ev = r[inside], c[inside], v[inside]
+    for size in np.flatnonzero(np.bincount(edge_size)):
+        if size > BATCH_LIMIT:
+            continue
+        components = np.flatnonzero(sizes == size)
+        slot = np.zeros(len(sizes), dtype=np.int64)
+        slot[components] = np.arange(len(components))
+        chosen = edge_size == size
+        diagonal = np.arange(size)
+        matrices = np.zeros((len(components), size, size))
+        matrices[:, diagonal, diagonal] = 1.0
+        matrices[slot[edge_component[chosen]], local_all[er[chosen]], local_all[ec[chosen]]] -= ev[chosen]
+        inverses = np.linalg.inv(matrices)
+        returns[members_order[starts[components][:, None] + diagonal]] = inverses[:, diagonal, diagonal]
+    large = edge_size > BATCH_LIMIT
+    if not large.any():
+        return _reach(visits, returns)
+    order = np.argsort(edge_component[large], kind="stable")
+    er, ec, ev, ecomp = er[large][order], ec[large][order], ev[large][order], edge_component[large][order]
     for component in np.flatnonzero(np.bincount(ecomp)):  # components with inner edges (np.unique loads numpy.ma)
         lo, hi = np.searchsorted(ecomp, [component, component + 1])
         mlo, mhi = np.searchsorted(sorted_labels, [component, component + 1])
         members = members_order[mlo:mhi]
-        local = np.full(n, -1, dtype=np.int64) if n <= 4 * len(members) else None
-        if local is None:
-            position = {int(g): k for k, g in enumerate(members)}
-            li = np.fromiter((position[int(x)] for x in er[lo:hi]), dtype=np.int64, count=hi - lo)
-            lj = np.fromiter((position[int(x)] for x in ec[lo:hi]), dtype=np.int64, count=hi - lo)
-        else:
-            local[members] = np.arange(len(members))
-            li, lj = local[er[lo:hi]], local[ec[lo:hi]]
+        li, lj = local_all[er[lo:hi]], local_all[ec[lo:hi]]
         system = _LinearSystem(len(members), li, lj, ev[lo:hi])
         size = len(members)
         for start in range(0, size, 256):
