@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 __all__ = [
     "Channel",
@@ -19,6 +19,25 @@ __all__ = [
     "Step",
     "Transition",
 ]
+
+
+_T = TypeVar("_T", bound=type)
+
+
+def _positional_reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
+    cls = type(self)
+    return cls, tuple(map(self.__getattribute__, cls.__match_args__))
+
+
+def compact_pickle(cls: _T) -> _T:
+    """Pickle a frozen dataclass as its class and field values, in order.
+
+    The default pickles slots dataclasses as a dictionary of field names per
+    object; results cross from worker processes by the thousand, and this
+    makes them about half the size and twice as fast to load.
+    """
+    cls.__reduce__ = _positional_reduce  # type: ignore[method-assign]
+    return cls
 
 
 class SourceSpan(NamedTuple):
@@ -36,6 +55,7 @@ class SourceSpan(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A channel where steps happen (web, app, chat, phone, branch...)."""
@@ -47,6 +67,7 @@ class Channel:
     span: SourceSpan
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A team accountable for steps."""
@@ -68,6 +89,7 @@ class Transition(NamedTuple):
     span: SourceSpan
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A share of customers entering the journey at ``step``."""
@@ -77,6 +99,7 @@ class Entry:
     span: SourceSpan
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a journey; ``span`` is the position of its id."""
@@ -112,6 +135,7 @@ class Step:
         return not self.is_outcome and not self.next
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Journey:
     """A customer journey as written in one file, validated."""
@@ -194,6 +218,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity '{text}'; use error, warning or info") from None
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Impact:
     """What a finding costs per period, and what fixing it is worth.
@@ -215,6 +240,7 @@ class Impact:
     exact: bool = False
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem in one journey, located, explained, valued and ranked."""

@@ -210,3 +210,18 @@ def test_a_checked_file_leaves_nothing_in_reference_cycles_with_the_collector_of
         assert result.journey.id == load_journey(JOURNEYS[0]).id  # the result itself is kept
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("path", JOURNEYS, ids=lambda p: p.stem)
+def test_results_cross_processes_whole(path):
+    import pickle
+    from dataclasses import fields, replace
+
+    result = audit(load_journey(path))
+    result = replace(result, markov=replace(result.markov, chain=None))  # the factorisation stays behind
+    back = pickle.loads(pickle.dumps(result))
+    assert back == result
+    for before, after in zip(result.findings, back.findings, strict=True):
+        assert [getattr(after, f.name) for f in fields(after)] == [getattr(before, f.name) for f in fields(before)]
+    finding = result.findings[0]
+    assert finding.__reduce__() == (type(finding), tuple(getattr(finding, f.name) for f in fields(finding)))

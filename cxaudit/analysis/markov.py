@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cxaudit.analysis.structure import Structure
+from cxaudit.model import compact_pickle
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -34,6 +35,7 @@ ILL_CONDITIONED = 1e-8
 """Relative residual above which results are flagged as ill-conditioned."""
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class JourneyMetrics:
     """Journey-level metrics; the field names are the JSON keys."""
@@ -58,6 +60,7 @@ class JourneyMetrics:
     contact_steps_without_cost: int
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class StepMetrics:
     """Per-step metrics; the field names are the JSON keys."""
@@ -83,6 +86,7 @@ class StepMetrics:
     """For contact steps: the chance the customer contacts again afterwards."""
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class MarkovResult:
     """Everything the chain says about a journey."""

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cxaudit.model import compact_pickle
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -77,6 +79,7 @@ def trap_loops(graph: nx.DiGraph, outcomes: set[str]) -> list[list[str]]:
     return sorted(traps, key=lambda trap: order[trap[0]])
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Structure:
     """What the shape of a journey says, before any number."""
