@@ -125,3 +125,20 @@ def test_a_block_structured_bpmn_model_imports_cleanly_with_every_task_reached(c
     if "exclusiveGateway" not in model:  # only sequences and parallel blocks: one path through every task
         assert all(len(step.next) <= 1 for step in journey.steps.values())
         assert all(metrics.reach_probability == pytest.approx(1.0) for metrics in result.markov.steps.values())
+
+
+@FAST
+@given(journeys(max_steps=30))
+def test_compiled_structure_search_equals_networkx(text):
+    from cxaudit.analysis.structure import _compiled, can_reach, reachable_from, trap_loops
+    from cxaudit.graph import build_graph
+
+    journey = loads_journey(text)
+    graph = build_graph(journey)
+    entries = [entry.step for entry in journey.entry if entry.share > 0]
+    successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
+    outcomes = {sid for sid, step in journey.steps.items() if step.is_outcome}
+    reachable, can_succeed, traps = _compiled(journey, entries, successes, outcomes)
+    assert reachable == reachable_from(graph, entries)
+    assert can_succeed == can_reach(graph, successes)
+    assert traps == trap_loops(graph, outcomes)

@@ -100,15 +100,31 @@ class Structure:
     """Steps where customers are held for good: dead ends and trap steps."""
 
 
+LARGE_GRAPH = 400
+"""Graphs with more steps than this are searched with SciPy's compiled graph
+algorithms (the same answers; networkx's pure-Python ones dominate the run
+on journeys of tens of thousands of steps)."""
+
+
 def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
     """Reachability, dead ends, traps and ways to success of a journey."""
     steps = journey.steps
     outcomes = {step_id for step_id, step in steps.items() if step.is_outcome}
     successes = [step_id for step_id, step in steps.items() if step.type == "success"]
-    reachable = reachable_from(graph, [entry.step for entry in journey.entry if entry.share > 0])
-    can_succeed = can_reach(graph, successes)
-    dead_ends = tuple(step_id for step_id in steps if not steps[step_id].is_outcome and graph.out_degree(step_id) == 0)
-    traps = tuple(tuple(trap) for trap in trap_loops(graph, outcomes))
+    entries = [entry.step for entry in journey.entry if entry.share > 0]
+    if graph.number_of_nodes() > LARGE_GRAPH:
+        reachable, can_succeed, trap_list = _compiled(journey, entries, successes, outcomes)
+    else:
+        reachable = reachable_from(graph, entries)
+        can_succeed = can_reach(graph, successes)
+        trap_list = trap_loops(graph, outcomes)
+    # Nowhere to go: no transition any customer takes (none in the graph).
+    dead_ends = tuple(
+        step_id
+        for step_id, step in steps.items()
+        if not step.is_outcome and not any(t.probability > 0 for t in step.next)
+    )
+    traps = tuple(tuple(trap) for trap in trap_list)
     return Structure(
         reachable=frozenset(reachable),
         unreachable=tuple(step_id for step_id in steps if step_id not in reachable),
@@ -118,3 +134,53 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
         success_reachable=bool(reachable & set(successes)),
         stuck=frozenset(dead_ends) | frozenset(step for trap in traps for step in trap),
     )
+
+
+def _compiled(
+    journey: Journey, entries: list[str], successes: list[str], outcomes: set[str]
+) -> tuple[set[str], set[str], list[list[str]]]:
+    """:func:`reachable_from`, :func:`can_reach` and :func:`trap_loops` by SciPy.
+
+    On the graph :func:`cxaudit.graph.build_graph` makes: the steps in file
+    order, the transitions customers take (probability above 0).
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    nodes = list(journey.steps)
+    n = len(nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    taken = [[t.target for t in step.next if t.probability > 0] for step in journey.steps.values()]
+    sources = np.repeat(np.arange(n, dtype=np.int64), [len(row) for row in taken])
+    targets = np.fromiter((index[target] for row in taken for target in row), dtype=np.int64, count=len(sources))
+    loops = {nodes[i] for i in sources[sources == targets].tolist()}
+
+    def search(rows: np.ndarray, cols: np.ndarray, starts: list[str]) -> set[str]:
+        # One breadth-first search from an extra node n that leads to every start.
+        starts_at = np.fromiter((index[s] for s in starts), dtype=np.int64)
+        rows = np.concatenate([rows, np.full(len(starts_at), n)])
+        cols = np.concatenate([cols, starts_at])
+        matrix = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
+        found = breadth_first_order(matrix, n, directed=True, return_predecessors=False)
+        return {nodes[i] for i in found.tolist() if i != n}
+
+    reachable = search(sources, targets, entries)
+    can_succeed = search(targets, sources, successes)
+
+    adjacency = csr_matrix((np.ones(len(sources), dtype=np.int8), (sources, targets)), shape=(n, n))
+    labels = connected_components(adjacency, directed=True, connection="strong")[1]
+    leaves = np.ones(labels.max() + 1 if n else 0, dtype=bool)
+    leaves[labels[sources[labels[sources] != labels[targets]]]] = False  # an edge leads out
+    members = np.argsort(labels, kind="stable")  # each component's steps in graph order
+    bounds = np.cumsum(np.bincount(labels))
+    traps = []
+    for component in np.flatnonzero(leaves).tolist():
+        start = bounds[component - 1] if component else 0
+        component_nodes = [nodes[i] for i in members[start : bounds[component]].tolist()]
+        if outcomes.intersection(component_nodes):
+            continue
+        if len(component_nodes) == 1 and component_nodes[0] not in loops:
+            continue  # a dead end, not a loop
+        traps.append(component_nodes)
+    return reachable, can_succeed, sorted(traps, key=lambda trap: index[trap[0]])
