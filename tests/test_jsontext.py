@@ -24,7 +24,13 @@ VALUES = st.recursive(
 )
 
 
-@given(VALUES)
+# Lists of flat mappings (a report's steps) take their own path: strings that
+# look like its separators, empty mappings and nested lists among them.
+TRICKY = st.sampled_from(["},\n    {", "}", "{", ",\n", "\n  },", ""]) | st.text()
+ROWS = st.lists(st.dictionaries(KEYS, SCALARS | TRICKY, max_size=4), max_size=5)
+
+
+@given(VALUES | ROWS | st.dictionaries(st.text(), ROWS | st.lists(ROWS, max_size=3), max_size=3))
 def test_same_text_as_the_standard_library(value):
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
 

@@ -43,7 +43,10 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
     """One journey's audit as JSON data."""
     journey = audit.journey
     steps = []
+    names = None
     for step_id, metrics in audit.markov.steps.items():
+        if names is None:
+            names = [f.name for f in fields(metrics)]
         step = journey.steps[step_id]
         steps.append(
             {
@@ -54,7 +57,7 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
                 "channel": step.channel,
                 "line": step.span.line,
                 "element": step.origin,
-                **{f.name: getattr(metrics, f.name) for f in fields(metrics)},
+                **{name: getattr(metrics, name) for name in names},
             }
         )
     path = audit.path
