@@ -81,7 +81,10 @@ def validate(
         list[str], typer.Argument(help="Journey files or directories (searched for *.yaml, *.yml); - for stdin.")
     ],
     pure: Annotated[
-        bool, typer.Option("--pure-yaml", help="Use the pure-Python YAML parser even when libyaml is installed.")
+        bool,
+        typer.Option(
+            "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")] = False,
 ) -> None:
@@ -231,7 +234,9 @@ TIMESTAMP_OPTION = typer.Option("--timestamp", help="The log's column of the tim
 MAP_OPTION = typer.Option(
     "--map", help="A mapping file (YAML): success, abandon, contact, and steps (activity -> step id)."
 )
-PURE_OPTION = typer.Option("--pure-yaml", help="Use the pure-Python YAML parser (same results).")
+PURE_OPTION = typer.Option(
+    "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
+)
 
 
 @app.command(
