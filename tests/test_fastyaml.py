@@ -57,7 +57,26 @@ def check(text: str, limits: Limits = DEFAULT_LIMITS) -> bool:
 # Keys and values chosen to sit on every edge of the subset: YAML 1.1's
 # booleans, nulls, numbers and timestamps, indicators, quotes, comments,
 # colons, commas, brackets, non-ASCII text, signs.
-KEYS = ["a", "b", "step_1", "no", "on", "1", "~", "a b", "é", "a'b", "a-b", "x.y", "-a", "?a", "a#b", "<<", "日本"]
+KEYS = [
+    "a",
+    "b",
+    "step_1",
+    "no",
+    "on",
+    "1",
+    "~",
+    "a b",
+    "é",
+    "a'b",
+    "a-b",
+    "x.y",
+    "-a",
+    "?a",
+    "a#b",
+    "<<",
+    "日本",
+    "😀",
+]
 SCALARS = [
     "x", "1", "-1", "+1", "1.5", "-0.5", ".5", "1e3", "1.5e-3", "0x1F", "0o17", "017", "1_000", "1:30", "yes", "No",
     "true", "FALSE", "on", "off", "~", "null", "Null", ".inf", "-.inf", ".nan", "2026-01-02", "2026-01-02 10:00:00",
@@ -66,6 +85,7 @@ SCALARS = [
     "30s", "1d", "0.73", "0.111", "é x", "x ", "?x", ":x", "{}", "[]", "{a: 1}", "{a: 1, b: 2.5}", "{a: 1,}",
     "{a: 1, }", "{a: {b: 1}}", "{a: }", "{a:1}", "{a: x y, b: -3}", "[1, 2]", "[a, -1, yes]", "[a,]", "[[a]]",
     "{a: 1} x", "{a: 1} # c", "[1] #c", "{ a: 1 , b: 2 }", "{a: 'q'}", "x # c", "x #c", "'q' # c", "'q'x",
+    "😀", "x😀 y", "{😀: é😀, b: [😀, 1]}", "a\r", "a\x85b", "\ufeffx",
 ]  # fmt: skip
 
 
