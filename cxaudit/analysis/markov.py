@@ -221,10 +221,19 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     visit_list = visits_t.tolist()  # Python floats: the same values, cheaper to use one by one
 
     flows: dict[tuple[str, str], float] = {}
+    lost_to = stuck | {sid for sid, step in steps.items() if step.type == "abandon"}
+    # Per transient step: the flow it sends to contact steps and to losses.
+    caused: list[tuple[float, float]] = []
     for i, sid in enumerate(transient):
         v = visit_list[i]
+        contacts_caused = lost = 0.0
         for target, p in edges[sid]:
-            flows[(sid, target)] = v * p
+            flow = flows[(sid, target)] = v * p
+            if target in contact:
+                contacts_caused += flow
+            if target in lost_to:
+                lost += flow
+        caused.append((contacts_caused, lost))
     for i, target, p in to_absorbing:
         absorbed[target] = absorbed.get(target, 0.0) + visit_list[i] * p
 
@@ -240,28 +249,21 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
     if total > 0:  # remove rounding drift so the three sum to 1
         completion, abandonment, stuck_rate = completion / total, abandonment / total, stuck_rate / total
 
-    fcr, contact_rate, repeat = _first_contact_resolution(journey, edges, transient, stuck, entry_flows)
+    fcr, contact_rate, repeat = _first_contact_resolution(journey, edges, transient, stuck, entry_flows, contact)
     reach = _reach_probabilities(graph, transient, index, visits_t, rows, cols, vals)
 
     volume = journey.volume
-    lost_to = stuck | {sid for sid, step in steps.items() if step.type == "abandon"}
     after_rows = after.tolist()
     reach_list = reach.tolist()
     step_metrics: dict[str, StepMetrics] = {}
     for sid, step in steps.items():
         i = index.get(sid)
-        contacts_caused = 0.0
-        lost = 0.0
         if i is not None:
-            for target, _p in edges[sid]:
-                flow = flows[(sid, target)]
-                if target in contact:
-                    contacts_caused += flow
-                if target in lost_to:
-                    lost += flow
+            contacts_caused, lost = caused[i]
             success, contacts_after, cost_after, steps_after, duration_after, handoffs_after = after_rows[i]
             reach_p = reach_list[i]
         else:
+            contacts_caused = lost = 0.0
             success = 1.0 if step.type == "success" else 0.0
             contacts_after = 1.0 if sid in contact else 0.0
             cost_after = cost[sid]
@@ -269,18 +271,18 @@ def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> Ma
             duration_after = duration[sid]
             handoffs_after = 0.0
             reach_p = visits[sid]
-        step_metrics[sid] = StepMetrics(
-            expected_visits=visits[sid],
-            reach_probability=min(max(reach_p, 0.0), 1.0),
-            success_probability=min(max(success, 0.0), 1.0),
-            contacts_caused=contacts_caused * volume,
-            customers_lost=lost * volume,
-            expected_contacts_after=contacts_after,
-            expected_cost_after=cost_after,
-            expected_steps_after=steps_after,
-            expected_duration_after_s=duration_after,
-            expected_handoffs_after=handoffs_after,
-            repeat_contact_probability=repeat.get(sid),
+        step_metrics[sid] = StepMetrics(  # by position, in the order of the fields: it runs for every step
+            visits[sid],  # expected_visits
+            min(max(reach_p, 0.0), 1.0),  # reach_probability
+            min(max(success, 0.0), 1.0),  # success_probability
+            contacts_caused * volume,  # contacts_caused
+            lost * volume,  # customers_lost
+            contacts_after,  # expected_contacts_after
+            cost_after,  # expected_cost_after
+            steps_after,  # expected_steps_after
+            duration_after,  # expected_duration_after_s
+            handoffs_after,  # expected_handoffs_after
+            repeat.get(sid),  # repeat_contact_probability
         )
 
     expected_contacts = sum(visits[sid] for sid in steps if sid in contact)
@@ -330,6 +332,7 @@ def _first_contact_resolution(
     transient: list[str],
     stuck: frozenset[str],
     entry_flows: dict[str, float],
+    contact: set[str],
 ) -> tuple[float | None, float, dict[str, float]]:
     """First-contact resolution, the contact rate, and each contact's repeat chance.
 
@@ -342,25 +345,28 @@ def _first_contact_resolution(
     import numpy as np
 
     steps = journey.steps
-    quiet = [sid for sid in transient if not steps[sid].is_contact]
+    quiet = [sid for sid in transient if sid not in contact]
     index = {sid: i for i, sid in enumerate(quiet)}
     n = len(quiet)
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
-    no_contact_end = np.zeros(n)
+    ends: list[float] = []  # each quiet step's chance to end, or be stuck, next without a contact
     into_contact: list[tuple[int, str, float]] = []
     for i, sid in enumerate(quiet):
+        end = 0.0
         for target, p in edges[sid]:
             j = index.get(target)
             if j is not None:
                 rows.append(i)
                 cols.append(j)
                 vals.append(p)
-            elif steps[target].is_contact:
+            elif target in contact:
                 into_contact.append((i, target, p))
             else:
-                no_contact_end[i] += p
+                end += p
+        ends.append(end)
+    no_contact_end = np.array(ends, dtype=float)
     system = _LinearSystem(n, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals))
     entry = np.zeros(n)
     first = {sid: 0.0 for sid, step in steps.items() if step.is_contact}
@@ -369,16 +375,16 @@ def _first_contact_resolution(
             entry[index[sid]] += share
         elif sid in first:
             first[sid] += share
-    visits = np.maximum(system.solve(entry, transpose=True), 0.0)
-    quiet_end = system.solve(no_contact_end)
+    visits = np.maximum(system.solve(entry, transpose=True), 0.0).tolist()
+    quiet_end = system.solve(no_contact_end).tolist()
     for i, target, p in into_contact:
-        first[target] += float(visits[i] * p)
+        first[target] += visits[i] * p
 
     def no_more_contacts(sid: str) -> float:
-        if steps[sid].is_contact:
+        if sid in contact:
             return 0.0
         if sid in index:
-            return float(quiet_end[index[sid]])
+            return quiet_end[index[sid]]
         return 1.0  # an outcome, or stuck on a non-contact step
 
     once = {}
