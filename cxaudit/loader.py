@@ -253,24 +253,29 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
 
     file = name
     steps: dict[str, Step] = {}
+    no_ignores = frozen_map({})  # read-only: one for every step that ignores nothing
     for step_id, (fields, (line, column)) in raw_steps.items():
+        get = fields.get
         transitions = tuple(
-            Transition(step_id, target, probability, SourceSpan(file, tline, tcol))
-            for target, (probability, (tline, tcol)) in fields.get("next", {}).items()
+            [
+                Transition(step_id, target, probability, SourceSpan(file, tline, tcol))
+                for target, (probability, (tline, tcol)) in get("next", {}).items()
+            ]
         )
-        steps[step_id] = Step(
-            id=step_id,
-            name=fields["name"],
-            type=fields.get("type", "step"),
-            channel=fields.get("channel"),
-            owner=fields.get("owner"),
-            effort=fields.get("effort"),
-            duration_s=fields.get("duration"),
-            sentiment=fields.get("sentiment"),
-            next=transitions,
-            ignore=frozen_map(dict(fields.get("ignore", {}))),  # type: ignore[arg-type]
-            notes=fields.get("notes"),
-            span=SourceSpan(file, line, column),
+        ignores = get("ignore")
+        steps[step_id] = Step(  # by position, in the order of the fields: it runs for every step
+            step_id,  # id
+            fields["name"],  # name
+            get("type", "step"),  # type
+            get("channel"),  # channel
+            get("owner"),  # owner
+            get("effort"),  # effort
+            get("duration"),  # duration_s
+            get("sentiment"),  # sentiment
+            transitions,  # next
+            frozen_map(dict(ignores)) if ignores else no_ignores,  # type: ignore[arg-type]  # ignore
+            get("notes"),  # notes
+            SourceSpan(file, line, column),  # span
         )
     entries = tuple(
         Entry(step_id, share, SourceSpan(file, eline, ecol)) for step_id, (share, (eline, ecol)) in entry.items()
