@@ -2,7 +2,7 @@
 
 Most journey files use a small part of YAML: block mappings indented with
 spaces, plain scalars, simple quoted strings, and one-line flow mappings and
-lists of plain scalars (``next: {pay: 0.9, lost: 0.1}``). This module reads
+lists of plain scalars, nested or not (``next: {pay: 0.9, lost: 0.1}``). This module reads
 exactly that part, line by line, several times faster than consuming a YAML
 parser's events in Python, and builds the same :class:`~cxaudit.yamlread.YMap`
 values with the same positions as :func:`cxaudit.yamlread.read_yaml`'s full
@@ -65,6 +65,7 @@ def read_fast(text: str, limits: Limits) -> Document | None:
 
     The result equals what :func:`cxaudit.yamlread.read_yaml` returns for
     the same text; ``None`` means "use the full reader", never "invalid".
+    ``read_yaml`` calls it after refusing characters YAML does not allow.
     """
     if _UNSAFE.search(text):
         return None
@@ -74,7 +75,7 @@ def read_fast(text: str, limits: Limits) -> Document | None:
         return None
 
 
-def _read(text: str, limits: Limits) -> Document | None:
+def _read(text: str, limits: Limits) -> Document:
     simple_match = _SIMPLE.match
     entry_match = _ENTRY.match
     lines = text.split("\n")
