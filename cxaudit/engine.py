@@ -376,8 +376,8 @@ def _exact(context, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:
 
 def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list[Finding]:  # type: ignore[no-untyped-def]
     # Each finding was made by this audit and is not shared yet: it gets its
-    # exact value and its rank in place (dataclasses.replace cost a copy of
-    # every finding, a fifth of the audit of a small journey).
+    # exact value and its rank in place, instead of a dataclasses.replace
+    # copy of every finding.
     active = sorted((f for f in findings if f.suppressed is None), key=Finding.rank_key)
     suppressed = sorted((f for f in findings if f.suppressed is not None), key=Finding.rank_key)
     for finding in active[:exact_top]:
