@@ -50,8 +50,8 @@ _EMPTY = {"}": re.compile(r" *\}"), "]": re.compile(r" *\]")}
 _AFTER = re.compile(r" *(?:#.*)?\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)"')
 _SINGLE = re.compile(r"'([^']*)'(?!')")
-# Anything that makes a line break, a tab or a byte order mark: left to the
-# full reader.
+# Anything else that makes a line break, a tab or a byte order mark: left to
+# the full reader.
 _UNSAFE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
 _COMMENT = re.compile(r" +#")
 
@@ -67,6 +67,12 @@ def read_fast(text: str, limits: Limits) -> Document | None:
     the same text; ``None`` means "use the full reader", never "invalid".
     ``read_yaml`` calls it after refusing characters YAML does not allow.
     """
+    if "\r" in text:
+        # Windows line ends: one line break to YAML, as "\n" is; a lone
+        # carriage return (also a line break to YAML) is left to the full reader.
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
     if _UNSAFE.search(text):
         return None
     try:

@@ -126,10 +126,10 @@ def documents(draw: Any, edges: float = 1.0) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
-@given(documents())
+@given(documents(), st.booleans())
 @settings(max_examples=400)
-def test_the_fast_reader_agrees_with_the_full_reader_or_gives_up(text: str) -> None:
-    check(text)
+def test_the_fast_reader_agrees_with_the_full_reader_or_gives_up(text: str, windows: bool) -> None:
+    check(text.replace("\n", "\r\n") if windows else text)
 
 
 @given(documents(edges=0.05))
@@ -145,7 +145,9 @@ def test_generated_journeys_are_read_fast(text: str) -> None:
 
 def test_the_example_journeys_are_read_fast_and_identically() -> None:
     for path in sorted((ROOT / "journeys").glob("*.yaml")):
-        assert check(path.read_text(encoding="utf-8")), path
+        text = path.read_text(encoding="utf-8")
+        assert check(text), path
+        assert check(text.replace("\n", "\r\n")), path  # Windows line ends
 
 
 def test_every_journey_fixture_reads_the_same_on_both_paths() -> None:
@@ -169,6 +171,8 @@ def test_every_journey_fixture_reads_the_same_on_both_paths() -> None:
         ("a: !!str 1\n", "tag"),
         ('a: "x\\ty"\n', "escape"),
         ("a:\tb\n", "tab"),
+        ("a: 1\rb: 2\n", "a lone carriage return"),
+        ("a: 1\r\nb: 2\r", "a lone carriage return at the end"),
         ("---\na: 1\n", "document marker"),
         ("a: {b: 1,}\n", "trailing comma"),
         ("a: b: c\n", "':' in a value"),
