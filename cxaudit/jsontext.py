@@ -31,18 +31,14 @@ def dumps(value: Any, *, allow_nan: bool = True) -> str:
       "c": "é"
     }
     """
-    encoders: dict[int, json.JSONEncoder] = {}
+    encoders: dict[int, Any] = {}
     scalar = json.JSONEncoder(ensure_ascii=False, allow_nan=allow_nan, check_circular=False)
 
     def flat(container: Any, depth: int) -> str:
-        encoder = encoders.get(depth)
-        if encoder is None:
-            separator = ",\n" + "  " * (depth + 1)
-            encoder = json.JSONEncoder(
-                ensure_ascii=False, allow_nan=allow_nan, check_circular=False, separators=(separator, ": ")
-            )
-            encoders[depth] = encoder
-        text = encoder.encode(container)
+        encode = encoders.get(depth)
+        if encode is None:
+            encode = encoders[depth] = _container_encoder(",\n" + "  " * (depth + 1), allow_nan)
+        text = encode(container)
         inner = "  " * (depth + 1)
         return text[0] + "\n" + inner + text[1:-1] + "\n" + "  " * depth + text[-1]
 
@@ -83,6 +79,32 @@ def dumps(value: Any, *, allow_nan: bool = True) -> str:
     out: list[str] = []
     write(value, 0, out)
     return "".join(out)
+
+
+def _container_encoder(separator: str, allow_nan: bool) -> Any:
+    """A function writing one container as ``json.dumps`` would with this item separator.
+
+    The standard library's encoder makes a new C encoder object for every
+    container it writes; writing a 100,000-step report's steps one by one,
+    that was a third of the time. Here the C encoder (``json.encoder.c_make_encoder``,
+    the one ``JSONEncoder.encode`` uses) is made once per depth and called
+    directly, with the same arguments; where it is not available, the
+    encoder's own ``encode``.
+    """
+    encoder = json.JSONEncoder(
+        ensure_ascii=False, allow_nan=allow_nan, check_circular=False, separators=(separator, ": ")
+    )
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has the C encoder
+        return encoder.encode
+    try:
+        write = make(
+            None, encoder.default, json.encoder.encode_basestring, None, ": ", separator, False, False, allow_nan
+        )
+    except TypeError:  # pragma: no cover - a Python whose C encoder takes other arguments
+        return encoder.encode
+    join = "".join
+    return lambda container: join(write(container, 0))
 
 
 def _key(key: Any, scalar: json.JSONEncoder) -> str:
