@@ -100,7 +100,6 @@ def _read(text: str, limits: Limits) -> Document:
     current: Any = None
     key_pos: dict[str, tuple[int, int]] = {}
     value_pos: dict[str, tuple[int, int]] = {}
-    indent_now = -1  # the indentation of the innermost open mapping
     pending: str | None = None  # a key whose block value starts on a later line
     last_indent = -1
     number = 0
@@ -121,14 +120,14 @@ def _read(text: str, limits: Limits) -> Document:
         indent = len(spaces)
         if indent != last_indent or pending is not None:
             if pending is not None:
-                if indent <= indent_now or len(maps) >= max_depth:
+                if indent <= indents[-1] or len(maps) >= max_depth:
                     raise _GiveUp  # an empty value (its position is the full reader's business), or too deep
                 child = YMap(number, indent + 1)
                 current[pending] = child
                 value_pos[pending] = (number, indent + 1)
                 maps.append(child)
                 indents.append(indent)
-                current, indent_now = child, indent
+                current = child
                 pending = None
             elif current is None:
                 if indent != 0:
@@ -136,7 +135,6 @@ def _read(text: str, limits: Limits) -> Document:
                 current = YMap(number, 1)
                 maps.append(current)
                 indents.append(0)
-                indent_now = 0
             else:
                 if indent > last_indent:
                     raise _GiveUp  # a deeper line after a value: a multi-line scalar or an error
@@ -145,7 +143,7 @@ def _read(text: str, limits: Limits) -> Document:
                     indents.pop()
                 if indent != indents[-1]:
                     raise _GiveUp
-                current, indent_now = maps[-1], indent
+                current = maps[-1]
             key_pos, value_pos = current.key_pos, current.value_pos
             last_indent = indent
         if key in current:

@@ -194,8 +194,6 @@ def plain_scalar(text: str, line: int, column: int) -> Any:
     Raises ``ValueError`` (never a position) for the rare plain scalar that
     resolves to a value it cannot construct.
     """
-    if text and text[0] not in _RESOLVED_FIRST:
-        return text
     try:
         return _scalar(text, None, (True, False), line, column)
     except _Fatal as fatal:
