@@ -72,6 +72,11 @@ def _problem_text(problem):  # type: ignore[no-untyped-def]
     return text
 
 
+PURE_OPTION = typer.Option(
+    "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
+)
+
+
 @app.command(
     epilog="Examples:\n\n  cxaudit validate journeys/\n\n  cxaudit validate checkout.yaml bank.yaml\n\n"
     "  cat checkout.yaml | cxaudit validate -\n\n" + EPILOG
@@ -80,12 +85,7 @@ def validate(
     paths: Annotated[
         list[str], typer.Argument(help="Journey files or directories (searched for *.yaml, *.yml); - for stdin.")
     ],
-    pure: Annotated[
-        bool,
-        typer.Option(
-            "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
-        ),
-    ] = False,
+    pure: Annotated[bool, PURE_OPTION] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")] = False,
 ) -> None:
     """Check journey files against the format; print every problem as file:line:col: message (path).
@@ -233,9 +233,6 @@ ACTIVITY_OPTION = typer.Option("--activity", help="The log's column of the activ
 TIMESTAMP_OPTION = typer.Option("--timestamp", help="The log's column of the timestamp.")
 MAP_OPTION = typer.Option(
     "--map", help="A mapping file (YAML): success, abandon, contact, and steps (activity -> step id)."
-)
-PURE_OPTION = typer.Option(
-    "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
 )
 
 
