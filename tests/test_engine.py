@@ -212,6 +212,37 @@ def test_a_checked_file_leaves_nothing_in_reference_cycles_with_the_collector_of
         gc.enable()
 
 
+def test_a_run_collects_after_every_file_but_the_last(monkeypatch):
+    """After the last file a collection would only walk the report data again; its cycle waits."""
+    import gc
+
+    import networkx as nx
+
+    from cxaudit import run
+    from cxaudit.config import ConfigResolver
+
+    def graphs() -> int:
+        return sum(1 for o in gc.get_objects() if isinstance(o, nx.DiGraph))
+
+    monkeypatch.setattr(run, "YOUNG_OBJECTS", 0)
+    gc.collect()
+    before = graphs()
+    gc.disable()
+    try:
+        run.run([str(JOURNEYS[2])], ConfigResolver(None, {}))
+        one_file = graphs() - before
+        assert one_file > 0  # the last file's graph waits for the collector
+        gc.collect()
+        assert graphs() == before
+        report, _ = run.run([str(p) for p in JOURNEYS[:3]], ConfigResolver(None, {}))
+        assert len(report.audits) == 3
+        assert graphs() - before == one_file  # the first two files' graphs were collected
+        gc.collect()
+        assert graphs() == before
+    finally:
+        gc.enable()
+
+
 @pytest.mark.parametrize("path", JOURNEYS, ids=lambda p: p.stem)
 def test_results_cross_processes_whole(path):
     import pickle
