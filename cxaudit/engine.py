@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from cxaudit.analysis.attribution import OwnerContacts
-    from cxaudit.analysis.markov import JourneyMetrics, MarkovResult
+    from cxaudit.analysis.markov import JourneyMetrics, MarkovResult, Transitions
     from cxaudit.analysis.paths import SuccessPath
     from cxaudit.analysis.structure import Structure
     from cxaudit.model import Journey
@@ -93,15 +93,18 @@ def fingerprint(journey_id: str, code: str, step: str | None, target: str | None
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def analyse(journey: Journey) -> tuple[nx.DiGraph, Structure, MarkovResult]:
-    """The graph, structure and exact chain metrics of a journey."""
+def analyse(journey: Journey, edges: Transitions | None = None) -> tuple[nx.DiGraph, Structure, MarkovResult]:
+    """The graph, structure and exact chain metrics of a journey.
+
+    ``edges`` is ``transitions(journey)`` when the caller has it already.
+    """
     from cxaudit.analysis.markov import solve_chain
     from cxaudit.analysis.structure import analyse_structure
     from cxaudit.graph import build_graph
 
     graph = build_graph(journey)
     structure = analyse_structure(journey, graph)
-    return graph, structure, solve_chain(journey, graph, structure)
+    return graph, structure, solve_chain(journey, graph, structure, edges)
 
 
 def apply_fix(journey: Journey, removed: Iterable[tuple[str, str]]) -> Journey | None:
@@ -157,13 +160,15 @@ def audit(
         A step ignores a rule code that does not exist.
     """
     from cxaudit.analysis.attribution import contacts_by_owner
+    from cxaudit.analysis.markov import transitions
     from cxaudit.analysis.paths import most_probable_path
     from cxaudit.rules import RULES, AuditContext
 
     config = config or AuditConfig()
     _check_ignores(journey)
-    graph, structure, markov = analyse(journey)
-    context = AuditContext(journey, graph, structure, markov)
+    edges = transitions(journey)
+    graph, structure, markov = analyse(journey, edges)
+    context = AuditContext(journey, graph, structure, markov, taken=edges)
     if log is not None:
         from cxaudit.analysis.conformance import map_activities
 

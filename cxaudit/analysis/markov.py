@@ -148,13 +148,19 @@ class _LinearSystem:
         return x
 
 
-def solve_chain(journey: Journey, graph: nx.DiGraph, structure: Structure) -> MarkovResult:
-    """Exact metrics of ``journey``: see the module docstring for the method."""
+def solve_chain(
+    journey: Journey, graph: nx.DiGraph, structure: Structure, edges: Transitions | None = None
+) -> MarkovResult:
+    """Exact metrics of ``journey``: see the module docstring for the method.
+
+    ``edges`` is ``transitions(journey)`` when the caller has it already.
+    """
     import numpy as np
 
     steps = journey.steps
     stuck = structure.stuck
-    edges = transitions(journey)
+    if edges is None:
+        edges = transitions(journey)
     transient = [sid for sid, step in steps.items() if not step.is_outcome and sid not in stuck]
     index = {sid: i for i, sid in enumerate(transient)}
     n = len(transient)
@@ -319,16 +325,21 @@ def _contact_cost(journey: Journey, step: Step) -> float:
     return (channel.cost or 0.0) if channel else 0.0
 
 
-def transitions(journey: Journey) -> dict[str, list[tuple[str, float]]]:
+Transitions = dict[str, tuple[tuple[str, float], ...]]
+"""Each step's (target, probability) pairs."""
+
+
+def transitions(journey: Journey) -> Transitions:
     """Each step's (target, probability), the ones customers take (p > 0), in file order."""
     return {
-        sid: [(t.target, t.probability) for t in step.next if t.probability > 0] for sid, step in journey.steps.items()
+        sid: tuple([(t.target, t.probability) for t in step.next if t.probability > 0])
+        for sid, step in journey.steps.items()
     }
 
 
 def _first_contact_resolution(
     journey: Journey,
-    edges: dict[str, list[tuple[str, float]]],
+    edges: Transitions,
     transient: list[str],
     stuck: frozenset[str],
     entry_flows: dict[str, float],

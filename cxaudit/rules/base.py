@@ -14,7 +14,7 @@ from cxaudit.model import Severity, SourceSpan
 if TYPE_CHECKING:
     import networkx as nx
 
-    from cxaudit.analysis.markov import MarkovResult, StepMetrics
+    from cxaudit.analysis.markov import MarkovResult, StepMetrics, Transitions
     from cxaudit.analysis.structure import Structure
     from cxaudit.model import Journey, Step
 
@@ -131,6 +131,8 @@ class AuditContext:
     """Codes of the rules that ran."""
     conformance: Any = None
     """The journey against an event log, for the drift rules (None without a log)."""
+    taken: Transitions | None = None
+    """``transitions(journey)``, when the caller made it already for the chain."""
 
     @property
     def volume(self) -> float:
@@ -197,10 +199,12 @@ class AuditContext:
         return self._transitions[step_id]
 
     @cached_property
-    def _transitions(self) -> dict[str, tuple[tuple[str, float], ...]]:
+    def _transitions(self) -> Transitions:
+        if self.taken is not None:
+            return self.taken
         from cxaudit.analysis.markov import transitions
 
-        return {sid: tuple(edges) for sid, edges in transitions(self.journey).items()}
+        return transitions(self.journey)
 
     @cached_property
     def money_known(self) -> tuple[bool, bool]:
