@@ -166,7 +166,8 @@ def solve_chain(
     n = len(transient)
 
     # Per-step facts, looked up once: the loops below run over every transition.
-    contact = {sid for sid, step in steps.items() if step.is_contact}
+    contacts = [sid for sid, step in steps.items() if step.is_contact]
+    contact = set(contacts)
     cost = {sid: _contact_cost(journey, step) for sid, step in steps.items()}
     duration = {sid: step.duration_s or 0.0 for sid, step in steps.items()}
     owner = {sid: step.owner for sid, step in steps.items()}
@@ -210,7 +211,8 @@ def solve_chain(
         handoff_rate[i] = handoffs
         switch_rate[i] = switches
 
-    system = _LinearSystem(n, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals))
+    q_rows, q_cols, q_vals = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals)
+    system = _LinearSystem(n, q_rows, q_cols, q_vals)
     entry = np.zeros(n)
     entry_flows: dict[str, float] = {}
     absorbed: dict[str, float] = {}
@@ -255,8 +257,11 @@ def solve_chain(
     if total > 0:  # remove rounding drift so the three sum to 1
         completion, abandonment, stuck_rate = completion / total, abandonment / total, stuck_rate / total
 
-    fcr, contact_rate, repeat = _first_contact_resolution(journey, edges, transient, stuck, entry_flows, contact)
-    reach = _reach_probabilities(graph, transient, index, visits_t, rows, cols, vals)
+    chain_arrays = (q_rows, q_cols, q_vals, to_absorbing)
+    fcr, contact_rate, repeat = _first_contact_resolution(
+        edges, transient, index, chain_arrays, stuck, entry_flows, contacts
+    )
+    reach = _reach_probabilities(graph, transient, index, visits_t, q_rows, q_cols, q_vals)
 
     volume = journey.volume
     after_rows = after.tolist()
@@ -338,12 +343,13 @@ def transitions(journey: Journey) -> Transitions:
 
 
 def _first_contact_resolution(
-    journey: Journey,
     edges: Transitions,
     transient: list[str],
+    index: dict[str, int],
+    chain: tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, str, float]]],
     stuck: frozenset[str],
     entry_flows: dict[str, float],
-    contact: set[str],
+    contacts: list[str],
 ) -> tuple[float | None, float, dict[str, float]]:
     """First-contact resolution, the contact rate, and each contact's repeat chance.
 
@@ -352,38 +358,53 @@ def _first_contact_resolution(
     of ending the journey without any contact from each step (``h0``). A
     customer who first contacts at ``c`` contacts exactly once with
     probability ``g_c = sum_j P[c, j] h0[j]`` (1 for a stuck contact step).
+
+    The second chain is cut out of the first one's arrays (``chain``: the rows,
+    columns and values of ``Q`` over ``transient``, and the transitions to
+    absorbing steps, in file order), so its sums are added in the same order
+    as a walk over the transitions would add them. ``contacts`` are the
+    contact steps in file order.
     """
     import numpy as np
 
-    steps = journey.steps
-    quiet = [sid for sid in transient if sid not in contact]
-    index = {sid: i for i, sid in enumerate(quiet)}
-    n = len(quiet)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    ends: list[float] = []  # each quiet step's chance to end, or be stuck, next without a contact
-    into_contact: list[tuple[int, str, float]] = []
-    for i, sid in enumerate(quiet):
-        end = 0.0
-        for target, p in edges[sid]:
-            j = index.get(target)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-                vals.append(p)
-            elif target in contact:
-                into_contact.append((i, target, p))
-            else:
-                end += p
-        ends.append(end)
-    no_contact_end = np.array(ends, dtype=float)
-    system = _LinearSystem(n, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals))
+    rows, cols, vals, to_absorbing = chain
+    contact = set(contacts)
+    # The quiet steps: transient, not contact; their numbers in the second chain.
+    quiet = np.fromiter((sid not in contact for sid in transient), dtype=bool, count=len(transient))
+    number = np.cumsum(quiet) - 1
+    n = int(number[-1]) + 1 if len(number) else 0
+    quiet_source = quiet[rows]
+    inside = quiet_source & quiet[cols]
+    system = _LinearSystem(n, number[rows[inside]], number[cols[inside]], vals[inside])
+    # Where quiet steps first contact: transient contact steps, then absorbing ones (stuck contact steps).
+    to_contact = quiet_source & ~quiet[cols]
+    into_contact = list(
+        zip(
+            number[rows[to_contact]].tolist(),
+            [transient[j] for j in cols[to_contact].tolist()],
+            vals[to_contact].tolist(),
+            strict=True,
+        )
+    )
+    is_quiet = quiet.tolist()
+    position = number.tolist()
+    ending: list[int] = []
+    ending_p: list[float] = []
+    for i, target, p in to_absorbing:
+        if is_quiet[i]:
+            if target in contact:
+                into_contact.append((position[i], target, p))
+            else:  # an outcome, or stuck without a contact
+                ending.append(position[i])
+                ending_p.append(p)
+    no_contact_end = np.bincount(ending, weights=ending_p, minlength=n) if ending else np.zeros(n)
+
     entry = np.zeros(n)
-    first = {sid: 0.0 for sid, step in steps.items() if step.is_contact}
+    first = dict.fromkeys(contacts, 0.0)
     for sid, share in entry_flows.items():
-        if sid in index:
-            entry[index[sid]] += share
+        i = index.get(sid)
+        if i is not None and is_quiet[i]:
+            entry[position[i]] += share
         elif sid in first:
             first[sid] += share
     visits = np.maximum(system.solve(entry, transpose=True), 0.0).tolist()
@@ -394,8 +415,9 @@ def _first_contact_resolution(
     def no_more_contacts(sid: str) -> float:
         if sid in contact:
             return 0.0
-        if sid in index:
-            return quiet_end[index[sid]]
+        i = index.get(sid)
+        if i is not None:
+            return quiet_end[position[i]]
         return 1.0  # an outcome, or stuck on a non-contact step
 
     once = {}
@@ -416,9 +438,9 @@ def _reach_probabilities(
     transient: list[str],
     index: dict[str, int],
     visits: np.ndarray,
-    rows: list[int],
-    cols: list[int],
-    vals: list[float],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
 ) -> np.ndarray:
     """The chance each transient step is ever reached.
 
@@ -434,9 +456,7 @@ def _reach_probabilities(
     returns = np.ones(n)
     if n == 0:
         return returns
-    r = np.asarray(rows, dtype=np.int64)
-    c = np.asarray(cols, dtype=np.int64)
-    v = np.asarray(vals, dtype=float)
+    r, c, v = rows, cols, vals
     labels = _component_labels(graph, transient, index, n, r, c)
     sizes = np.bincount(labels)
     loops = r == c
