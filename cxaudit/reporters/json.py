@@ -9,6 +9,7 @@ from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
 from cxaudit import __version__, jsontext
+from cxaudit.analysis.markov import StepMetrics
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -41,25 +42,25 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
     """One journey's audit as JSON data."""
+    from operator import attrgetter
+
     journey = audit.journey
+    names = [f.name for f in fields(StepMetrics)]
+    values = attrgetter(*names)  # all of a step's metrics in one call: this runs for every step
     steps = []
-    names = None
     for step_id, metrics in audit.markov.steps.items():
-        if names is None:
-            names = [f.name for f in fields(metrics)]
         step = journey.steps[step_id]
-        steps.append(
-            {
-                "id": step_id,
-                "name": step.name,
-                "type": step.type,
-                "owner": step.owner,
-                "channel": step.channel,
-                "line": step.span.line,
-                "element": step.origin,
-                **{name: getattr(metrics, name) for name in names},
-            }
-        )
+        row = {
+            "id": step_id,
+            "name": step.name,
+            "type": step.type,
+            "owner": step.owner,
+            "channel": step.channel,
+            "line": step.span.line,
+            "element": step.origin,
+        }
+        row.update(zip(names, values(metrics)))
+        steps.append(row)
     path = audit.path
     return {
         "file": journey.file,
