@@ -178,12 +178,26 @@ class AuditContext:
 
     def is_loss(self, step_id: str) -> bool:
         """True for abandon outcomes and steps where customers are stuck."""
-        return self.step(step_id).type == "abandon" or step_id in self.structure.stuck
+        return step_id in self._losses
 
     def is_assisted(self, step_id: str) -> bool | None:
         """Whether a step's channel is assisted; None when the catalog does not say."""
-        channel = self.journey.channel_of(self.step(step_id))
-        return None if channel is None else channel.assisted
+        return self._assisted[step_id]
+
+    # Rules ask these for every transition: answered once per step here.
+    @cached_property
+    def _losses(self) -> frozenset[str]:
+        abandon = {sid for sid, step in self.journey.steps.items() if step.type == "abandon"}
+        return frozenset(abandon | self.structure.stuck)
+
+    @cached_property
+    def _assisted(self) -> dict[str, bool | None]:
+        journey = self.journey
+        out: dict[str, bool | None] = {}
+        for step_id, step in journey.steps.items():
+            channel = journey.channel_of(step)
+            out[step_id] = None if channel is None else channel.assisted
+        return out
 
     def reached_contacts(self, min_reach: float) -> Iterator[tuple[str, Step, StepMetrics]]:
         """Contact steps (not stuck) that at least ``min_reach`` of customers reach, in file order."""
