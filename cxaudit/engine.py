@@ -205,7 +205,7 @@ def audit(
         structure=structure,
         markov=markov,
         owners=contacts_by_owner(journey, markov),
-        path=most_probable_path(journey, graph),
+        path=most_probable_path(journey, graph, structure.compiled),
         findings=tuple(ranked),
         warnings=tuple(warnings),
         rules=tuple(enabled),

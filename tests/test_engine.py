@@ -51,6 +51,34 @@ steps:
     assert rows == {"care": pytest.approx(40), "digital": pytest.approx(30)}
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["networkx", "scipy"])
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [("b, c", ("a", "b", "m", "ok")), ("c, b", ("a", "c", "m", "ok"))],
+    ids=["b-first", "c-first"],
+)
+def test_most_probable_path_breaks_ties_by_file_order(compiled, order, expected):
+    """Two equally likely branches, then a certain step (weight 0): the one written first wins."""
+    from cxaudit.analysis.paths import most_probable_path
+    from cxaudit.analysis.structure import compile_graph
+    from cxaudit.graph import build_graph
+
+    bodies = {
+        "b": "  b: {name: B, next: {m: 1}}\n",
+        "c": "  c: {name: C, next: {m: 1}}\n",
+    }
+    text = (
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: a\nsteps:\n"
+        "  a: {name: A, next: {b: 0.5, c: 0.5}}\n"
+        + "".join(bodies[s] for s in order.split(", "))
+        + "  m: {name: M, next: {ok: 1}}\n  ok: {name: OK, type: success}\n"
+    )
+    journey = loads_journey(text)
+    path = most_probable_path(journey, build_graph(journey), compile_graph(journey) if compiled else None)
+    assert path.steps == expected
+    assert path.probability == 0.5
+
+
 def test_most_probable_path():
     path = audit(load_journey(SPEC)).path
     assert path.steps == ("browse", "cart", "pay", "done")

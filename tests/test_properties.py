@@ -130,7 +130,7 @@ def test_a_block_structured_bpmn_model_imports_cleanly_with_every_task_reached(c
 @FAST
 @given(journeys(max_steps=30))
 def test_compiled_structure_search_equals_networkx(text):
-    from cxaudit.analysis.structure import _compiled, can_reach, reachable_from, trap_loops
+    from cxaudit.analysis.structure import _compiled, can_reach, compile_graph, reachable_from, trap_loops
     from cxaudit.graph import build_graph
 
     journey = loads_journey(text)
@@ -138,7 +138,19 @@ def test_compiled_structure_search_equals_networkx(text):
     entries = [entry.step for entry in journey.entry if entry.share > 0]
     successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
     outcomes = {sid for sid, step in journey.steps.items() if step.is_outcome}
-    reachable, can_succeed, traps = _compiled(journey, entries, successes, outcomes)
+    reachable, can_succeed, traps = _compiled(compile_graph(journey), entries, successes, outcomes)
     assert reachable == reachable_from(graph, entries)
     assert can_succeed == can_reach(graph, successes)
     assert traps == trap_loops(graph, outcomes)
+
+
+@FAST
+@given(journeys(max_steps=30))
+def test_compiled_most_probable_path_equals_networkx(text):
+    from cxaudit.analysis.paths import most_probable_path
+    from cxaudit.analysis.structure import compile_graph
+    from cxaudit.graph import build_graph
+
+    journey = loads_journey(text)
+    graph = build_graph(journey)
+    assert most_probable_path(journey, graph, compile_graph(journey)) == most_probable_path(journey, graph)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import networkx as nx
 
+    from cxaudit.analysis.structure import CompiledGraph
     from cxaudit.model import Journey
 
 __all__ = ["SuccessPath", "most_probable_path"]
@@ -37,7 +39,9 @@ def _changes(values: list[str | None]) -> int:
     return sum(1 for a, b in pairwise(known) if a != b)
 
 
-def most_probable_path(journey: Journey, graph: nx.DiGraph) -> SuccessPath | None:
+def most_probable_path(
+    journey: Journey, graph: nx.DiGraph, compiled: CompiledGraph | None = None
+) -> SuccessPath | None:
     """The single most likely path from an entry step to a success outcome.
 
     A shortest path on ``-log p``: the product of probabilities along a path
@@ -45,6 +49,11 @@ def most_probable_path(journey: Journey, graph: nx.DiGraph) -> SuccessPath | Non
     entry share counts as the first factor. Dijkstra keeps one predecessor per
     step, so the work is linear in transitions (no all-pairs paths). Ties are
     broken by file order. None when no success outcome is reachable.
+
+    Large journeys (``compiled``, or made here) are searched with SciPy's compiled Dijkstra; the steps
+    tied on a shortest path are then found from the distances, which are the
+    same numbers (each is the same sum ``distance[u] + weight(u, v)``), so the
+    path is the same.
 
     Examples
     --------
@@ -64,22 +73,25 @@ def most_probable_path(journey: Journey, graph: nx.DiGraph) -> SuccessPath | Non
     >>> path.steps, round(path.probability, 6)
     (('a', 'b', 'ok'), 0.3)
     """
-    import networkx as nx
+    from cxaudit.analysis.structure import LARGE_GRAPH, compile_graph
 
     successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
     if not successes:
         return None
-    order = {sid: i for i, sid in enumerate(journey.steps)}
-
-    def weight(_u: str, _v: str, data: dict) -> float | None:
-        p = data["probability"]
-        return -math.log(p) if p > 0 else None
+    if compiled is None and graph.number_of_nodes() > LARGE_GRAPH:
+        compiled = compile_graph(journey)
+    if compiled is not None:
+        order = compiled.index
+        search = _compiled_search(compiled)
+    else:
+        order = {sid: i for i, sid in enumerate(journey.steps)}
+        search = _networkx_search(graph)
 
     best: tuple[float, int, int, list[str]] | None = None
     for entry in journey.entry:
         if entry.share <= 0:
             continue
-        predecessors, distances = nx.dijkstra_predecessor_and_distance(graph, entry.step, weight=weight)
+        predecessors, distances = search(entry.step)
         for target in successes:
             if target not in distances:
                 continue
@@ -88,7 +100,7 @@ def most_probable_path(journey: Journey, graph: nx.DiGraph) -> SuccessPath | Non
             if best is None or key < best[:3]:
                 path = [target]
                 while path[-1] != entry.step:
-                    choices = predecessors[path[-1]]
+                    choices = predecessors(path[-1])
                     path.append(min(choices, key=order.__getitem__))
                 best = (*key, path[::-1])
     if best is None:
@@ -108,3 +120,55 @@ def most_probable_path(journey: Journey, graph: nx.DiGraph) -> SuccessPath | Non
         handoffs=_changes([s.owner for s in steps if not s.is_outcome]),
         channel_switches=_changes([s.channel for s in steps if not s.is_outcome]),
     )
+
+
+Search = Callable[[str], tuple[Callable[[str], list[str]], dict[str, float]]]
+"""From an entry step: (the steps before a step on its shortest paths, the distances)."""
+
+
+def _weight(p: float) -> float:
+    return -math.log(p)
+
+
+def _networkx_search(graph: nx.DiGraph) -> Search:
+    import networkx as nx
+
+    def weight(_u: str, _v: str, data: dict) -> float | None:
+        p = data["probability"]
+        return _weight(p) if p > 0 else None
+
+    def search(start: str) -> tuple[Callable[[str], list[str]], dict[str, float]]:
+        predecessors, distances = nx.dijkstra_predecessor_and_distance(graph, start, weight=weight)
+        return predecessors.__getitem__, distances
+
+    return search
+
+
+def _compiled_search(graph: CompiledGraph) -> Search:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    nodes, index, sources, targets = graph.nodes, graph.index, graph.sources, graph.targets
+    n = len(nodes)
+    weights = [_weight(p) for p in graph.probabilities]  # math.log, as for networkx
+    # Explicit zeros (probability 1) stay edges in SciPy's graph routines.
+    matrix = csr_matrix((np.array(weights), (sources, targets)), shape=(n, n))
+    incoming = matrix.tocsc()  # column v: the steps leading to v, and their weights
+    starts, froms, weight_of = incoming.indptr.tolist(), incoming.indices, incoming.data
+
+    def search(start: str) -> tuple[Callable[[str], list[str]], dict[str, float]]:
+        found = dijkstra(matrix, directed=True, indices=index[start])
+        distance = found.tolist()
+        distances = {nodes[i]: distance[i] for i in np.flatnonzero(np.isfinite(found)).tolist()}
+
+        def predecessors(step: str) -> list[str]:
+            # Every u with distance[u] + weight(u, step) == distance[step]: what networkx keeps.
+            v = index[step]
+            lo, hi = starts[v], starts[v + 1]
+            pairs = zip(froms[lo:hi].tolist(), weight_of[lo:hi].tolist(), strict=True)
+            return [nodes[u] for u, w in pairs if distance[u] + w == distance[v]]
+
+        return predecessors, distances
+
+    return search

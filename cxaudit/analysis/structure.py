@@ -7,17 +7,18 @@ on networkx's public algorithms.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from cxaudit.model import compact_pickle
 
 if TYPE_CHECKING:
     import networkx as nx
+    import numpy as np
 
     from cxaudit.model import Journey
 
-__all__ = ["Structure", "analyse_structure", "reachable_from", "trap_loops"]
+__all__ = ["CompiledGraph", "Structure", "analyse_structure", "compile_graph", "reachable_from", "trap_loops"]
 
 
 def reachable_from(graph: nx.DiGraph, sources: Iterable[str]) -> set[str]:
@@ -98,6 +99,34 @@ class Structure:
     """True when some entry path reaches a success outcome."""
     stuck: frozenset[str] = frozenset()
     """Steps where customers are held for good: dead ends and trap steps."""
+    compiled: Any = field(default=None, repr=False, compare=False)
+    """The :class:`CompiledGraph` of a large journey (None for small ones), for other compiled searches."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledGraph:
+    """The graph :func:`cxaudit.graph.build_graph` makes, as arrays for SciPy's graph routines."""
+
+    nodes: list[str]
+    """Steps in file order; a step's number is its position."""
+    index: dict[str, int]
+    sources: np.ndarray
+    targets: np.ndarray
+    """Transitions customers take (probability above 0), steps by number, in file order."""
+    probabilities: list[float]
+
+
+def compile_graph(journey: Journey) -> CompiledGraph:
+    """The journey's steps and taken transitions as arrays."""
+    import numpy as np
+
+    nodes = list(journey.steps)
+    index = {node: i for i, node in enumerate(nodes)}
+    taken = [[t for t in step.next if t.probability > 0] for step in journey.steps.values()]
+    sources = np.repeat(np.arange(len(nodes), dtype=np.int64), [len(row) for row in taken])
+    targets = np.fromiter((index[t.target] for row in taken for t in row), dtype=np.int64, count=len(sources))
+    probabilities = [t.probability for row in taken for t in row]
+    return CompiledGraph(nodes, index, sources, targets, probabilities)
 
 
 LARGE_GRAPH = 400
@@ -112,8 +141,10 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
     outcomes = {step_id for step_id, step in steps.items() if step.is_outcome}
     successes = [step_id for step_id, step in steps.items() if step.type == "success"]
     entries = [entry.step for entry in journey.entry if entry.share > 0]
+    compiled = None
     if graph.number_of_nodes() > LARGE_GRAPH:
-        reachable, can_succeed, trap_list = _compiled(journey, entries, successes, outcomes)
+        compiled = compile_graph(journey)
+        reachable, can_succeed, trap_list = _compiled(compiled, entries, successes, outcomes)
     else:
         reachable = reachable_from(graph, entries)
         can_succeed = can_reach(graph, successes)
@@ -133,27 +164,20 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
         can_succeed=frozenset(can_succeed),
         success_reachable=bool(reachable & set(successes)),
         stuck=frozenset(dead_ends) | frozenset(step for trap in traps for step in trap),
+        compiled=compiled,
     )
 
 
 def _compiled(
-    journey: Journey, entries: list[str], successes: list[str], outcomes: set[str]
+    graph: CompiledGraph, entries: list[str], successes: list[str], outcomes: set[str]
 ) -> tuple[set[str], set[str], list[list[str]]]:
-    """:func:`reachable_from`, :func:`can_reach` and :func:`trap_loops` by SciPy.
-
-    On the graph :func:`cxaudit.graph.build_graph` makes: the steps in file
-    order, the transitions customers take (probability above 0).
-    """
+    """:func:`reachable_from`, :func:`can_reach` and :func:`trap_loops` by SciPy."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-    nodes = list(journey.steps)
+    nodes, index, sources, targets = graph.nodes, graph.index, graph.sources, graph.targets
     n = len(nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    taken = [[t.target for t in step.next if t.probability > 0] for step in journey.steps.values()]
-    sources = np.repeat(np.arange(n, dtype=np.int64), [len(row) for row in taken])
-    targets = np.fromiter((index[target] for row in taken for target in row), dtype=np.int64, count=len(sources))
     loops = {nodes[i] for i in sources[sources == targets].tolist()}
 
     def search(rows: np.ndarray, cols: np.ndarray, starts: list[str]) -> set[str]:

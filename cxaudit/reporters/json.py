@@ -59,7 +59,7 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
             "line": step.span.line,
             "element": step.origin,
         }
-        row.update(zip(names, values(metrics)))
+        row.update(zip(names, values(metrics), strict=True))
         steps.append(row)
     path = audit.path
     return {
