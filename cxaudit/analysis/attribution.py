@@ -51,9 +51,10 @@ def contacts_by_owner(journey: Journey, result: MarkovResult) -> list[OwnerConta
         channel = journey.channel_of(steps[sid])
         return (channel.cost or 0.0) if channel else 0.0
 
+    contact_steps = {sid for sid, step in steps.items() if step.is_contact}
     for (source, target), flow in result.flows.items():
-        owner = owner_of(source)
-        if steps[target].is_contact:
+        if target in contact_steps:
+            owner = owner_of(source)
             contacts[owner] = contacts.get(owner, 0.0) + flow * volume
             cost[owner] = cost.get(owner, 0.0) + flow * volume * unit_cost(target)
     for sid, share in result.entry_flows.items():

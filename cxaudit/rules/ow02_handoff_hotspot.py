@@ -59,6 +59,7 @@ class HandoffHotspot(Rule):
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
         steps = audit.journey.steps
+        flows, volume = audit.markov.flows, audit.volume  # audit.flow's numbers, read for every handoff
         for step_id, step in steps.items():
             if step.is_outcome or step.owner is None:
                 continue
@@ -66,8 +67,8 @@ class HandoffHotspot(Rule):
                 other = steps[target]
                 if other.owner is None or other.owner == step.owner or target == step_id:
                     continue
-                flow = audit.flow(step_id, target)
-                back = audit.flow(target, step_id)
+                flow = flows.get((step_id, target), 0.0) * volume
+                back = flows.get((target, step_id), 0.0) * volume
                 pingpong = min(flow, back)
                 if pingpong > 0 and pingpong >= options["min_pingpong_flow"] * audit.volume:
                     if step_id < target:  # once per pair, whatever the order of the file
