@@ -309,9 +309,11 @@ def _first_order(context, hit: Hit) -> Impact:  # type: ignore[no-untyped-def]
         return base
     steps = context.markov.steps
     volume = context.volume
-    by_source: dict[str, set[str]] = {}
+    # Targets in the order of the fix, not of a set: the sums below must not
+    # depend on the process's string hashing (last digits would change from run to run).
+    by_source: dict[str, dict[str, None]] = {}
     for source, target in hit.fix:
-        by_source.setdefault(source, set()).add(target)
+        by_source.setdefault(source, {})[target] = None
     d_success = d_contacts = d_cost = 0.0
     for source, targets in by_source.items():
         transitions = context.successors(source)

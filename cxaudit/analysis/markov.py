@@ -524,6 +524,10 @@ def _component_labels(
 
     networkx for small chains; SciPy's compiled version of the same algorithm
     for large ones, where networkx's pure-Python one would dominate the run.
+    networkx searches the whole graph (a subgraph view is several times
+    slower to walk): a component holding a transient step holds only
+    transient steps, since outcomes lead nowhere and stuck steps never lead
+    back. Labels need not be consecutive.
     """
     import numpy as np
 
@@ -531,9 +535,11 @@ def _component_labels(
         import networkx as nx
 
         labels = np.zeros(n, dtype=np.int64)
-        for number, component in enumerate(nx.strongly_connected_components(graph.subgraph(transient))):
+        for number, component in enumerate(nx.strongly_connected_components(graph)):
             for sid in component:
-                labels[index[sid]] = number
+                i = index.get(sid)
+                if i is not None:
+                    labels[i] = number
         return labels
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -627,7 +633,11 @@ def evaluate_fix(
     wz = np.array([[sum(v * z[j, c] for j, v in row.items()) for c in range(k)] for row in w_rows])
     wy = np.array([[sum(v * y[j, c] for j, v in row.items()) for c in range(FIX_COLUMNS)] for row in w_rows])
     capacitance = np.eye(k) + wz
-    if np.linalg.cond(capacitance) > 1e10:
+    if not np.isfinite(capacitance).all():
+        return None
+    # Near-singular: the fix would trap customers. A 1 x 1 system (one step changed,
+    # the usual fix) is singular only at 0, without the SVD that np.linalg.cond makes.
+    if (capacitance[0, 0] == 0.0) if k == 1 else (np.linalg.cond(capacitance) > 1e10):
         return None
     x = y - z @ np.linalg.solve(capacitance, wy)
     start = chain.entry
