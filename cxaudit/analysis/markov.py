@@ -157,61 +157,78 @@ def solve_chain(
     """
     import numpy as np
 
+    from cxaudit.analysis.structure import compile_graph
+
     steps = journey.steps
     stuck = structure.stuck
     if edges is None:
         edges = transitions(journey)
+    graph_arrays = structure.compiled or compile_graph(journey)
+    nodes = graph_arrays.nodes
     transient = [sid for sid, step in steps.items() if not step.is_outcome and sid not in stuck]
     index = {sid: i for i, sid in enumerate(transient)}
     n = len(transient)
 
-    # Per-step facts, looked up once: the loops below run over every transition.
+    # Per-step facts, as arrays over the steps in file order (a step's number):
+    # every transition is then handled by array operations. Sums over the
+    # transitions go in file order (np.bincount and np.add.at add one by one),
+    # the order of a loop over them.
+    facts = list(steps.values())
     contacts = [sid for sid, step in steps.items() if step.is_contact]
     contact = set(contacts)
-    cost = {sid: _contact_cost(journey, step) for sid, step in steps.items()}
-    duration = {sid: step.duration_s or 0.0 for sid, step in steps.items()}
-    owner = {sid: step.owner for sid, step in steps.items()}
-    channel = {sid: step.channel for sid, step in steps.items()}
+    is_contact = np.array([step.is_contact for step in facts], dtype=bool)
+    is_success = np.array([step.type == "success" for step in facts], dtype=bool)
+    is_stuck = np.array([sid in stuck for sid in steps], dtype=bool)
+    is_lost = is_stuck | np.array([step.type == "abandon" for step in facts], dtype=bool)
+    cost = np.zeros(len(facts))
+    for number in np.flatnonzero(is_contact).tolist():
+        cost[number] = _contact_cost(journey, facts[number])
+    duration = np.array([step.duration_s or 0.0 for step in facts], dtype=float)
+    owner = _codes([step.owner for step in facts])
+    channel = _codes([step.channel for step in facts])
+    position = np.full(len(facts), -1, dtype=np.int64)  # a step's row in Q, -1 if absorbing
+    numbers = np.array([graph_arrays.index[sid] for sid in transient], dtype=np.int64)
+    position[numbers] = np.arange(n)
 
+    # The transitions customers take from transient steps, in file order.
+    from_number = graph_arrays.sources
+    row_of_source = position[from_number]
+    taken = row_of_source >= 0
+    source, source_number = row_of_source[taken], from_number[taken]
+    target_number, p = graph_arrays.targets[taken], graph_arrays.probabilities[taken]
+    target_row = position[target_number]
+    inside = target_row >= 0
     # The transient block Q, and what each transient step sends to absorbing states.
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    # Right-hand sides of the backward solves, one column each.
-    columns = ("success", "contacts", "cost", "steps", "duration", "handoffs")
-    rhs = np.zeros((n, len(columns)))
-    switch_rate = np.zeros(n)
-    handoff_rate = np.zeros(n)
-    to_absorbing: list[tuple[int, str, float]] = []
-    for i, sid in enumerate(transient):
-        row = [0.0, 1.0 if sid in contact else 0.0, cost[sid], 1.0, duration[sid], 0.0]
-        handoffs = switches = 0.0
-        own, chan = owner[sid], channel[sid]
-        for target, p in edges[sid]:
-            other = owner[target]
-            if own is not None and other is not None and own != other:
-                handoffs += p
-            other = channel[target]
-            if chan is not None and other is not None and chan != other:
-                switches += p
-            j = index.get(target)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-                vals.append(p)
-            else:
-                to_absorbing.append((i, target, p))
-                row[0] += p if steps[target].type == "success" else 0.0
-                row[1] += p if target in contact else 0.0
-                row[2] += p * cost[target]
-                row[3] += p if target in stuck else 0.0
-                row[4] += p * duration[target]
-        row[5] = handoffs
-        rhs[i] = row
-        handoff_rate[i] = handoffs
-        switch_rate[i] = switches
+    q_rows, q_cols, q_vals = source[inside], target_row[inside], p[inside]
+    out = ~inside
+    a_source, a_target, a_p = source[out], target_number[out], p[out]
+    a_names = [nodes[k] for k in a_target.tolist()]
+    to_absorbing = list(zip(a_source.tolist(), a_names, a_p.tolist(), strict=True))
 
-    q_rows, q_cols, q_vals = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals)
+    def plus(start: np.ndarray, chosen: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        np.add.at(start, a_source[chosen], amounts[chosen])
+        return start
+
+    everything = np.ones(len(a_p), dtype=bool)
+    own, other = owner[source_number], owner[target_number]
+    handoff = (own >= 0) & (other >= 0) & (own != other)
+    handoff_rate = np.bincount(source[handoff], weights=p[handoff], minlength=n)
+    own, other = channel[source_number], channel[target_number]
+    switch = (own >= 0) & (other >= 0) & (own != other)
+    switch_rate = np.bincount(source[switch], weights=p[switch], minlength=n)
+    # Right-hand sides of the backward solves, one column each: success,
+    # contacts, cost, steps, duration, handoffs.
+    rhs = np.column_stack(
+        [
+            plus(np.zeros(n), is_success[a_target], a_p),
+            plus(is_contact[numbers].astype(float), is_contact[a_target], a_p),
+            plus(cost[numbers], everything, a_p * cost[a_target]),
+            plus(np.ones(n), is_stuck[a_target], a_p),
+            plus(duration[numbers], everything, a_p * duration[a_target]),
+            handoff_rate,
+        ]
+    ).reshape(n, 6)
+
     system = _LinearSystem(n, q_rows, q_cols, q_vals)
     entry = np.zeros(n)
     entry_flows: dict[str, float] = {}
@@ -228,22 +245,17 @@ def solve_chain(
     after = system.solve(rhs)
     visit_list = visits_t.tolist()  # Python floats: the same values, cheaper to use one by one
 
-    flows: dict[tuple[str, str], float] = {}
-    lost_to = stuck | {sid for sid, step in steps.items() if step.type == "abandon"}
+    flow = visits_t[source] * p
+    flow_list = flow.tolist()
+    pairs = zip([transient[i] for i in source.tolist()], [nodes[k] for k in target_number.tolist()], strict=True)
+    flows = dict(zip(pairs, flow_list, strict=True))
     # Per transient step: the flow it sends to contact steps and to losses.
-    caused: list[tuple[float, float]] = []
-    for i, sid in enumerate(transient):
-        v = visit_list[i]
-        contacts_caused = lost = 0.0
-        for target, p in edges[sid]:
-            flow = flows[(sid, target)] = v * p
-            if target in contact:
-                contacts_caused += flow
-            if target in lost_to:
-                lost += flow
-        caused.append((contacts_caused, lost))
-    for i, target, p in to_absorbing:
-        absorbed[target] = absorbed.get(target, 0.0) + visit_list[i] * p
+    into = is_contact[target_number]
+    contacts_caused_list = np.bincount(source[into], weights=flow[into], minlength=n).tolist()
+    into = is_lost[target_number]
+    lost_list = np.bincount(source[into], weights=flow[into], minlength=n).tolist()
+    for target, mass in zip(a_names, flow[out].tolist(), strict=True):
+        absorbed[target] = absorbed.get(target, 0.0) + mass
 
     visits = dict(zip(transient, visit_list, strict=True))
     for sid in steps:
@@ -266,20 +278,21 @@ def solve_chain(
     volume = journey.volume
     after_rows = after.tolist()
     reach_list = reach.tolist()
+    cost_list, duration_list = cost.tolist(), duration.tolist()
     step_metrics: dict[str, StepMetrics] = {}
-    for sid, step in steps.items():
+    for number, (sid, step) in enumerate(steps.items()):
         i = index.get(sid)
         if i is not None:
-            contacts_caused, lost = caused[i]
+            contacts_caused, lost = contacts_caused_list[i], lost_list[i]
             success, contacts_after, cost_after, steps_after, duration_after, handoffs_after = after_rows[i]
             reach_p = reach_list[i]
         else:
             contacts_caused = lost = 0.0
             success = 1.0 if step.type == "success" else 0.0
             contacts_after = 1.0 if sid in contact else 0.0
-            cost_after = cost[sid]
+            cost_after = cost_list[number]
             steps_after = 1.0 if sid in stuck else 0.0
-            duration_after = duration[sid]
+            duration_after = duration_list[number]
             handoffs_after = 0.0
             reach_p = visits[sid]
         step_metrics[sid] = StepMetrics(  # by position, in the order of the fields: it runs for every step
@@ -297,7 +310,7 @@ def solve_chain(
         )
 
     expected_contacts = sum(visits[sid] for sid in steps if sid in contact)
-    contact_cost_total = sum(visits[sid] * cost[sid] for sid in steps)
+    contact_cost_total = sum(visits[sid] * unit for sid, unit in zip(steps, cost_list, strict=True))
     lost_rate = abandonment + stuck_rate
     metrics = JourneyMetrics(
         completion_rate=completion,
@@ -307,7 +320,7 @@ def solve_chain(
         contacts_per_period=expected_contacts * volume,
         contact_cost_per_period=contact_cost_total * volume,
         expected_effort=sum(visits[sid] * (step.effort or 0) for sid, step in steps.items()),
-        expected_duration_s=sum(visits[sid] * duration[sid] for sid in steps),
+        expected_duration_s=sum(visits[sid] * d for sid, d in zip(steps, duration_list, strict=True)),
         first_contact_resolution=fcr,
         value_at_risk=None if journey.value is None else lost_rate * volume * journey.value,
         expected_handoffs=float(visits_t @ handoff_rate) if n else 0.0,
@@ -316,10 +329,20 @@ def solve_chain(
         contact_rate=contact_rate,
         steps_without_effort=sum(1 for s in steps.values() if not s.is_outcome and s.effort is None),
         steps_without_duration=sum(1 for s in steps.values() if not s.is_outcome and s.duration_s is None),
-        contact_steps_without_cost=sum(1 for sid in contact if cost[sid] == 0),
+        contact_steps_without_cost=sum(1 for number in np.flatnonzero(is_contact).tolist() if cost_list[number] == 0),
     )
     chain = _Chain(system, index, entry, after, rhs, absorbed, volume)
     return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual, chain)
+
+
+def _codes(values: list[str | None]) -> np.ndarray:
+    """Each value as a number, the same for equal values; -1 for None."""
+    import numpy as np
+
+    numbers: dict[str, int] = {}
+    return np.array(
+        [-1 if value is None else numbers.setdefault(value, len(numbers)) for value in values], dtype=np.int64
+    )
 
 
 def _contact_cost(journey: Journey, step: Step) -> float:

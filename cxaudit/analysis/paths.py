@@ -151,7 +151,7 @@ def _compiled_search(graph: CompiledGraph) -> Search:
 
     nodes, index, sources, targets = graph.nodes, graph.index, graph.sources, graph.targets
     n = len(nodes)
-    weights = [_weight(p) for p in graph.probabilities]  # math.log, as for networkx
+    weights = [_weight(p) for p in graph.probabilities.tolist()]  # math.log, as for networkx
     # Explicit zeros (probability 1) stay edges in SciPy's graph routines.
     matrix = csr_matrix((np.array(weights), (sources, targets)), shape=(n, n))
     incoming = matrix.tocsc()  # column v: the steps leading to v, and their weights

@@ -113,7 +113,7 @@ class CompiledGraph:
     sources: np.ndarray
     targets: np.ndarray
     """Transitions customers take (probability above 0), steps by number, in file order."""
-    probabilities: list[float]
+    probabilities: np.ndarray
 
 
 def compile_graph(journey: Journey) -> CompiledGraph:
@@ -125,7 +125,7 @@ def compile_graph(journey: Journey) -> CompiledGraph:
     taken = [[t for t in step.next if t.probability > 0] for step in journey.steps.values()]
     sources = np.repeat(np.arange(len(nodes), dtype=np.int64), [len(row) for row in taken])
     targets = np.fromiter((index[t.target] for row in taken for t in row), dtype=np.int64, count=len(sources))
-    probabilities = [t.probability for row in taken for t in row]
+    probabilities = np.array([t.probability for row in taken for t in row], dtype=float)
     return CompiledGraph(nodes, index, sources, targets, probabilities)
 
 
