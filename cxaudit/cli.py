@@ -326,7 +326,16 @@ def check(
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     resolver = ConfigResolver(config, {"select": select, "ignore": ignore, "fail_on": fail_on})
     known = load_baseline(baseline) if baseline else None
-    report, failing = run(paths, resolver, pure=pure, baseline=known, keep_sources=show_source, progress=progress)
+    reporter_class = get_reporter(output_format, CHECK_REPORTERS)
+    report, failing = run(
+        paths,
+        resolver,
+        pure=pure,
+        baseline=known,
+        keep_sources=show_source,
+        progress=progress,
+        value_fixes=getattr(reporter_class, "shows_impacts", True),
+    )
     if write_baseline:
         from cxaudit.atomic import write_atomic
 
@@ -337,9 +346,7 @@ def check(
         _stderr_console().print(f"Wrote a baseline of {len(current)} findings to {write_baseline}.")
         raise typer.Exit(exitcodes.INPUT_ERROR if report.problems else exitcodes.CLEAN)
     color = _color(output, output_format)
-    reporter = get_reporter(output_format, CHECK_REPORTERS)(
-        color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source
-    )
+    reporter = reporter_class(color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source)
     _write(reporter.render(report), output, paths)
     _finish(report.problems, failing)
 

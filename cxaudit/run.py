@@ -37,11 +37,14 @@ def run(
     baseline: frozenset[str] | None = None,
     keep_sources: bool = False,
     progress: Callable[[Sequence[str], str], Iterable[str]] = _identity,
+    value_fixes: bool = True,
 ) -> tuple[Report, bool]:
     """Audit every journey file under ``paths``.
 
     Returns the report and whether any finding is at or above the fail level
     of its file's configuration (``error`` unless configured).
+    ``value_fixes=False`` leaves findings' fixes unvalued, for outputs that do
+    not show impacts (see :func:`cxaudit.engine.audit`).
 
     Raises
     ------
@@ -58,7 +61,7 @@ def run(
     sources: dict[str, list[str]] = {}
     baselined = 0
     failing = False
-    for name, outcome, lines in _outcomes(files, resolver, pure, keep_sources, progress):
+    for name, outcome, lines in _outcomes(files, resolver, pure, keep_sources, progress, value_fixes):
         if lines is not None:
             sources[STDIN_NAME if name == STDIN else name] = lines
         if isinstance(outcome, JourneyError):
@@ -104,18 +107,19 @@ def _outcomes(
     pure: bool,
     keep_sources: bool,
     progress: Callable[[Sequence[str], str], Iterable[str]],
+    value_fixes: bool = True,
 ) -> Iterator[tuple[str, Any, list[str] | None]]:
     """(file, audit or JourneyError, source lines) for every file, in order."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_FILES or workers < 2 or STDIN in files:
         last = len(files) - 1
         for number, name in enumerate(progress(files, "Checking journeys")):
-            yield name, *_one(name, resolver, pure, keep_sources, collect=number < last)
+            yield name, *_one(name, resolver, pure, keep_sources, collect=number < last, value_fixes=value_fixes)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(files) // (workers * 4)))
-    job = (resolver.explicit_path, resolver.cli, pure, keep_sources)
+    job = (resolver.explicit_path, resolver.cli, pure, keep_sources, value_fixes)
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=job) as pool:
         results = pool.map(_work, files, chunksize=chunk)
         for name in progress(files, "Checking journeys"):
@@ -125,7 +129,9 @@ def _outcomes(
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool) -> None:
+def _start_worker(
+    explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool, value_fixes: bool = True
+) -> None:
     import gc
 
     # A worker builds and drops one journey's objects after another; reference
@@ -133,18 +139,27 @@ def _start_worker(explicit: str | None, cli: dict[str, Any], pure: bool, keep_so
     # (``_one``). Automatic collections would only walk everything alive again
     # and again. The process is ours.
     gc.disable()
-    _WORKER.update(resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources)
+    _WORKER.update(
+        resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources, value_fixes=value_fixes
+    )
 
 
 def _work(name: str) -> tuple[Any, list[str] | None]:
-    outcome, lines = _one(name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"])
+    outcome, lines = _one(
+        name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"], value_fixes=_WORKER["value_fixes"]
+    )
     if not isinstance(outcome, JourneyError):  # the factorisation stays behind: it does not travel
         outcome = replace(outcome, markov=replace(outcome.markov, chain=None))
     return outcome, lines
 
 
 def _one(
-    name: str, resolver: ConfigResolver, pure: bool, keep_sources: bool, collect: bool = True
+    name: str,
+    resolver: ConfigResolver,
+    pure: bool,
+    keep_sources: bool,
+    collect: bool = True,
+    value_fixes: bool = True,
 ) -> tuple[Any, list[str] | None]:
     """Load and audit one file; a JourneyError is returned, not raised.
 
@@ -165,7 +180,7 @@ def _one(
                 if keep_sources:
                     lines = data.decode("utf-8", "replace").splitlines()
                 log = _drift_log(settings.drift_log) if settings.drift_log else None
-                return audit(journey, settings.for_file(name), log=log), lines
+                return audit(journey, settings.for_file(name), log=log, value_fixes=value_fixes), lines
             except JourneyError as error:
                 return error, lines
     finally:

@@ -426,3 +426,37 @@ def test_plain_lines_equal_the_coloured_ones_without_colour(tmp_path):
         coloured = LintReporter(color=True, **options).render(report)
         assert "\x1b[" in coloured
         assert plain == re.sub(r"\x1b\[[0-9;]*m", "", coloured)
+
+
+@pytest.mark.parametrize(
+    ("output_format", "values"), [("text", False), ("github", False), ("json", True), ("sarif", True), ("junit", True)]
+)
+def test_fixes_are_valued_only_for_formats_that_show_impacts(run_cli, monkeypatch, output_format, values):
+    from cxaudit import engine
+
+    calls = []
+    first_order = engine._first_order
+    monkeypatch.setattr(engine, "_first_order", lambda *args: calls.append(1) or first_order(*args))
+    code, out, err = run_cli("check", str(ROOT / "journeys"), "-f", output_format)
+    assert code == 0, err
+    assert out
+    assert bool(calls) is values
+
+
+@pytest.mark.parametrize("reporter", ["lint:LintReporter", "github:GithubReporter"])
+def test_unvalued_findings_read_the_same_in_formats_without_impacts(reporter):
+    """The lines are the same whether or not the run valued the fixes (it skips it for these)."""
+    import importlib
+
+    from cxaudit.config import ConfigResolver
+    from cxaudit.run import run
+
+    module, _, name = reporter.partition(":")
+    reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
+    assert reporter_class.shows_impacts is False
+    paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism")]
+    valued, _ = run(paths, ConfigResolver(None, {}))
+    unvalued, _ = run(paths, ConfigResolver(None, {}), value_fixes=False)
+    assert any(f.impact.exact for f in valued.findings)
+    assert not any(f.impact.exact or f.impact.customers_kept for f in unvalued.findings)
+    assert reporter_class().render(unvalued) == reporter_class().render(valued)

@@ -18,7 +18,12 @@ __all__ = ["AUDIT_REPORTERS", "CHECK_REPORTERS", "REPORT_REPORTERS", "Reporter",
 
 
 class Reporter(Protocol):
-    """What every reporter offers."""
+    """What every reporter offers.
+
+    A reporter class may also say ``shows_impacts = False`` when its output
+    shows neither the findings' impacts nor their ranks; ``check`` then skips
+    valuing fixes (see :func:`cxaudit.engine.audit`).
+    """
 
     def render(self, report: Report) -> str: ...
 

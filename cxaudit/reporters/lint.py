@@ -28,6 +28,9 @@ def finding_line(finding: Finding) -> str:
 class LintReporter:
     """A line per finding, then a summary; colour on a terminal, plain otherwise."""
 
+    shows_impacts = False
+    """Lines name no impact and no rank: the run need not value fixes."""
+
     def __init__(
         self,
         *,
