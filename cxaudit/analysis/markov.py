@@ -227,7 +227,7 @@ def solve_chain(
             plus(duration[numbers], everything, a_p * duration[a_target]),
             handoff_rate,
         ]
-    ).reshape(n, 6)
+    )
 
     system = _LinearSystem(n, q_rows, q_cols, q_vals)
     entry = np.zeros(n)

@@ -50,10 +50,10 @@ def most_probable_path(
     step, so the work is linear in transitions (no all-pairs paths). Ties are
     broken by file order. None when no success outcome is reachable.
 
-    Large journeys (``compiled``, or made here) are searched with SciPy's compiled Dijkstra; the steps
-    tied on a shortest path are then found from the distances, which are the
-    same numbers (each is the same sum ``distance[u] + weight(u, v)``), so the
-    path is the same.
+    Large journeys (``compiled``, or made here) are searched with SciPy's
+    compiled Dijkstra; the steps tied on a shortest path are then found from
+    the distances, which are the same numbers (each is the same sum
+    ``distance[u] + weight(u, v)``), so the path is the same.
 
     Examples
     --------
