@@ -54,13 +54,16 @@ class DropOffHotspot(Rule):
     }
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
+        least_lost = options["min_lost_share"] * audit.volume
         for step_id, step in audit.journey.steps.items():
             if step.is_outcome or step.is_contact or step_id in audit.structure.stuck:
                 continue
+            lost = audit.metrics(step_id).customers_lost
+            if lost < least_lost:  # the cheap test first: most steps lose too few
+                continue
             losses = [(target, p) for target, p in audit.successors(step_id) if audit.is_loss(target)]
             share = sum(p for _, p in losses)
-            lost = audit.metrics(step_id).customers_lost
-            if not losses or share < options["min_share"] or lost < options["min_lost_share"] * audit.volume:
+            if not losses or share < options["min_share"]:
                 continue
             yield Hit(
                 step=step_id,

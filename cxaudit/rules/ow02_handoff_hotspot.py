@@ -60,6 +60,7 @@ class HandoffHotspot(Rule):
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
         steps = audit.journey.steps
         flows, volume = audit.markov.flows, audit.volume  # audit.flow's numbers, read for every handoff
+        least = min(options["min_pingpong_flow"], options["min_flow"]) * volume  # below it, neither finding
         for step_id, step in steps.items():
             if step.is_outcome or step.owner is None:
                 continue
@@ -68,6 +69,8 @@ class HandoffHotspot(Rule):
                 if other.owner is None or other.owner == step.owner or target == step_id:
                     continue
                 flow = flows.get((step_id, target), 0.0) * volume
+                if flow < least:
+                    continue
                 back = flows.get((target, step_id), 0.0) * volume
                 pingpong = min(flow, back)
                 if pingpong > 0 and pingpong >= options["min_pingpong_flow"] * audit.volume:
