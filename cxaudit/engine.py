@@ -98,11 +98,21 @@ def analyse(journey: Journey, edges: Transitions | None = None) -> tuple[nx.DiGr
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
     """
+    graph, structure, markov = _solve(journey, edges)
+    if graph is None:
+        from cxaudit.graph import build_graph
+
+        graph = build_graph(journey)
+    return graph, structure, markov
+
+
+def _solve(journey: Journey, edges: Transitions | None) -> tuple[nx.DiGraph | None, Structure, MarkovResult]:
+    """:func:`analyse`, without a networkx graph for a large journey (SciPy searches it)."""
     from cxaudit.analysis.markov import solve_chain
-    from cxaudit.analysis.structure import analyse_structure
+    from cxaudit.analysis.structure import LARGE_GRAPH, analyse_structure
     from cxaudit.graph import build_graph
 
-    graph = build_graph(journey)
+    graph = None if len(journey.steps) > LARGE_GRAPH else build_graph(journey)
     structure = analyse_structure(journey, graph)
     return graph, structure, solve_chain(journey, graph, structure, edges)
 
@@ -178,7 +188,8 @@ def audit(
     config = config or AuditConfig()
     _check_ignores(journey)
     edges = transitions(journey)
-    graph, structure, markov = analyse(journey, edges)
+    # A large journey is searched by SciPy: its networkx graph is made only if a rule asks for it.
+    graph, structure, markov = _solve(journey, edges)
     context = AuditContext(journey, graph, structure, markov, taken=edges)
     if log is not None:
         from cxaudit.analysis.conformance import map_activities
@@ -373,7 +384,7 @@ def _exact(context, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:
         fixed = apply_fix(journey, fix)
         if fixed is None:
             return impact
-        after = analyse(fixed)[2].metrics
+        after = _solve(fixed, None)[2].metrics
         updated = (after.completion_rate, after.contacts_per_period, after.contact_cost_per_period)
     completion, contacts, cost = updated
     volume = journey.volume

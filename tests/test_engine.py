@@ -284,3 +284,66 @@ def test_results_cross_processes_whole(path):
         assert [getattr(after, f.name) for f in fields(after)] == [getattr(before, f.name) for f in fields(before)]
     finding = result.findings[0]
     assert finding.__reduce__() == (type(finding), tuple(getattr(finding, f.name) for f in fields(finding)))
+
+
+def _large_journey(stages: int = 150) -> str:
+    """Over 400 steps: stages of a task with a retry and a call, a dead end and a trap on the way."""
+    lines = [
+        "cxaudit: 1",
+        "journey: {id: large, name: Large, volume: 1000, value: 20}",
+        "entry: t0",
+        "channels: {web: {assisted: false}, phone: {assisted: true, cost: 6}}",
+        "steps:",
+    ]
+    for i in range(stages):
+        following = f"t{i + 1}" if i + 1 < stages else "done"
+        lines.append(
+            f"  t{i}: {{name: Task {i}, channel: web, owner: team{i % 4}, effort: 1, duration: 1m, "
+            f"next: {{{following}: 0.8, t{i}: 0.05, c{i}: 0.1, lost: 0.05}}}}"
+        )
+        lines.append(
+            f"  c{i}: {{type: contact, name: Call {i}, channel: phone, owner: care, next: {{t{i}: 0.7, r{i}: 0.3}}}}"
+        )
+        lines.append(f"  r{i}: {{name: Recover {i}, owner: team{i % 4}, next: {{{following}: 1}}}}")
+    lines[6] = lines[6].replace("t1: 0.8", "t1: 0.7, stuck: 0.1")  # t0 also leads to a dead end
+    lines.append("  stuck: {name: Wait for a letter, owner: ops}")
+    lines.append("  loop-a: {name: Loop A, next: {loop-b: 1}}")
+    lines.append("  loop-b: {name: Loop B, next: {loop-a: 1}}")
+    lines[9] = lines[9].replace("t2: 0.8", "t2: 0.75, loop-a: 0.05")  # t1 leads into a trap
+    lines.append("  done: {type: success, name: Done}")
+    lines.append("  lost: {type: abandon, name: Gave up}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_large_journey_is_audited_without_networkx():
+    """Above LARGE_GRAPH steps SciPy searches the journey; networkx is not even imported."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from cxaudit import loads_journey\n"
+        "from cxaudit.engine import audit\n"
+        "result = audit(loads_journey(sys.stdin.read()))\n"
+        "print(len(result.journey.steps), sorted({f.code for f in result.findings} & {'ST02', 'ST04'}))\n"
+        "print('networkx' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=_large_journey(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == ["455 ['ST02', 'ST04']", "False"]
+
+
+def test_a_large_journey_audits_the_same_through_scipy_and_networkx(monkeypatch):
+    """The whole audit, JSON report included, is the same when networkx does every search."""
+    from cxaudit.analysis import structure
+    from cxaudit.report import Report
+    from cxaudit.reporters.json import JsonReporter
+
+    journey = loads_journey(_large_journey())
+    assert len(journey.steps) > structure.LARGE_GRAPH
+    compiled = JsonReporter().render(Report((audit(journey),), (), 0, 1, {}))
+    monkeypatch.setattr(structure, "LARGE_GRAPH", 10**9)
+    with_networkx = JsonReporter().render(Report((audit(journey),), (), 0, 1, {}))
+    assert compiled == with_networkx
+    assert '"code": "ST02"' in compiled and '"code": "ST04"' in compiled

@@ -154,3 +154,18 @@ def test_compiled_most_probable_path_equals_networkx(text):
     journey = loads_journey(text)
     graph = build_graph(journey)
     assert most_probable_path(journey, graph, compile_graph(journey)) == most_probable_path(journey, graph)
+
+
+@FAST
+@given(journeys(max_steps=30))
+def test_incoming_transitions_are_the_graphs_in_edges(text):
+    """Rules ask the audit context for incoming transitions; networkx's graph has the same, in the same order."""
+    from cxaudit.engine import analyse
+    from cxaudit.rules import AuditContext
+
+    journey = loads_journey(text)
+    graph, structure, markov = analyse(journey)
+    context = AuditContext(journey, None, structure, markov)
+    for step_id in journey.steps:
+        assert context.incoming(step_id) == tuple(source for source, _ in graph.in_edges(step_id))
+    assert list(context.graph.edges(data="probability")) == list(graph.edges(data="probability"))

@@ -149,11 +149,13 @@ class _LinearSystem:
 
 
 def solve_chain(
-    journey: Journey, graph: nx.DiGraph, structure: Structure, edges: Transitions | None = None
+    journey: Journey, graph: nx.DiGraph | None, structure: Structure, edges: Transitions | None = None
 ) -> MarkovResult:
     """Exact metrics of ``journey``: see the module docstring for the method.
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
+    ``graph`` may be None for a large journey (``structure.compiled`` is set):
+    its loops are then found by SciPy.
     """
     import numpy as np
 
@@ -457,7 +459,7 @@ def _first_contact_resolution(
 
 
 def _reach_probabilities(
-    graph: nx.DiGraph,
+    graph: nx.DiGraph | None,
     transient: list[str],
     index: dict[str, int],
     visits: np.ndarray,
@@ -541,7 +543,12 @@ def _reach(visits: np.ndarray, returns: np.ndarray) -> np.ndarray:
 
 
 def _component_labels(
-    graph: nx.DiGraph, transient: list[str], index: dict[str, int], n: int, rows: np.ndarray, cols: np.ndarray
+    graph: nx.DiGraph | None,
+    transient: list[str],
+    index: dict[str, int],
+    n: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
 ) -> np.ndarray:
     """Strongly connected component of each transient step, as a label array.
 
@@ -550,11 +557,11 @@ def _component_labels(
     networkx searches the whole graph (a subgraph view is several times
     slower to walk): a component holding a transient step holds only
     transient steps, since outcomes lead nowhere and stuck steps never lead
-    back. Labels need not be consecutive.
+    back. Labels need not be consecutive. Without a graph, SciPy at any size.
     """
     import numpy as np
 
-    if n <= DENSE_LIMIT:
+    if graph is not None and n <= DENSE_LIMIT:
         import networkx as nx
 
         labels = np.zeros(n, dtype=np.int64)

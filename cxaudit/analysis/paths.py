@@ -40,7 +40,7 @@ def _changes(values: list[str | None]) -> int:
 
 
 def most_probable_path(
-    journey: Journey, graph: nx.DiGraph, compiled: CompiledGraph | None = None
+    journey: Journey, graph: nx.DiGraph | None, compiled: CompiledGraph | None = None
 ) -> SuccessPath | None:
     """The single most likely path from an entry step to a success outcome.
 
@@ -78,7 +78,7 @@ def most_probable_path(
     successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
     if not successes:
         return None
-    if compiled is None and graph.number_of_nodes() > LARGE_GRAPH:
+    if compiled is None and (graph is None or graph.number_of_nodes() > LARGE_GRAPH):
         compiled = compile_graph(journey)
     if compiled is not None:
         order = compiled.index

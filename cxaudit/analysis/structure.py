@@ -132,20 +132,30 @@ def compile_graph(journey: Journey) -> CompiledGraph:
 LARGE_GRAPH = 400
 """Graphs with more steps than this are searched with SciPy's compiled graph
 algorithms (the same answers; networkx's pure-Python ones dominate the run
-on journeys of tens of thousands of steps)."""
+on journeys of tens of thousands of steps), and their audit makes no
+networkx graph unless a rule asks for one."""
 
 
-def analyse_structure(journey: Journey, graph: nx.DiGraph) -> Structure:
-    """Reachability, dead ends, traps and ways to success of a journey."""
+def analyse_structure(journey: Journey, graph: nx.DiGraph | None = None) -> Structure:
+    """Reachability, dead ends, traps and ways to success of a journey.
+
+    Large journeys are searched on their :class:`CompiledGraph` (kept in the
+    result) and need no ``graph``; small ones on ``graph``, made here when
+    not given.
+    """
     steps = journey.steps
     outcomes = {step_id for step_id, step in steps.items() if step.is_outcome}
     successes = [step_id for step_id, step in steps.items() if step.type == "success"]
     entries = [entry.step for entry in journey.entry if entry.share > 0]
     compiled = None
-    if graph.number_of_nodes() > LARGE_GRAPH:
+    if len(steps) > LARGE_GRAPH:
         compiled = compile_graph(journey)
         reachable, can_succeed, trap_list = _compiled(compiled, entries, successes, outcomes)
     else:
+        if graph is None:
+            from cxaudit.graph import build_graph
+
+            graph = build_graph(journey)
         reachable = reachable_from(graph, entries)
         can_succeed = can_reach(graph, successes)
         trap_list = trap_loops(graph, outcomes)

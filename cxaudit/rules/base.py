@@ -122,7 +122,8 @@ class AuditContext:
     """A journey and everything computed about it, as rules see it."""
 
     journey: Journey
-    graph: nx.DiGraph
+    graph_made: nx.DiGraph | None
+    """The networkx graph, when the audit made one (small journeys); see :attr:`graph`."""
     structure: Structure
     markov: MarkovResult
     found: set[tuple[str, str | None]] | None = None
@@ -133,6 +134,28 @@ class AuditContext:
     """The journey against an event log, for the drift rules (None without a log)."""
     taken: Transitions | None = None
     """``transitions(journey)``, when the caller made it already for the chain."""
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The journey as a networkx graph (:func:`cxaudit.graph.build_graph`), made on first use
+        for a large journey, whose audit otherwise needs none."""
+        if self.graph_made is not None:
+            return self.graph_made
+        from cxaudit.graph import build_graph
+
+        return build_graph(self.journey)
+
+    def incoming(self, step_id: str) -> tuple[str, ...]:
+        """Steps with a transition customers take into ``step_id`` (itself included), in file order."""
+        return self._incoming.get(step_id, ())
+
+    @cached_property
+    def _incoming(self) -> dict[str, tuple[str, ...]]:
+        sources: dict[str, list[str]] = {}
+        for source, edges in self._transitions.items():
+            for target, _ in edges:
+                sources.setdefault(target, []).append(source)
+        return {target: tuple(found) for target, found in sources.items()}
 
     @property
     def volume(self) -> float:

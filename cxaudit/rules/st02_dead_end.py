@@ -57,7 +57,7 @@ class DeadEnd(Rule):
         for step_id in audit.structure.dead_ends:
             step = audit.step(step_id)
             stuck = audit.metrics(step_id).expected_visits
-            incoming = tuple((source, step_id) for source, _ in audit.graph.in_edges(step_id) if source != step_id)
+            incoming = tuple((source, step_id) for source in audit.incoming(step_id) if source != step_id)
             if stuck > 0:
                 message = (
                     f"'{step.name}' has no next step: {fmt.count(stuck * audit.volume)} customers "

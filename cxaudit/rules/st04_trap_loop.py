@@ -59,10 +59,7 @@ class TrapLoop(Rule):
             members = set(trap)
             stuck = sum(audit.metrics(step_id).expected_visits for step_id in trap)
             incoming = tuple(
-                (source, target)
-                for target in trap
-                for source, _ in audit.graph.in_edges(target)
-                if source not in members
+                (source, target) for target in trap for source in audit.incoming(target) if source not in members
             )
             names = ", ".join(f"'{audit.step(step_id).name}'" for step_id in trap)
             anchor = min(trap)  # stable whatever the order of the file
