@@ -1,6 +1,6 @@
 """``python -m cxaudit``."""
 
-from cxaudit.cli import main
+from cxaudit.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -181,3 +181,47 @@ def test_the_collector_is_off_during_a_command_and_back_on_after(run_cli, monkey
     assert gc.isenabled()  # an embedding caller gets its collector back
     code, _, _ = run_cli("audit", "no-such-file.yaml")
     assert code == 2 and gc.isenabled()  # also after an error
+
+
+def test_the_program_exits_quickly_with_all_its_output_and_its_code(tmp_path):
+    """`cxaudit` ends with os._exit after flushing: nothing written may be lost, the exit code kept."""
+    import subprocess
+    import sys
+
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+    def program(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "cxaudit", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=buffered)
+
+    done = program("audit", str(ROOT / "journeys"), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["journeys"]) == len(JOURNEYS)  # all of it, through a pipe
+    missing = program("audit", str(tmp_path / "missing.yaml"))
+    assert missing.returncode == 2
+    assert missing.stderr == f"cxaudit: no such file or directory: {tmp_path / 'missing.yaml'}\n"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(DEAD_END)
+    assert program("check", str(broken)).returncode == 1
+    explained = program("explain", "FR02")  # written without a flush of its own
+    assert explained.returncode == 0
+    assert explained.stdout.startswith("FR02 drop-off-hotspot")
+    assert explained.stdout.endswith(RULES["FR02"].documentation() + "\n")
+
+
+def test_the_program_exits_normally_under_a_tracer(monkeypatch):
+    """Coverage and profilers write their results at exit: with one active, no os._exit."""
+    import sys
+
+    from cxaudit import cli
+
+    monkeypatch.setattr(cli.os, "_exit", lambda code: pytest.fail(f"os._exit({code}) under a tracer"))
+    monkeypatch.setattr(sys, "argv", ["cxaudit", "--version"])
+    previous = sys.gettrace()
+    sys.settrace(lambda *args: None)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.entry()
+    finally:
+        sys.settrace(previous)
+    assert exited.value.code == 0
