@@ -335,7 +335,7 @@ def check(
         baseline=known,
         keep_sources=show_source,
         progress=progress,
-        value_fixes=getattr(reporter_class, "shows_impacts", True),
+        findings_only=getattr(reporter_class, "findings_only", False),
     )
     if write_baseline:
         from cxaudit.atomic import write_atomic

@@ -165,15 +165,17 @@ def audit(
     log: Any = None,
     activity_map: dict[str, str] | None = None,
     *,
-    value_fixes: bool = True,
+    findings_only: bool = False,
 ) -> JourneyAudit:
     """Run every enabled rule on ``journey`` and rank what they find.
 
-    ``value_fixes=False`` skips valuing each finding's fix (to first order,
-    and exactly for the top ones): the impacts then hold only the customers
-    affected and the contacts, and findings are ranked by those. For outputs
-    that show neither impacts nor ranks (``check``'s text and GitHub formats),
-    where valuing was a quarter of the work on small journeys.
+    ``findings_only=True`` is for an output that shows only the findings
+    (``check``'s text and GitHub formats): no finding's fix is valued (the
+    impacts hold only the customers affected and the contacts, and findings
+    are ranked by those), and the result keeps the journey-level metrics but
+    not the per-step metrics, flows, owners and path. Valuing was a quarter
+    of the work on small journeys, and the rest a third of what worker
+    processes send back.
 
     Raises
     ------
@@ -212,9 +214,9 @@ def audit(
         labelled.extend((RULES["SP01"], hit) for hit in RULES["SP01"]().check(context, {}))
 
     kept = _deduplicate(labelled)
-    findings = [_finding(context, rule_class, hit, config, value_fixes) for rule_class, hit in kept]
+    findings = [_finding(context, rule_class, hit, config, not findings_only) for rule_class, hit in kept]
     fixes = {f.fingerprint: hit.fix for f, (_, hit) in zip(findings, kept, strict=True)}
-    ranked = _rank(context, findings, fixes, config.exact_top if value_fixes else 0)
+    ranked = _rank(context, findings, fixes, 0 if findings_only else config.exact_top)
 
     warnings = []
     if markov.ill_conditioned:
@@ -222,12 +224,20 @@ def audit(
             f"the journey's equations are ill-conditioned (relative residual {markov.residual:.1e}): "
             "the last digits of the metrics may be off"
         )
+    if findings_only:  # what such an output never shows is left out (worker processes send less back)
+        structure = replace(structure, compiled=None)
+        markov = replace(markov, steps={}, flows={}, entry_flows={}, chain=None)
+        owners: list[OwnerContacts] = []
+        path = None
+    else:
+        owners = contacts_by_owner(journey, markov)
+        path = most_probable_path(journey, graph, structure.compiled)
     return JourneyAudit(
         journey=journey,
         structure=structure,
         markov=markov,
-        owners=contacts_by_owner(journey, markov),
-        path=most_probable_path(journey, graph, structure.compiled),
+        owners=owners,
+        path=path,
         findings=tuple(ranked),
         warnings=tuple(warnings),
         rules=tuple(enabled),

@@ -37,14 +37,14 @@ def run(
     baseline: frozenset[str] | None = None,
     keep_sources: bool = False,
     progress: Callable[[Sequence[str], str], Iterable[str]] = _identity,
-    value_fixes: bool = True,
+    findings_only: bool = False,
 ) -> tuple[Report, bool]:
     """Audit every journey file under ``paths``.
 
     Returns the report and whether any finding is at or above the fail level
     of its file's configuration (``error`` unless configured).
-    ``value_fixes=False`` leaves findings' fixes unvalued, for outputs that do
-    not show impacts (see :func:`cxaudit.engine.audit`).
+    ``findings_only=True`` audits for an output that shows only the findings
+    (see :func:`cxaudit.engine.audit`).
 
     Raises
     ------
@@ -61,7 +61,7 @@ def run(
     sources: dict[str, list[str]] = {}
     baselined = 0
     failing = False
-    for name, outcome, lines in _outcomes(files, resolver, pure, keep_sources, progress, value_fixes):
+    for name, outcome, lines in _outcomes(files, resolver, pure, keep_sources, progress, findings_only):
         if lines is not None:
             sources[STDIN_NAME if name == STDIN else name] = lines
         if isinstance(outcome, JourneyError):
@@ -107,19 +107,19 @@ def _outcomes(
     pure: bool,
     keep_sources: bool,
     progress: Callable[[Sequence[str], str], Iterable[str]],
-    value_fixes: bool = True,
+    findings_only: bool = False,
 ) -> Iterator[tuple[str, Any, list[str] | None]]:
     """(file, audit or JourneyError, source lines) for every file, in order."""
     workers = min(os.cpu_count() or 1, 8)
     if len(files) < PARALLEL_FILES or workers < 2 or STDIN in files:
         last = len(files) - 1
         for number, name in enumerate(progress(files, "Checking journeys")):
-            yield name, *_one(name, resolver, pure, keep_sources, collect=number < last, value_fixes=value_fixes)
+            yield name, *_one(name, resolver, pure, keep_sources, collect=number < last, findings_only=findings_only)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(files) // (workers * 4)))
-    job = (resolver.explicit_path, resolver.cli, pure, keep_sources, value_fixes)
+    job = (resolver.explicit_path, resolver.cli, pure, keep_sources, findings_only)
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=job) as pool:
         results = pool.map(_work, files, chunksize=chunk)
         for name in progress(files, "Checking journeys"):
@@ -130,7 +130,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(
-    explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool, value_fixes: bool = True
+    explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool, findings_only: bool = False
 ) -> None:
     import gc
 
@@ -140,13 +140,13 @@ def _start_worker(
     # and again. The process is ours.
     gc.disable()
     _WORKER.update(
-        resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources, value_fixes=value_fixes
+        resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources, findings_only=findings_only
     )
 
 
 def _work(name: str) -> tuple[Any, list[str] | None]:
     outcome, lines = _one(
-        name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"], value_fixes=_WORKER["value_fixes"]
+        name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"], findings_only=_WORKER["findings_only"]
     )
     if not isinstance(outcome, JourneyError):  # the factorisation stays behind: it does not travel
         outcome = replace(outcome, markov=replace(outcome.markov, chain=None))
@@ -159,7 +159,7 @@ def _one(
     pure: bool,
     keep_sources: bool,
     collect: bool = True,
-    value_fixes: bool = True,
+    findings_only: bool = False,
 ) -> tuple[Any, list[str] | None]:
     """Load and audit one file; a JourneyError is returned, not raised.
 
@@ -180,7 +180,7 @@ def _one(
                 if keep_sources:
                     lines = data.decode("utf-8", "replace").splitlines()
                 log = _drift_log(settings.drift_log) if settings.drift_log else None
-                return audit(journey, settings.for_file(name), log=log, value_fixes=value_fixes), lines
+                return audit(journey, settings.for_file(name), log=log, findings_only=findings_only), lines
             except JourneyError as error:
                 return error, lines
     finally:

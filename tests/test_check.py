@@ -431,7 +431,7 @@ def test_plain_lines_equal_the_coloured_ones_without_colour(tmp_path):
 @pytest.mark.parametrize(
     ("output_format", "values"), [("text", False), ("github", False), ("json", True), ("sarif", True), ("junit", True)]
 )
-def test_fixes_are_valued_only_for_formats_that_show_impacts(run_cli, monkeypatch, output_format, values):
+def test_fixes_are_valued_only_for_formats_that_show_more_than_findings(run_cli, monkeypatch, output_format, values):
     from cxaudit import engine
 
     calls = []
@@ -444,8 +444,8 @@ def test_fixes_are_valued_only_for_formats_that_show_impacts(run_cli, monkeypatc
 
 
 @pytest.mark.parametrize("reporter", ["lint:LintReporter", "github:GithubReporter"])
-def test_unvalued_findings_read_the_same_in_formats_without_impacts(reporter):
-    """The lines are the same whether or not the run valued the fixes (it skips it for these)."""
+def test_findings_only_audits_read_the_same_in_the_formats_that_ask_for_them(reporter):
+    """The lines are the same from a full audit and from a findings-only one (which check makes for these)."""
     import importlib
 
     from cxaudit.config import ConfigResolver
@@ -453,10 +453,13 @@ def test_unvalued_findings_read_the_same_in_formats_without_impacts(reporter):
 
     module, _, name = reporter.partition(":")
     reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
-    assert reporter_class.shows_impacts is False
+    assert reporter_class.findings_only is True
     paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism")]
-    valued, _ = run(paths, ConfigResolver(None, {}))
-    unvalued, _ = run(paths, ConfigResolver(None, {}), value_fixes=False)
-    assert any(f.impact.exact for f in valued.findings)
-    assert not any(f.impact.exact or f.impact.customers_kept for f in unvalued.findings)
-    assert reporter_class().render(unvalued) == reporter_class().render(valued)
+    full, _ = run(paths, ConfigResolver(None, {}))
+    lean, _ = run(paths, ConfigResolver(None, {}), findings_only=True)
+    assert any(f.impact.exact for f in full.findings)
+    assert not any(f.impact.exact or f.impact.customers_kept for f in lean.findings)
+    assert all(a.markov.steps and a.owners and a.path for a in full.audits)
+    assert not any(a.markov.steps or a.markov.flows or a.owners or a.path for a in lean.audits)
+    assert [a.metrics for a in lean.audits] == [a.metrics for a in full.audits]
+    assert reporter_class().render(lean) == reporter_class().render(full)

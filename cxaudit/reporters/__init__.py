@@ -20,9 +20,10 @@ __all__ = ["AUDIT_REPORTERS", "CHECK_REPORTERS", "REPORT_REPORTERS", "Reporter",
 class Reporter(Protocol):
     """What every reporter offers.
 
-    A reporter class may also say ``shows_impacts = False`` when its output
-    shows neither the findings' impacts nor their ranks; ``check`` then skips
-    valuing fixes (see :func:`cxaudit.engine.audit`).
+    A reporter class may also say ``findings_only = True`` when its output
+    shows the findings and nothing else of an audit (no impact, rank, metric,
+    owner or path); ``check`` then audits for that (see
+    :func:`cxaudit.engine.audit`).
     """
 
     def render(self, report: Report) -> str: ...

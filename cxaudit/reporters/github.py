@@ -42,8 +42,8 @@ def _command(kind: str, file: str, line: int, column: int, title: str, message: 
 class GithubReporter:
     """``::error file=F,line=L,col=C,title=CODE::message`` lines, then a plain summary."""
 
-    shows_impacts = False
-    """Annotations name no impact and no rank: the run need not value fixes."""
+    findings_only = True
+    """Annotations show the findings and nothing else of the audit (no impact, rank, metric, owner or path)."""
 
     def __init__(self, **_: Any) -> None:
         pass

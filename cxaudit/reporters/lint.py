@@ -28,8 +28,8 @@ def finding_line(finding: Finding) -> str:
 class LintReporter:
     """A line per finding, then a summary; colour on a terminal, plain otherwise."""
 
-    shows_impacts = False
-    """Lines name no impact and no rank: the run need not value fixes."""
+    findings_only = True
+    """Lines show the findings and nothing else of the audit (no impact, rank, metric, owner or path)."""
 
     def __init__(
         self,
