@@ -183,7 +183,8 @@ def solve_chain(
     is_stuck = np.array([sid in stuck for sid in steps], dtype=bool)
     is_lost = is_stuck | np.array([step.type == "abandon" for step in facts], dtype=bool)
     cost = np.zeros(len(facts))
-    for number in np.flatnonzero(is_contact).tolist():
+    contact_numbers = np.flatnonzero(is_contact).tolist()
+    for number in contact_numbers:
         cost[number] = _contact_cost(journey, facts[number])
     duration = np.array([step.duration_s or 0.0 for step in facts], dtype=float)
     owner = _codes([step.owner for step in facts])
@@ -331,7 +332,7 @@ def solve_chain(
         contact_rate=contact_rate,
         steps_without_effort=sum(1 for s in steps.values() if not s.is_outcome and s.effort is None),
         steps_without_duration=sum(1 for s in steps.values() if not s.is_outcome and s.duration_s is None),
-        contact_steps_without_cost=sum(1 for number in np.flatnonzero(is_contact).tolist() if cost_list[number] == 0),
+        contact_steps_without_cost=sum(1 for number in contact_numbers if cost_list[number] == 0),
     )
     chain = _Chain(system, index, entry, after, rhs, absorbed, volume)
     return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual, chain)
@@ -463,9 +464,9 @@ def _reach_probabilities(
     transient: list[str],
     index: dict[str, int],
     visits: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    vals: np.ndarray,
+    r: np.ndarray,
+    c: np.ndarray,
+    v: np.ndarray,
 ) -> np.ndarray:
     """The chance each transient step is ever reached.
 
@@ -473,7 +474,8 @@ def _reach_probabilities(
     of a customer who starts at i. A return to i only passes through i's
     strongly connected component, so ``N_ii`` is the diagonal of that
     component's own fundamental matrix: 1 without a loop, ``1 / (1 - p)``
-    with only a self-loop, a small per-component solve otherwise.
+    with only a self-loop, a small per-component solve otherwise. ``r``,
+    ``c`` and ``v`` are the rows, columns and values of ``Q``.
     """
     import numpy as np
 
@@ -481,7 +483,6 @@ def _reach_probabilities(
     returns = np.ones(n)
     if n == 0:
         return returns
-    r, c, v = rows, cols, vals
     labels = _component_labels(graph, transient, index, n, r, c)
     sizes = np.bincount(labels)
     loops = r == c
