@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import PYTHON, measure
+from run import PYTHON, measure_pair
 
 FLOOR = """import sys, duckdb
 query = 'SELECT "concept:name", count(*) FROM read_csv(' + repr(sys.argv[1]) + ') GROUP BY ALL'
@@ -59,7 +59,7 @@ def main() -> None:
         floor_script.write_text(FLOOR)
         out = Path(tmp) / "discovered.yaml"
         print(f"log: {args.events:,} events, {log.stat().st_size / 1024**2:,.0f} MiB of CSV")
-        ours = measure(
+        ours, floor = measure_pair(
             [
                 PYTHON,
                 "-m",
@@ -73,9 +73,9 @@ def main() -> None:
                 "--abandon",
                 "Gave up",
             ],
+            [PYTHON, str(floor_script), str(log)],
             args.runs,
         )
-        floor = measure([PYTHON, str(floor_script), str(log)], args.runs)
         ratio = ours[0] / floor[0]
         print(f"cxaudit discover: {ours[0]:.2f}s ±{ours[1]:.2f}, peak {ours[2] / 1024:,.0f} MiB")
         print(f"DuckDB GROUP BY:  {floor[0]:.2f}s ±{floor[1]:.2f}, peak {floor[2] / 1024:,.0f} MiB")
