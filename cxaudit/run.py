@@ -148,9 +148,16 @@ def _work(name: str) -> tuple[Any, list[str] | None]:
     outcome, lines = _one(
         name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"], findings_only=_WORKER["findings_only"]
     )
-    if not isinstance(outcome, JourneyError):  # the factorisation stays behind: it does not travel
-        outcome = replace(outcome, markov=replace(outcome.markov, chain=None))
-    return outcome, lines
+    if isinstance(outcome, JourneyError):
+        return outcome, lines
+    # What the parent never reads stays behind: the factorisation always, and
+    # for a findings-only output the journey's steps and catalogs too (those
+    # outputs read its id, name and file at most; the steps were half of the
+    # pickling of a small journey's result).
+    journey = outcome.journey
+    if _WORKER["findings_only"]:
+        journey = replace(journey, entry=(), channels={}, owners={}, steps={})
+    return replace(outcome, journey=journey, markov=replace(outcome.markov, chain=None)), lines
 
 
 def _one(

@@ -463,3 +463,33 @@ def test_findings_only_audits_read_the_same_in_the_formats_that_ask_for_them(rep
     assert not any(a.markov.steps or a.markov.flows or a.owners or a.path for a in lean.audits)
     assert [a.metrics for a in lean.audits] == [a.metrics for a in full.audits]
     assert reporter_class().render(lean) == reporter_class().render(full)
+
+
+@pytest.mark.parametrize(
+    ("reporter", "findings_only"),
+    [("lint:LintReporter", True), ("github:GithubReporter", True), ("json:JsonReporter", False)],
+)
+def test_a_pool_of_workers_reports_what_one_process_does(monkeypatch, reporter, findings_only):
+    """Many files are checked by worker processes; what they send back renders the same."""
+    import importlib
+
+    from cxaudit import run as run_module
+    from cxaudit.config import ConfigResolver
+
+    module, _, name = reporter.partition(":")
+    reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
+    paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism")]
+    resolver = ConfigResolver(None, {})
+    monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run_module, "PARALLEL_FILES", 10**9)
+    alone, alone_failing = run_module.run(paths, resolver, findings_only=findings_only)
+    monkeypatch.setattr(run_module, "PARALLEL_FILES", 2)
+    pooled, pooled_failing = run_module.run(paths, resolver, findings_only=findings_only)
+    # the workers' results: the factorisation, and for findings only the steps, stayed behind
+    assert all(a.markov.chain is None for a in pooled.audits)
+    assert all((a.markov.chain is None) is findings_only for a in alone.audits)
+    assert all(bool(a.journey.steps) is not findings_only for a in pooled.audits)
+    assert all(a.journey.steps for a in alone.audits)
+    assert [a.journey.id for a in pooled.audits] == [a.journey.id for a in alone.audits]
+    assert pooled_failing == alone_failing
+    assert reporter_class().render(pooled) == reporter_class().render(alone)
