@@ -98,23 +98,22 @@ def analyse(journey: Journey, edges: Transitions | None = None) -> tuple[nx.DiGr
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
     """
-    graph, structure, markov = _solve(journey, edges)
-    if graph is None:
-        from cxaudit.graph import build_graph
-
-        graph = build_graph(journey)
-    return graph, structure, markov
-
-
-def _solve(journey: Journey, edges: Transitions | None) -> tuple[nx.DiGraph | None, Structure, MarkovResult]:
-    """:func:`analyse`, without a networkx graph for a large journey (SciPy searches it)."""
-    from cxaudit.analysis.markov import solve_chain
-    from cxaudit.analysis.structure import LARGE_GRAPH, analyse_structure
     from cxaudit.graph import build_graph
 
-    graph = None if len(journey.steps) > LARGE_GRAPH else build_graph(journey)
-    structure = analyse_structure(journey, graph)
-    return graph, structure, solve_chain(journey, graph, structure, edges)
+    structure, markov = _solve(journey, edges)
+    return build_graph(journey), structure, markov
+
+
+def _solve(journey: Journey, edges: Transitions | None) -> tuple[Structure, MarkovResult]:
+    """:func:`analyse` without the graph: the searches walk the transitions
+    (plain Python for small journeys, SciPy for large ones), with the same answers."""
+    from cxaudit.analysis.markov import solve_chain, transitions
+    from cxaudit.analysis.structure import analyse_structure
+
+    if edges is None:
+        edges = transitions(journey)
+    structure = analyse_structure(journey, None, edges)
+    return structure, solve_chain(journey, None, structure, edges)
 
 
 def apply_fix(journey: Journey, removed: Iterable[tuple[str, str]]) -> Journey | None:
@@ -190,9 +189,9 @@ def audit(
     config = config or AuditConfig()
     _check_ignores(journey)
     edges = transitions(journey)
-    # A large journey is searched by SciPy: its networkx graph is made only if a rule asks for it.
-    graph, structure, markov = _solve(journey, edges)
-    context = AuditContext(journey, graph, structure, markov, taken=edges)
+    # No networkx graph is made unless a rule asks for one (none of the built-in rules does).
+    structure, markov = _solve(journey, edges)
+    context = AuditContext(journey, None, structure, markov, taken=edges)
     if log is not None:
         from cxaudit.analysis.conformance import map_activities
 
@@ -231,7 +230,7 @@ def audit(
         path = None
     else:
         owners = contacts_by_owner(journey, markov)
-        path = most_probable_path(journey, graph, structure.compiled)
+        path = most_probable_path(journey, None, structure.compiled)
     return JourneyAudit(
         journey=journey,
         structure=structure,
@@ -394,7 +393,7 @@ def _exact(context, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:
         fixed = apply_fix(journey, fix)
         if fixed is None:
             return impact
-        after = _solve(fixed, None)[2].metrics
+        after = _solve(fixed, None)[1].metrics
         updated = (after.completion_rate, after.contacts_per_period, after.contact_cost_per_period)
     completion, contacts, cost = updated
     volume = journey.volume

@@ -211,15 +211,28 @@ steps:
     assert ("FR04", "a", "call") not in codes  # the same fix as CT01's
 
 
+def _rules_ask_for_the_graph(monkeypatch) -> None:
+    """A rule (a plugin's, say) that asks the audit context for the networkx graph and its incoming edges."""
+    from cxaudit.rules import RULES
+
+    rule = RULES["ST01"]
+    check = rule.check
+    monkeypatch.setattr(
+        rule, "check", lambda self, context, options: (list(context.graph.in_edges), check(self, context, options))[1]
+    )
+
+
 def test_a_checked_file_leaves_nothing_in_reference_cycles_with_the_collector_off(monkeypatch):
-    """networkx caches views of a graph on the graph, so the audit's graph (and the journey it holds)
-    sit in a reference cycle; with the collector off (the command line), the run still frees them."""
+    """networkx caches views of a graph on the graph, so a graph a rule asked for (and the journey it
+    holds) sits in a reference cycle; with the collector off (the command line), the run still frees them."""
     import gc
 
     import networkx as nx
 
     from cxaudit import run
     from cxaudit.config import ConfigResolver
+
+    _rules_ask_for_the_graph(monkeypatch)
 
     def graphs() -> int:
         return sum(1 for o in gc.get_objects() if isinstance(o, nx.DiGraph))
@@ -252,6 +265,7 @@ def test_a_run_collects_after_every_file_but_the_last(monkeypatch):
     def graphs() -> int:
         return sum(1 for o in gc.get_objects() if isinstance(o, nx.DiGraph))
 
+    _rules_ask_for_the_graph(monkeypatch)
     monkeypatch.setattr(run, "YOUNG_OBJECTS", 0)
     gc.collect()
     before = graphs()
@@ -315,8 +329,12 @@ def _large_journey(stages: int = 150) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_a_large_journey_is_audited_without_networkx():
-    """Above LARGE_GRAPH steps SciPy searches the journey; networkx is not even imported."""
+@pytest.mark.parametrize(
+    ("stages", "expected"), [(150, "455 ['ST02', 'ST04']"), (3, "14 ['ST02', 'ST04']")], ids=["large", "small"]
+)
+def test_a_journey_is_audited_without_networkx(stages, expected):
+    """The searches walk the transitions (SciPy above LARGE_GRAPH steps, plain Python below):
+    networkx is not even imported, and small journeys need no SciPy either."""
     import subprocess
     import sys
 
@@ -326,12 +344,11 @@ def test_a_large_journey_is_audited_without_networkx():
         "from cxaudit.engine import audit\n"
         "result = audit(loads_journey(sys.stdin.read()))\n"
         "print(len(result.journey.steps), sorted({f.code for f in result.findings} & {'ST02', 'ST04'}))\n"
-        "print('networkx' in sys.modules)\n"
+        "print('networkx' in sys.modules, 'scipy' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], input=_large_journey(), capture_output=True, text=True, check=True
-    )
-    assert done.stdout.splitlines() == ["455 ['ST02', 'ST04']", "False"]
+    text = _large_journey(stages)
+    done = subprocess.run([sys.executable, "-c", script], input=text, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [expected, f"False {stages > 100}"]
 
 
 def test_a_large_journey_audits_the_same_through_scipy_and_networkx(monkeypatch):

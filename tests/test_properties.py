@@ -158,6 +158,39 @@ def test_compiled_most_probable_path_equals_networkx(text):
 
 @FAST
 @given(journeys(max_steps=30))
+def test_plain_searches_equal_networkx(text):
+    """Small journeys are searched on their transitions in plain Python: the same answers as networkx's."""
+    import networkx as nx
+    import numpy as np
+
+    from cxaudit.analysis.markov import _component_labels, transitions
+    from cxaudit.analysis.paths import most_probable_path
+    from cxaudit.analysis.structure import analyse_structure, strong_components
+    from cxaudit.graph import build_graph
+
+    journey = loads_journey(text)
+    graph = build_graph(journey)
+    assert analyse_structure(journey) == analyse_structure(journey, graph)
+    assert most_probable_path(journey, None) == most_probable_path(journey, graph)
+    successors = {sid: [target for target, _ in pairs] for sid, pairs in transitions(journey).items()}
+    assert sorted(map(sorted, strong_components(successors))) == sorted(
+        map(sorted, nx.strongly_connected_components(graph))
+    )
+    # the chain's labels (over transient steps, from Q's transitions) group the steps as networkx's do
+    transient = [sid for sid in journey.steps if sid in graph and graph.out_degree(sid)]
+    index = {sid: i for i, sid in enumerate(transient)}
+    pairs = [(index[u], index[v]) for u, v in graph.edges if u in index and v in index]
+    rows = np.array([u for u, _ in pairs], dtype=np.int64)
+    cols = np.array([v for _, v in pairs], dtype=np.int64)
+    plain = _component_labels(None, transient, index, len(transient), rows, cols).tolist()
+    with_networkx = _component_labels(graph, transient, index, len(transient), rows, cols).tolist()
+    assert [[plain[i] == plain[j] for j in range(len(plain))] for i in range(len(plain))] == [
+        [with_networkx[i] == with_networkx[j] for j in range(len(plain))] for i in range(len(plain))
+    ]
+
+
+@FAST
+@given(journeys(max_steps=30))
 def test_incoming_transitions_are_the_graphs_in_edges(text):
     """Rules ask the audit context for incoming transitions; networkx's graph has the same, in the same order."""
     from cxaudit.engine import analyse

@@ -553,15 +553,27 @@ def _component_labels(
 ) -> np.ndarray:
     """Strongly connected component of each transient step, as a label array.
 
-    networkx for small chains; SciPy's compiled version of the same algorithm
-    for large ones, where networkx's pure-Python one would dominate the run.
+    Small chains: networkx on ``graph`` when one is given, otherwise
+    :func:`~cxaudit.analysis.structure.strong_components` on Q's transitions
+    (plain Python, the same components); large ones: SciPy's compiled version
+    of the same algorithm, where a pure-Python one would dominate the run.
     networkx searches the whole graph (a subgraph view is several times
     slower to walk): a component holding a transient step holds only
     transient steps, since outcomes lead nowhere and stuck steps never lead
-    back. Labels need not be consecutive. Without a graph, SciPy at any size.
+    back. Labels need not be consecutive.
     """
     import numpy as np
 
+    if graph is None and n <= DENSE_LIMIT:
+        from cxaudit.analysis.structure import strong_components
+
+        successors: dict[int, list[int]] = {i: [] for i in range(n)}
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            successors[i].append(j)
+        labels = np.zeros(n, dtype=np.int64)
+        for number, component in enumerate(strong_components(successors)):
+            labels[component] = number
+        return labels
     if graph is not None and n <= DENSE_LIMIT:
         import networkx as nx
 

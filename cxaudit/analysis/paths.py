@@ -51,9 +51,11 @@ def most_probable_path(
     broken by file order. None when no success outcome is reachable.
 
     Large journeys (``compiled``, or made here) are searched with SciPy's
-    compiled Dijkstra; the steps tied on a shortest path are then found from
-    the distances, which are the same numbers (each is the same sum
-    ``distance[u] + weight(u, v)``), so the path is the same.
+    compiled Dijkstra, and small ones without a ``graph`` by a plain-Python
+    one over their transitions; the steps tied on a shortest path are then
+    found from the distances, which are the same numbers (each is the same
+    sum ``distance[u] + weight(u, v)``), so the path is the same as
+    networkx's on ``graph``.
 
     Examples
     --------
@@ -78,14 +80,18 @@ def most_probable_path(
     successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
     if not successes:
         return None
-    if compiled is None and (graph is None or graph.number_of_nodes() > LARGE_GRAPH):
-        compiled = compile_graph(journey)
-    if compiled is not None:
-        order = compiled.index
-        search = _compiled_search(compiled)
-    else:
+    if compiled is None and graph is None and len(journey.steps) <= LARGE_GRAPH:
         order = {sid: i for i, sid in enumerate(journey.steps)}
-        search = _networkx_search(graph)
+        search = _plain_search(journey)
+    else:
+        if compiled is None and (graph is None or graph.number_of_nodes() > LARGE_GRAPH):
+            compiled = compile_graph(journey)
+        if compiled is not None:
+            order = compiled.index
+            search = _compiled_search(compiled)
+        else:
+            order = {sid: i for i, sid in enumerate(journey.steps)}
+            search = _networkx_search(graph)
 
     best: tuple[float, int, int, list[str]] | None = None
     for entry in journey.entry:
@@ -140,6 +146,43 @@ def _networkx_search(graph: nx.DiGraph) -> Search:
     def search(start: str) -> tuple[Callable[[str], list[str]], dict[str, float]]:
         predecessors, distances = nx.dijkstra_predecessor_and_distance(graph, start, weight=weight)
         return predecessors.__getitem__, distances
+
+    return search
+
+
+def _plain_search(journey: Journey) -> Search:
+    """Dijkstra with a heap, on the transitions customers take (small journeys)."""
+    import heapq
+
+    outgoing = {
+        sid: [(t.target, _weight(t.probability)) for t in step.next if t.probability > 0]
+        for sid, step in journey.steps.items()
+    }
+    incoming: dict[str, list[tuple[str, float]]] = {sid: [] for sid in outgoing}
+    for sid, pairs in outgoing.items():
+        for target, w in pairs:
+            incoming[target].append((sid, w))
+
+    def search(start: str) -> tuple[Callable[[str], list[str]], dict[str, float]]:
+        distance = {start: 0.0}
+        done: set[str] = set()
+        heap = [(0.0, start)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if u in done:
+                continue
+            done.add(u)
+            for v, w in outgoing[u]:
+                if v not in distance or d + w < distance[v]:
+                    distance[v] = d + w
+                    heapq.heappush(heap, (d + w, v))
+
+        def predecessors(step: str) -> list[str]:
+            # Every u with distance[u] + weight(u, step) == distance[step]: what networkx keeps.
+            target = distance[step]
+            return [u for u, w in incoming[step] if u in distance and distance[u] + w == target]
+
+        return predecessors, distance
 
     return search
 

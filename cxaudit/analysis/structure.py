@@ -1,14 +1,17 @@
 """The shape of a journey: reachability, dead ends, traps, ways to success.
 
 Plain functions over the graph from :func:`cxaudit.graph.build_graph`, built
-on networkx's public algorithms.
+on networkx's public algorithms; the audit itself searches a journey's
+transitions directly (:func:`strong_components` and a walk, in plain
+Python, for journeys up to :data:`LARGE_GRAPH` steps; SciPy's compiled
+routines above), which gives the same answers without making a graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cxaudit.model import compact_pickle
 
@@ -16,9 +19,20 @@ if TYPE_CHECKING:
     import networkx as nx
     import numpy as np
 
+    from cxaudit.analysis.markov import Transitions
     from cxaudit.model import Journey
 
-__all__ = ["CompiledGraph", "Structure", "analyse_structure", "compile_graph", "reachable_from", "trap_loops"]
+__all__ = [
+    "CompiledGraph",
+    "Structure",
+    "analyse_structure",
+    "compile_graph",
+    "reachable_from",
+    "strong_components",
+    "trap_loops",
+]
+
+N = TypeVar("N", bound=Hashable)
 
 
 def reachable_from(graph: nx.DiGraph, sources: Iterable[str]) -> set[str]:
@@ -136,12 +150,98 @@ on journeys of tens of thousands of steps), and their audit makes no
 networkx graph unless a rule asks for one."""
 
 
-def analyse_structure(journey: Journey, graph: nx.DiGraph | None = None) -> Structure:
+def strong_components(successors: Mapping[N, Sequence[N]]) -> list[list[N]]:
+    """The strongly connected components of a directed graph given as successor lists.
+
+    Tarjan's algorithm, without recursion: each component once, its steps
+    in the order they leave the algorithm's stack. Every successor must be a
+    key of ``successors``.
+
+    >>> strong_components({"a": ["b"], "b": ["a", "c"], "c": []})
+    [['c'], ['b', 'a']]
+    """
+    number: dict[N, int] = {}
+    low: dict[N, int] = {}
+    stack: list[N] = []
+    on_stack: set[N] = set()
+    found: list[list[N]] = []
+    for root in successors:
+        if root in number:
+            continue
+        number[root] = low[root] = len(number)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(successors[root]))]
+        while work:
+            node, todo = work[-1]
+            for child in todo:
+                if child not in number:
+                    number[child] = low[child] = len(number)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(successors[child])))
+                    break
+                if child in on_stack and number[child] < low[node]:
+                    low[node] = number[child]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] == number[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    found.append(component)
+    return found
+
+
+def _walk(successors: Mapping[str, Sequence[str]], starts: Iterable[str]) -> set[str]:
+    """Steps reachable from ``starts``, the starts included."""
+    reached = set(starts)
+    todo = list(reached)
+    while todo:
+        for child in successors[todo.pop()]:
+            if child not in reached:
+                reached.add(child)
+                todo.append(child)
+    return reached
+
+
+def _searched(
+    journey: Journey, edges: Transitions, entries: list[str], successes: list[str], outcomes: set[str]
+) -> tuple[set[str], set[str], list[list[str]]]:
+    """:func:`reachable_from`, :func:`can_reach` and :func:`trap_loops`, on the transitions themselves."""
+    successors = {sid: [target for target, _ in pairs] for sid, pairs in edges.items()}
+    predecessors: dict[str, list[str]] = {sid: [] for sid in successors}
+    for sid, targets in successors.items():
+        for target in targets:
+            predecessors[target].append(sid)
+    order = {sid: i for i, sid in enumerate(journey.steps)}
+    traps = []
+    for component in strong_components(successors):
+        members = set(component)
+        if members & outcomes:
+            continue
+        if any(target not in members for sid in component for target in successors[sid]):
+            continue  # a way out: not a trap
+        if len(component) == 1 and component[0] not in successors[component[0]]:
+            continue  # a dead end, not a loop
+        traps.append(sorted(component, key=order.__getitem__))
+    traps.sort(key=lambda trap: order[trap[0]])
+    return _walk(successors, entries), _walk(predecessors, successes), traps
+
+
+def analyse_structure(journey: Journey, graph: nx.DiGraph | None = None, edges: Transitions | None = None) -> Structure:
     """Reachability, dead ends, traps and ways to success of a journey.
 
     Large journeys are searched on their :class:`CompiledGraph` (kept in the
-    result) and need no ``graph``; small ones on ``graph``, made here when
-    not given.
+    result); small ones on ``graph`` with networkx when it is given, and
+    otherwise on their transitions (``edges``, ``transitions(journey)``,
+    made here when not given), with the same answers.
     """
     steps = journey.steps
     outcomes = {step_id for step_id, step in steps.items() if step.is_outcome}
@@ -151,14 +251,16 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph | None = None) -> Stru
     if len(steps) > LARGE_GRAPH:
         compiled = compile_graph(journey)
         reachable, can_succeed, trap_list = _compiled(compiled, entries, successes, outcomes)
-    else:
-        if graph is None:
-            from cxaudit.graph import build_graph
-
-            graph = build_graph(journey)
+    elif graph is not None:
         reachable = reachable_from(graph, entries)
         can_succeed = can_reach(graph, successes)
         trap_list = trap_loops(graph, outcomes)
+    else:
+        if edges is None:
+            from cxaudit.analysis.markov import transitions
+
+            edges = transitions(journey)
+        reachable, can_succeed, trap_list = _searched(journey, edges, entries, successes, outcomes)
     # Nowhere to go: no transition any customer takes (none in the graph).
     dead_ends = tuple(
         step_id
