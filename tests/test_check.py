@@ -419,8 +419,16 @@ def test_plain_lines_equal_the_coloured_ones_without_colour(tmp_path):
 
     broken = write(tmp_path / "broken.yaml", DEAD_END)
     unreadable = write(tmp_path / "bad.yaml", "cxaudit: 1\njourney: {id: x, name: X, volumes: 1}\n")
-    report, _ = run([str(broken), str(unreadable), str(JOURNEYS[0])], ConfigResolver(None, {}), keep_sources=True)
+    escapes = write(
+        tmp_path / "escapes.yaml",
+        "cxaudit: 1\njourney: {id: x, name: X}\nentry: a\nsteps:\n"
+        '  a: {name: "A\\e[2J\\e[31m fake\\n::error::x\\t", next: {ok: 0.5, ko: 0.5}}\n'
+        "  ok: {name: OK, type: success}\n  ko: {name: KO, type: abandon}\n",
+    )
+    files = [str(broken), str(unreadable), str(escapes), str(JOURNEYS[0])]
+    report, _ = run(files, ConfigResolver(None, {}), keep_sources=True)
     assert report.problems and report.findings
+    assert "A\\x1b[2J\\x1b[31m fake\\n::error::x " in LintReporter().render(report)
     for options in ({}, {"show_source": True}, {"quiet": True}):
         plain = LintReporter(**options).render(report)
         coloured = LintReporter(color=True, **options).render(report)

@@ -84,8 +84,13 @@ class LintReporter:
             for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
                 yield [(f"{count:>5}  {code}  {name}", "")]
         else:
-            for finding in sorted(findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or "")):
-                yield from self._finding(finding, report)
+            ordered = sorted(findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or ""))
+            if self.color or self.show_source:
+                for finding in ordered:
+                    yield from self._finding(finding, report)
+            else:  # the same text in one piece (cleaning is per character): tens of thousands of lines in CI
+                for finding in ordered:
+                    yield [(clean(finding_line(finding)), "")]
         if not self.quiet:
             yield [(self._summary(report), "bold")]
 
