@@ -173,7 +173,7 @@ def _one(
     ``collect=False`` leaves the file's reference cycles to the collector
     (or to the end of the process): for the last file of a run, where a
     collection would only walk the live report data once more (0.4 s after
-    a 100,000-step journey) to free one networkx graph.
+    a 100,000-step journey) to free what few cycles the file left.
     """
     from cxaudit.engine import audit
     from cxaudit.loader import load_named
@@ -192,9 +192,10 @@ def _one(
                 return error, lines
     finally:
         # The collector was paused (or is off, in the command line and its
-        # workers), and the audit's networkx graph holds the journey in a
-        # reference cycle (networkx caches views of a graph on the graph).
-        # Collect the young objects once enough have piled up: a small file's
-        # garbage waits for a few more files, a large one is freed at once.
+        # workers), and a networkx graph that a rule asked for holds the
+        # journey in a reference cycle (networkx caches views of a graph on
+        # the graph; the audit itself makes none). Collect the young objects
+        # once enough have piled up: a small file's garbage waits for a few
+        # more files, a large one is freed at once.
         if collect and gc.get_count()[0] > YOUNG_OBJECTS:
             gc.collect(0)

@@ -123,7 +123,7 @@ class AuditContext:
 
     journey: Journey
     graph_made: nx.DiGraph | None
-    """The networkx graph, when the audit made one (small journeys); see :attr:`graph`."""
+    """A networkx graph of the journey the caller made already (the audit makes none); see :attr:`graph`."""
     structure: Structure
     markov: MarkovResult
     found: set[tuple[str, str | None]] | None = None
@@ -137,8 +137,8 @@ class AuditContext:
 
     @cached_property
     def graph(self) -> nx.DiGraph:
-        """The journey as a networkx graph (:func:`cxaudit.graph.build_graph`), made on first use
-        for a large journey, whose audit otherwise needs none."""
+        """The journey as a networkx graph (:func:`cxaudit.graph.build_graph`), made on first use:
+        the audit's own searches walk the transitions and need none."""
         if self.graph_made is not None:
             return self.graph_made
         from cxaudit.graph import build_graph
