@@ -779,8 +779,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     counting frees, and the collector would walk the live ones again and again
     (a 100,000-step JSON report: 1.8 s of collection to build 0.3 s of data).
     The few objects in cycles (networkx caches views on a graph, which a rule
-    may ask for) are collected at the end of each file by the run. It is switched back on before
-    returning, for embedding callers.
+    may ask for) are collected at the end of each file by the run. It is
+    switched back on before returning, for embedding callers.
     """
     import gc
 
