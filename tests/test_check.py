@@ -489,9 +489,9 @@ def test_a_pool_of_workers_reports_what_one_process_does(monkeypatch, reporter, 
     paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism")]
     resolver = ConfigResolver(None, {})
     monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(run_module, "PARALLEL_FILES", 10**9)
+    monkeypatch.setattr(run_module, "PARALLEL_BYTES", 10**12)
     alone, alone_failing = run_module.run(paths, resolver, findings_only=findings_only)
-    monkeypatch.setattr(run_module, "PARALLEL_FILES", 2)
+    monkeypatch.setattr(run_module, "PARALLEL_BYTES", 1)
     pooled, pooled_failing = run_module.run(paths, resolver, findings_only=findings_only)
     # the workers' results: the factorisation, and for findings only the steps, stayed behind
     assert all(a.markov.chain is None for a in pooled.audits)
@@ -501,3 +501,89 @@ def test_a_pool_of_workers_reports_what_one_process_does(monkeypatch, reporter, 
     assert [a.journey.id for a in pooled.audits] == [a.journey.id for a in alone.audits]
     assert pooled_failing == alone_failing
     assert reporter_class().render(pooled) == reporter_class().render(alone)
+
+
+def test_a_pool_is_used_from_enough_journey_text_in_two_files_or_more(monkeypatch, tmp_path):
+    from cxaudit import run as run_module
+    from cxaudit.files import STDIN
+
+    monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run_module, "PARALLEL_BYTES", 100)
+    small = [str(write(tmp_path / f"s{i}.yaml", "x" * 30)) for i in range(4)]
+    large = [str(write(tmp_path / f"l{i}.yaml", "x" * 100)) for i in range(2)]
+    missing = str(tmp_path / "missing.yaml")
+    assert run_module._parallel(small[:3]) is False  # 90 bytes
+    assert run_module._parallel(small) is True  # 120 bytes
+    assert run_module._parallel(large[:1]) is False  # one file: nothing to share
+    assert run_module._parallel(large) is True
+    assert run_module._parallel([missing, *small[:3]]) is False  # a missing file counts for nothing
+    assert run_module._parallel([*large, STDIN]) is False  # standard input is read by this process
+    monkeypatch.setattr(run_module.os, "cpu_count", lambda: 1)
+    assert run_module._parallel(large) is False
+
+
+def _threads_after_a_dense_solve(start_worker: bool) -> int:
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "from cxaudit import run\n"
+        + ("run._start_worker(None, {}, False, False)\n" if start_worker else "")
+        + "import numpy as np\n"
+        "np.linalg.solve(np.eye(400) * 2 + np.ones((400, 400)) / 400, np.ones(400))\n"
+        "print(len(os.listdir('/proc/self/task')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    return int(done.stdout)
+
+
+def test_workers_run_their_linear_algebra_on_one_thread():
+    """One worker per core: BLAS threads in each would fight over the cores (40 journeys of 200 steps
+    took 1-20 s instead of 0.5 s)."""
+    if not os.path.isdir("/proc/self/task") or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs Linux's /proc and two cores")
+    if _threads_after_a_dense_solve(start_worker=False) == 1:
+        pytest.skip("numpy's BLAS runs on one thread here anyway")
+    assert _threads_after_a_dense_solve(start_worker=True) == 1
+
+
+def test_workers_start_fresh_when_numpy_is_loaded_already():
+    """A forked child would inherit numpy's BLAS threads; a parent that has numpy loaded uses a fork server."""
+    import multiprocessing
+    import subprocess
+    import sys
+
+    import numpy  # noqa: F401  (loaded, as in a program that embeds cxaudit)
+
+    from cxaudit import run as run_module
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+    assert run_module._pool_context().get_start_method() == "forkserver"
+    script = "from cxaudit import run\nprint(run._pool_context())\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout == "None\n"  # the command line: numpy not loaded, the platform's own way
+
+
+def test_the_command_line_forks_its_workers_and_prints_what_one_process_does():
+    """The command line has not loaded numpy when the pool starts: workers are forked (Linux)."""
+    import subprocess
+    import sys
+
+    paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism")]
+    script = (
+        "import sys\n"
+        "from cxaudit import run\n"
+        "run.PARALLEL_BYTES = int(sys.argv[1])\n"
+        "original = run._pool_context\n"
+        "run._pool_context = lambda: print('context', original(), file=sys.stderr) or original()\n"
+        "from cxaudit.cli import main\n"
+        "main(['check', '--fail-on', 'never', *sys.argv[2:]])\n"
+    )
+    pooled = subprocess.run([sys.executable, "-c", script, "1", *paths], capture_output=True, text=True)
+    alone = subprocess.run([sys.executable, "-c", script, str(10**12), *paths], capture_output=True, text=True)
+    assert (pooled.returncode, alone.returncode) == (0, 0), pooled.stderr + alone.stderr
+    assert pooled.stderr == "context None\n" and alone.stderr == ""
+    assert pooled.stdout == alone.stdout and "Found " in pooled.stdout
