@@ -106,9 +106,14 @@ the findings' formats (a full JSON report of those, which the workers send
 back whole, about breaks even)."""
 
 
+def _workers() -> int:
+    """Processes of a pool: one per core, at most 8."""
+    return min(os.cpu_count() or 1, 8)
+
+
 def _parallel(files: list[str]) -> bool:
     """Whether a pool of workers would check ``files`` sooner than one process."""
-    if len(files) < 2 or STDIN in files or min(os.cpu_count() or 1, 8) < 2:
+    if len(files) < 2 or STDIN in files or _workers() < 2:
         return False
     total = 0
     for name in files:
@@ -137,7 +142,7 @@ def _outcomes(
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min(os.cpu_count() or 1, 8)
+    workers = _workers()
     chunk = max(1, min(64, len(files) // (workers * 4)))
     job = (resolver.explicit_path, resolver.cli, pure, keep_sources, findings_only)
     with ProcessPoolExecutor(

@@ -534,7 +534,9 @@ def _threads_after_a_dense_solve(start_worker: bool) -> int:
         "np.linalg.solve(np.eye(400) * 2 + np.ones((400, 400)) / 400, np.ones(400))\n"
         "print(len(os.listdir('/proc/self/task')))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    from cxaudit.run import BLAS_THREADS
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     return int(done.stdout)
 
