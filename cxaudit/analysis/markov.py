@@ -154,8 +154,9 @@ def solve_chain(
     """Exact metrics of ``journey``: see the module docstring for the method.
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
-    ``graph`` may be None for a large journey (``structure.compiled`` is set):
-    its loops are then found by SciPy.
+    ``graph`` may be None (the audit passes none): the chain's loops are then
+    found on its own transitions, in plain Python for a small journey and by
+    SciPy for a large one; with a graph, networkx finds them in a small one.
     """
     import numpy as np
 

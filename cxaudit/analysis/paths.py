@@ -81,17 +81,12 @@ def most_probable_path(
     if not successes:
         return None
     if compiled is None and graph is None and len(journey.steps) <= LARGE_GRAPH:
-        order = {sid: i for i, sid in enumerate(journey.steps)}
         search = _plain_search(journey)
     else:
         if compiled is None and (graph is None or graph.number_of_nodes() > LARGE_GRAPH):
             compiled = compile_graph(journey)
-        if compiled is not None:
-            order = compiled.index
-            search = _compiled_search(compiled)
-        else:
-            order = {sid: i for i, sid in enumerate(journey.steps)}
-            search = _networkx_search(graph)
+        search = _networkx_search(graph) if compiled is None else _compiled_search(compiled)
+    order = {sid: i for i, sid in enumerate(journey.steps)} if compiled is None else compiled.index
 
     best: tuple[float, int, int, list[str]] | None = None
     for entry in journey.entry:
