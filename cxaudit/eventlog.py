@@ -12,6 +12,7 @@ silently dropped.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,9 @@ def _xes_to_csv(path: str, target: str) -> None:
         raise UsageError(f"{path}: not a readable XES file: {exc}") from None
 
 
+_VALID = "case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL"
+
+
 def _literal(text: str) -> str:
     """A SQL string literal (a file name is data, never SQL)."""
     return "'" + text.replace("'", "''") + "'"
@@ -199,12 +203,17 @@ def read_log(
     connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
     try:
         if lowered.endswith(".parquet"):
-            connection.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)})")
+            source = f"read_parquet({_literal(path)})"
         elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
-            connection.execute(f"CREATE VIEW raw AS SELECT * FROM read_csv({_literal(path)}, auto_detect = true)")
+            source = f"read_csv({_literal(path)}, auto_detect = true)"
         else:
             raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
-        available = [row[0] for row in connection.execute("DESCRIBE raw").fetchall()]
+        # Each use of a CSV reads a sample of it to tell its dialect and types:
+        # once here, once for the table (a view would add a third).
+        types = dict(
+            connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})").fetchall()
+        )
+        available = list(types)
         columns = {
             "case": _pick(available, case, "case", True),
             "activity": _pick(available, activity, "activity", True),
@@ -212,60 +221,113 @@ def read_log(
             "resource": _pick(available, resource, "resource", False),
         }
         resource_sql = f"CAST({_quote(columns['resource'])} AS VARCHAR)" if columns["resource"] else "NULL"
-        types = dict(connection.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
         time_column = _quote(columns["timestamp"])
         if types.get(columns["timestamp"], "").startswith("TIMESTAMP"):
-            time_sql = time_column  # already read as a time by DuckDB (only its epoch seconds are used)
+            time_sql = time_column  # already read as a time by DuckDB (only its epoch is used)
         else:
             time_sql = f"TRY_CAST(CAST({time_column} AS VARCHAR) AS TIMESTAMPTZ)"
         # A table, in file order (DuckDB keeps insertion order): its rowid is the
         # file position that orders simultaneous events, at no extra cost.
+        # Values are taken as written (DuckDB's reader keeps surrounding
+        # spaces); an empty case or activity is a missing one.
         connection.execute(
             f"""
             CREATE TABLE events AS
             SELECT
-                NULLIF(TRIM(CAST({_quote(columns["case"])} AS VARCHAR)), '') AS case_id,
-                NULLIF(TRIM(CAST({_quote(columns["activity"])} AS VARCHAR)), '') AS activity,
+                NULLIF(CAST({_quote(columns["case"])} AS VARCHAR), '') AS case_id,
+                NULLIF(CAST({_quote(columns["activity"])} AS VARCHAR), '') AS activity,
                 {time_sql} AS time,
                 {resource_sql} AS resource
-            FROM raw
+            FROM {source}
             """
         )
-        bad = connection.execute(
-            """
-            SELECT
-                count(*) FILTER (WHERE case_id IS NULL),
-                count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
-                count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL)
-            FROM events
-            """
-        ).fetchone()
-        # One pass of one window over the events, in each case's order (by time,
-        # then by file position, so that simultaneous events keep their logged
-        # order), aggregated three ways: directly-follows pairs and the
-        # resources of each activity (grouping sets), and each activity's
-        # totals with its median gap (apart: a median under grouping sets is
-        # computed for every set, three times the sorting for one used).
+
+        def counts() -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+            """Bad rows, cases, first and last time; each activity's resources."""
+            cursor = connection.cursor()
+            try:
+                totals = cursor.execute(
+                    f"""
+                    SELECT
+                        count(*) FILTER (WHERE case_id IS NULL),
+                        count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
+                        count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL),
+                        count(DISTINCT case_id) FILTER (WHERE {_VALID}),
+                        min(epoch_us(time)) FILTER (WHERE {_VALID}),
+                        max(epoch_us(time)) FILTER (WHERE {_VALID})
+                    FROM events
+                    """
+                ).fetchone()
+                resources = cursor.execute(
+                    f"SELECT activity, resource, count(*) FROM events "
+                    f"WHERE {_VALID} AND resource IS NOT NULL GROUP BY ALL"
+                ).fetchall()
+            finally:
+                cursor.close()
+            return totals, resources
+
+        # Each event with the next one of its case: (activity, next activity,
+        # microseconds between them) counted, the next being NULL for a case's
+        # last event. Most exported logs list each case's events together and
+        # in time order; then the next event of a case is the next row of the
+        # file, and one ordered pass over the table finds it. The same pass
+        # checks that assumption (rows in file order, no time going back within
+        # a case, one run of rows per case); a log that breaks it is sorted by
+        # case, time and file position instead. Both give the same counts.
+        # The ordered pass keeps one core busy; the counts run beside it, on a
+        # second cursor.
+        with ThreadPoolExecutor(1) as beside:
+            pending = beside.submit(counts)
+            connection.execute(
+                f"""
+                CREATE TEMP TABLE follows AS
+                WITH steps AS (
+                    SELECT activity, case_id, time, rowid AS position,
+                           lead(case_id) OVER () AS next_case, lead(activity) OVER () AS next_activity,
+                           lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
+                    FROM events WHERE {_VALID}
+                )
+                SELECT activity,
+                       CASE WHEN next_case = case_id THEN next_activity END AS following,
+                       CASE WHEN next_case = case_id THEN epoch_us(next_time) - epoch_us(time) END AS gap,
+                       count(*) AS n,
+                       count(*) FILTER (WHERE next_position <= position OR next_case = case_id AND next_time < time)
+                           AS disorder
+                FROM steps GROUP BY ALL
+                """
+            )
+            disorder, runs = connection.execute(
+                "SELECT sum(disorder), sum(n) FILTER (WHERE following IS NULL) FROM follows"
+            ).fetchone()
+            (bad_case, bad_activity, bad_time, cases, first, last), resources = pending.result()
+        if disorder or (runs or 0) != cases:
+            connection.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE follows AS
+                WITH steps AS (
+                    SELECT activity, lead(activity) OVER w AS following,
+                           epoch_us(lead(time) OVER w) - epoch_us(time) AS gap
+                    FROM events WHERE {_VALID}
+                    WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
+                )
+                SELECT activity, following, gap, count(*) AS n FROM steps GROUP BY ALL
+                """
+            )
+        # Directly-follows pairs (and each activity's case ends), then each
+        # activity's exact median gap read from the counted gaps: the mean of
+        # the gaps at the two middle positions (one position when odd).
         rows = connection.execute(
             """
-            WITH steps AS MATERIALIZED (
-                SELECT activity, resource,
-                       lead(activity) OVER w AS next_activity,
-                       epoch(lead(time) OVER w) - epoch(time) AS gap,
-                       lag(activity) OVER w IS NULL AS is_first,
-                       epoch(time) AS seen_at
-                FROM events
-                WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL
-                WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
-            )
-            SELECT grouping(next_activity, resource), activity, next_activity, resource,
-                   count(*), NULL, NULL, NULL, NULL
-            FROM steps
-            GROUP BY GROUPING SETS ((activity, next_activity), (activity, resource))
+            SELECT 1, activity, following, sum(n), NULL FROM follows GROUP BY activity, following
             UNION ALL
-            SELECT 3, activity, NULL, NULL,
-                   count(*), count(*) FILTER (WHERE is_first), median(gap), min(seen_at), max(seen_at)
-            FROM steps
+            SELECT 2, activity, NULL, NULL,
+                   (min(gap) FILTER (WHERE below >= (total + 1) // 2)
+                    + min(gap) FILTER (WHERE below >= total // 2 + 1)) / 2e6
+            FROM (
+                SELECT activity, gap, sum(n) OVER (PARTITION BY activity ORDER BY gap) AS below,
+                       sum(n) OVER (PARTITION BY activity) AS total
+                FROM (SELECT activity, gap, sum(n) AS n FROM follows WHERE following IS NOT NULL GROUP BY ALL)
+            )
             GROUP BY activity
             """
         ).fetchall()
@@ -275,39 +337,46 @@ def read_log(
         connection.close()
     follows: dict[tuple[str, str], int] = {}
     ends: dict[str, int] = {}
-    resources: dict[str, list[tuple[int, str]]] = {}
-    totals: dict[str, tuple[int, int, float | None, float, float]] = {}
-    for group, name, following, resource, n, starts, median, first, last in rows:
-        if group == 1:  # (activity, next activity)
+    events: dict[str, int] = {}
+    medians: dict[str, float | None] = {}
+    for kind, name, following, n, median in rows:
+        if kind == 1:
+            events[name] = events.get(name, 0) + int(n)
             if following is None:
                 ends[name] = int(n)
             else:
                 follows[name, following] = int(n)
-        elif group == 2:  # (activity, resource)
-            if resource is not None:
-                resources.setdefault(name, []).append((-int(n), resource))
-        else:  # (activity)
-            totals[name] = (int(n), int(starts), None if median is None else float(median), first, last)
+        else:
+            medians[name] = None if median is None else float(median)
+    starts = dict(events)
+    for (_, following), n in follows.items():
+        starts[following] -= n
+    usual: dict[str, tuple[int, str]] = {}
+    for name, resource, n in resources:
+        usual[name] = min(usual.get(name, (0, resource)), (-int(n), resource))
     activities = {
         name: Activity(
-            name, n, starts, ends.get(name, 0), median, min(resources[name])[1] if name in resources else None
+            name,
+            events[name],
+            starts[name],
+            ends.get(name, 0),
+            medians.get(name),
+            usual[name][1] if name in usual else None,
         )
-        for name, (n, starts, median, _, _) in sorted(totals.items())
+        for name in sorted(events)
     }
-    firsts = [first for _, _, _, first, _ in totals.values()]
-    lasts = [last for _, _, _, _, last in totals.values()]
     return LogSummary(
         file=path,
-        cases=sum(a.starts for a in activities.values()),
-        events=sum(a.events for a in activities.values()),
+        cases=int(cases),
+        events=sum(events.values()),
         bad_rows={
-            "missing case": int(bad[0]),
-            "missing activity": int(bad[1]),
-            "unreadable timestamp": int(bad[2]),
+            "missing case": int(bad_case),
+            "missing activity": int(bad_activity),
+            "unreadable timestamp": int(bad_time),
         },
         activities=activities,
         follows=follows,
-        span_s=float(max(lasts) - min(firsts)) if totals else 0.0,
+        span_s=(last - first) / 1e6 if events else 0.0,
         columns=columns,
     )
 
