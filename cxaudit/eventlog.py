@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxaudit.errors import UsageError
@@ -65,6 +65,8 @@ class LogSummary:
     span_s: float
     """Seconds from the first to the last event."""
     columns: dict[str, str | None] = field(default_factory=dict)
+    in_file_order: bool = False
+    """Each case's events were listed together and in time order: no sort was needed."""
 
 
 def _pick(available: list[str], wanted: str | None, role: str, required: bool) -> str | None:
@@ -189,16 +191,7 @@ def read_log(
             summary = read_log(
                 flat, case=case, activity=activity, timestamp=timestamp, resource=resource, progress=progress
             )
-        return LogSummary(
-            path,
-            summary.cases,
-            summary.events,
-            summary.bad_rows,
-            summary.activities,
-            summary.follows,
-            summary.span_s,
-            summary.columns,
-        )
+        return replace(summary, file=path)
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
     try:
@@ -300,7 +293,8 @@ def read_log(
                 "SELECT sum(disorder), sum(n) FILTER (WHERE following IS NULL) FROM follows"
             ).fetchone()
             (bad_case, bad_activity, bad_time, cases, first, last), resources = pending.result()
-        if disorder or (runs or 0) != cases:
+        in_file_order = not disorder and (runs or 0) == cases
+        if not in_file_order:
             connection.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE follows AS
@@ -378,6 +372,7 @@ def read_log(
         follows=follows,
         span_s=(last - first) / 1e6 if events else 0.0,
         columns=columns,
+        in_file_order=in_file_order,
     )
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime
+import itertools
 import math
 import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cxaudit import load_journey
 from cxaudit.discover import round_shares
@@ -449,3 +452,109 @@ def test_bad_mapping_files(run_cli, tmp_path):
         2,
         "cxaudit: the mapping sends activity 'A' to step 'aa', which the journey does not have; did you mean 'a'?\n",
     )
+
+
+def reference_summary(rows: list[tuple[str, str, int, str]]) -> dict:
+    """What a log says, worked out in plain Python from (case, activity, microseconds, resource) rows."""
+    import statistics
+
+    by_case: dict[str, list[tuple[int, int, str]]] = {}
+    for position, (case, activity, micros, _) in enumerate(rows):
+        by_case.setdefault(case, []).append((micros, position, activity))
+    follows: dict[tuple[str, str], int] = {}
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    gaps: dict[str, list[int]] = {}
+    for events in by_case.values():
+        events.sort()
+        starts[events[0][2]] = starts.get(events[0][2], 0) + 1
+        ends[events[-1][2]] = ends.get(events[-1][2], 0) + 1
+        for (t1, _, a), (t2, _, b) in itertools.pairwise(events):
+            follows[a, b] = follows.get((a, b), 0) + 1
+            gaps.setdefault(a, []).append(t2 - t1)
+    resources: dict[str, dict[str, int]] = {}
+    for _, activity, _, resource in rows:
+        counts = resources.setdefault(activity, {})
+        counts[resource] = counts.get(resource, 0) + 1
+    times = [micros for _, _, micros, _ in rows]
+    return {
+        "cases": len(by_case),
+        "events": len(rows),
+        "follows": follows,
+        "activities": {
+            a: (
+                sum(r[1] == a for r in rows),
+                starts.get(a, 0),
+                ends.get(a, 0),
+                statistics.median(gaps[a]) / 1e6 if a in gaps else None,
+                min(counts, key=lambda r: (-counts[r], r)),
+            )
+            for a, counts in sorted(resources.items())
+        },
+        "span_s": (max(times) - min(times)) / 1e6,
+    }
+
+
+@st.composite
+def event_logs(draw):
+    """Cases of 1-6 events over four activities, with ties, and the rows in the order a case's events occurred."""
+    cases = draw(st.integers(1, 12))
+    rows = []
+    for case in range(cases):
+        micros = draw(st.integers(0, 10**10))
+        for _ in range(draw(st.integers(1, 6))):
+            rows.append((f"c{case}", draw(st.sampled_from("ABCD")), micros, draw(st.sampled_from(["r1", "r2"]))))
+            micros += draw(st.sampled_from([0, 1, 999_999, 1_000_000, 3_600_000_001]))
+    return rows
+
+
+def write_log(path: Path, rows: list[tuple[str, str, int, str]], bad: bool) -> None:
+    start = datetime.datetime(2026, 1, 1)
+    lines = ["case,activity,timestamp,resource"]
+    lines += [f"{c},{a},{start + datetime.timedelta(microseconds=t):%Y-%m-%d %H:%M:%S.%f},{r}" for c, a, t, r in rows]
+    if bad:  # left out and counted, wherever they sit
+        lines[2:2] = [",A,2026-01-01 00:00:00,r1", "c0,,2026-01-01 00:00:00,r1", "c0,A,not a time,r1"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=event_logs(), bad=st.booleans(), seed=st.integers(0, 2**32))
+def test_every_order_of_a_log_gives_the_reference_summary(tmp_path, rows, bad, seed):
+    """The ordered pass (cases together, in time order) and the sort agree with plain Python."""
+    from cxaudit.eventlog import read_log
+
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    split = list(rows)  # a case's events in two places: no longer one run per case
+    several = len({case for case, *_ in rows}) > 1
+    if several:
+        split.append(next(row for row in rows if row[0] == "c0"))
+    orders = {
+        "as they occurred": (rows, True),
+        "by time": (sorted(rows, key=lambda row: row[2]), None),
+        "shuffled": (shuffled, None),
+        "a case split": (split, False if several else None),
+    }
+    for name, (order, in_file_order) in orders.items():
+        log = tmp_path / "log.csv"
+        write_log(log, order, bad)
+        summary = read_log(str(log))
+        expected = reference_summary(order)
+        got = {
+            "cases": summary.cases,
+            "events": summary.events,
+            "follows": summary.follows,
+            "activities": {
+                a: (info.events, info.starts, info.ends, info.median_next_s, info.resource)
+                for a, info in summary.activities.items()
+            },
+            "span_s": summary.span_s,
+        }
+        assert got == expected, name
+        assert summary.bad_rows == {
+            "missing case": int(bad),
+            "missing activity": int(bad),
+            "unreadable timestamp": int(bad),
+        }
+        if in_file_order is not None:
+            assert summary.in_file_order is in_file_order, name
