@@ -146,6 +146,9 @@ def _xes_to_csv(path: str, target: str) -> None:
         raise UsageError(f"{path}: not a readable XES file: {exc}") from None
 
 
+PREFIX_ROWS = 100_000
+"""How many of a log's first rows are checked for being in each case's order before the whole log is."""
+
 _VALID = "case_id IS NOT NULL AND activity IS NOT NULL AND time IS NOT NULL"
 
 
@@ -269,44 +272,59 @@ def read_log(
         # case, time and file position instead. Both give the same counts.
         # The ordered pass keeps one core busy; the counts run beside it, on a
         # second cursor.
+        # A log whose first rows already break the assumption goes straight to
+        # the sort.
+        check = f"""
+            WITH steps AS (
+                SELECT case_id, time, rowid AS position, lead(case_id) OVER () AS next_case,
+                       lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
+                FROM events WHERE {_VALID} AND rowid < {PREFIX_ROWS}
+            )
+            SELECT count(*) FILTER (WHERE next_position <= position OR next_case = case_id AND next_time < time) = 0
+               AND count(*) FILTER (WHERE next_case IS DISTINCT FROM case_id) = count(DISTINCT case_id)
+            FROM steps
+            """
+        in_file_order = connection.execute(check).fetchone()[0]
         with ThreadPoolExecutor(1) as beside:
             pending = beside.submit(counts)
-            connection.execute(
-                f"""
-                CREATE TEMP TABLE follows AS
-                WITH steps AS (
-                    SELECT activity, case_id, time, rowid AS position,
-                           lead(case_id) OVER () AS next_case, lead(activity) OVER () AS next_activity,
-                           lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
-                    FROM events WHERE {_VALID}
+            if in_file_order:
+                connection.execute(
+                    f"""
+                    CREATE TEMP TABLE follows AS
+                    WITH steps AS (
+                        SELECT activity, case_id, time, rowid AS position,
+                               lead(case_id) OVER () AS next_case, lead(activity) OVER () AS next_activity,
+                               lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
+                        FROM events WHERE {_VALID}
+                    )
+                    SELECT activity,
+                           CASE WHEN next_case = case_id THEN next_activity END AS following,
+                           CASE WHEN next_case = case_id THEN epoch_us(next_time) - epoch_us(time) END AS gap,
+                           count(*) AS n,
+                           count(*) FILTER (
+                               WHERE next_position <= position OR next_case = case_id AND next_time < time
+                           ) AS disorder
+                    FROM steps GROUP BY ALL
+                    """
                 )
-                SELECT activity,
-                       CASE WHEN next_case = case_id THEN next_activity END AS following,
-                       CASE WHEN next_case = case_id THEN epoch_us(next_time) - epoch_us(time) END AS gap,
-                       count(*) AS n,
-                       count(*) FILTER (WHERE next_position <= position OR next_case = case_id AND next_time < time)
-                           AS disorder
-                FROM steps GROUP BY ALL
-                """
-            )
-            disorder, runs = connection.execute(
-                "SELECT sum(disorder), sum(n) FILTER (WHERE following IS NULL) FROM follows"
-            ).fetchone()
+                disorder, runs = connection.execute(
+                    "SELECT sum(disorder), sum(n) FILTER (WHERE following IS NULL) FROM follows"
+                ).fetchone()
+                in_file_order = not disorder and (runs or 0) == pending.result()[0][3]
+            if not in_file_order:
+                connection.execute(
+                    f"""
+                    CREATE OR REPLACE TEMP TABLE follows AS
+                    WITH steps AS (
+                        SELECT activity, lead(activity) OVER w AS following,
+                               epoch_us(lead(time) OVER w) - epoch_us(time) AS gap
+                        FROM events WHERE {_VALID}
+                        WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
+                    )
+                    SELECT activity, following, gap, count(*) AS n FROM steps GROUP BY ALL
+                    """
+                )
             (bad_case, bad_activity, bad_time, cases, first, last), resources = pending.result()
-        in_file_order = not disorder and (runs or 0) == cases
-        if not in_file_order:
-            connection.execute(
-                f"""
-                CREATE OR REPLACE TEMP TABLE follows AS
-                WITH steps AS (
-                    SELECT activity, lead(activity) OVER w AS following,
-                           epoch_us(lead(time) OVER w) - epoch_us(time) AS gap
-                    FROM events WHERE {_VALID}
-                    WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
-                )
-                SELECT activity, following, gap, count(*) AS n FROM steps GROUP BY ALL
-                """
-            )
         # Directly-follows pairs (and each activity's case ends), then each
         # activity's exact median gap read from the counted gaps: the mean of
         # the gaps at the two middle positions (one position when odd).
