@@ -242,6 +242,7 @@ def read_log(
             """Bad rows, cases, first and last time; each activity's resources."""
             cursor = connection.cursor()
             try:
+                cursor.execute("SET enable_progress_bar = false")  # one bar, the main query's
                 totals = cursor.execute(
                     f"""
                     SELECT
@@ -269,10 +270,8 @@ def read_log(
         # file, and one ordered pass over the table finds it. The same pass
         # checks that assumption (rows in file order, no time going back within
         # a case, one run of rows per case); a log that breaks it is sorted by
-        # case, time and file position instead. Both give the same counts.
-        # The ordered pass keeps one core busy; the counts run beside it, on a
-        # second cursor.
-        # A log whose first rows already break the assumption goes straight to
+        # case, time and file position instead. Both give the same counts. A
+        # log whose first rows already break the assumption goes straight to
         # the sort.
         check = f"""
             WITH steps AS (
@@ -285,6 +284,8 @@ def read_log(
             FROM steps
             """
         in_file_order = connection.execute(check).fetchone()[0]
+        # The ordered pass keeps one core busy: the counts run beside it, on a
+        # second cursor.
         with ThreadPoolExecutor(1) as beside:
             pending = beside.submit(counts)
             if in_file_order:
@@ -363,9 +364,9 @@ def read_log(
     starts = dict(events)
     for (_, following), n in follows.items():
         starts[following] -= n
-    usual: dict[str, tuple[int, str]] = {}
+    performers: dict[str, list[tuple[int, str]]] = {}
     for name, resource, n in resources:
-        usual[name] = min(usual.get(name, (0, resource)), (-int(n), resource))
+        performers.setdefault(name, []).append((-int(n), resource))
     activities = {
         name: Activity(
             name,
@@ -373,7 +374,7 @@ def read_log(
             starts[name],
             ends.get(name, 0),
             medians.get(name),
-            usual[name][1] if name in usual else None,
+            min(performers[name])[1] if name in performers else None,  # the most frequent, then by name
         )
         for name in sorted(events)
     }
