@@ -197,6 +197,10 @@ def read_log(
         return replace(summary, file=path)
     connection = duckdb.connect(":memory:")
     connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    # A time without an offset is read as UTC, not in this machine's zone: the
+    # same log gives the same gaps everywhere, across a change to summer time
+    # too (a time with an offset keeps it).
+    connection.execute("SET TimeZone = 'UTC'")
     try:
         if lowered.endswith(".parquet"):
             source = f"read_parquet({_literal(path)})"

@@ -560,3 +560,32 @@ def test_every_order_of_a_log_gives_the_reference_summary(tmp_path, rows, bad, s
         }
         if in_file_order is not None:
             assert summary.in_file_order is in_file_order, name
+
+
+def test_times_without_an_offset_mean_the_same_on_every_machine(tmp_path):
+    """Naive times are UTC, whatever the machine's zone: no hour lost to summer time."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "dst.csv"
+    # The unreadable time keeps the column text, which DuckDB then reads row by row.
+    log.write_text(
+        "case,activity,timestamp\n"
+        "c1,A,2026-03-08 01:30:00\n"  # New York moves its clocks at 02:00 that night
+        "c1,B,2026-03-08 03:30:00\n"
+        "c2,A,2026-03-08 01:00:00-05:00\n"
+        "c2,B,2026-03-08 06:30:00Z\n"
+        "c3,A,not a time\n"
+    )
+    code = "import sys; from cxaudit.eventlog import read_log; s = read_log(sys.argv[1]); print(s.activities['A'].median_next_s, s.span_s)"
+    output = subprocess.run(
+        [sys.executable, "-c", code, str(log)],
+        env={**os.environ, "TZ": "America/New_York"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # Gaps of 2 h (01:30 to 03:30, not 1 h in New York's time) and 30 min
+    # (06:00 to 06:30 UTC); the first event at 01:30 UTC, the last at 06:30.
+    assert output == "4500.0 18000.0\n"
