@@ -161,6 +161,106 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# Each event with the next one of its case, as the temporary table ``follows``:
+# (activity, next activity, microseconds between them) counted, the next
+# being NULL for a case's last event. Most exported logs list each case's
+# events together and in time order; then the next event of a case is the
+# next row of the file, and one ordered pass over the table finds it. The same
+# pass checks that assumption (rows in file order, no time going back within a
+# case, one run of rows per case); a log that breaks it is sorted by case,
+# time and file position instead. Both give the same counts.
+_NEXT_ROW = f"""
+    SELECT activity, case_id, time, rowid AS position,
+           lead(case_id) OVER () AS next_case, lead(activity) OVER () AS next_activity,
+           lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
+    FROM events WHERE {_VALID}"""
+_DISORDER = "next_position <= position OR next_case = case_id AND next_time < time"
+_FIRST_ROWS_IN_ORDER = f"""
+    WITH steps AS ({_NEXT_ROW} AND rowid < {{rows}})
+    SELECT count(*) FILTER (WHERE {_DISORDER}) = 0
+       AND count(*) FILTER (WHERE next_case IS DISTINCT FROM case_id) = count(DISTINCT case_id)
+    FROM steps"""
+_ORDERED_PASS = f"""
+    CREATE TEMP TABLE follows AS
+    WITH steps AS ({_NEXT_ROW})
+    SELECT activity,
+           CASE WHEN next_case = case_id THEN next_activity END AS following,
+           CASE WHEN next_case = case_id THEN epoch_us(next_time) - epoch_us(time) END AS gap,
+           count(*) AS n,
+           count(*) FILTER (WHERE {_DISORDER}) AS disorder
+    FROM steps GROUP BY ALL"""
+_SORTED_PASS = f"""
+    CREATE OR REPLACE TEMP TABLE follows AS
+    WITH steps AS (
+        SELECT activity, lead(activity) OVER w AS following,
+               epoch_us(lead(time) OVER w) - epoch_us(time) AS gap
+        FROM events WHERE {_VALID}
+        WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
+    )
+    SELECT activity, following, gap, count(*) AS n FROM steps GROUP BY ALL"""
+_TOTALS = f"""
+    SELECT
+        count(*) FILTER (WHERE case_id IS NULL),
+        count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
+        count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL),
+        count(DISTINCT case_id) FILTER (WHERE {_VALID}),
+        min(epoch_us(time)) FILTER (WHERE {_VALID}),
+        max(epoch_us(time)) FILTER (WHERE {_VALID})
+    FROM events"""
+_RESOURCES = f"SELECT activity, resource, count(*) FROM events WHERE {_VALID} AND resource IS NOT NULL GROUP BY ALL"
+
+
+# Directly-follows pairs (and each activity's case ends), then each
+# activity's exact median gap read from the counted gaps: the mean of the gaps
+# at the two middle positions (one position when odd).
+_SUMMARY = """
+    SELECT 1, activity, following, sum(n), NULL FROM follows GROUP BY activity, following
+    UNION ALL
+    SELECT 2, activity, NULL, NULL,
+           (min(gap) FILTER (WHERE below >= (total + 1) // 2)
+            + min(gap) FILTER (WHERE below >= total // 2 + 1)) / 2e6
+    FROM (
+        SELECT activity, gap, sum(n) OVER (PARTITION BY activity ORDER BY gap) AS below,
+               sum(n) OVER (PARTITION BY activity) AS total
+        FROM (SELECT activity, gap, sum(n) AS n FROM follows WHERE following IS NOT NULL GROUP BY ALL)
+    )
+    GROUP BY activity"""
+
+
+def _follows(connection: Any) -> tuple[bool, tuple[Any, ...], list[tuple[Any, ...]]]:
+    """Make ``follows`` from ``events``; also count what a plain scan of the events gives.
+
+    Returns whether the log was in each case's order (one pass, no sort);
+    the bad rows by kind, the cases, the first and last time (microseconds);
+    and (activity, resource, events) counts.
+    """
+
+    def totals() -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("SET enable_progress_bar = false")  # one bar, the main query's
+            return cursor.execute(_TOTALS).fetchone(), cursor.execute(_RESOURCES).fetchall()
+        finally:
+            cursor.close()
+
+    # A log whose first rows already break the order goes straight to the sort.
+    in_file_order = connection.execute(_FIRST_ROWS_IN_ORDER.format(rows=PREFIX_ROWS)).fetchone()[0]
+    # The ordered pass keeps one core busy: the totals run beside it, on a
+    # second cursor.
+    with ThreadPoolExecutor(1) as beside:
+        pending = beside.submit(totals)
+        if in_file_order:
+            connection.execute(_ORDERED_PASS)
+            disorder, runs = connection.execute(
+                "SELECT sum(disorder), sum(n) FILTER (WHERE following IS NULL) FROM follows"
+            ).fetchone()
+            in_file_order = not disorder and (runs or 0) == pending.result()[0][3]
+        if not in_file_order:
+            connection.execute(_SORTED_PASS)
+        counts, resources = pending.result()
+    return bool(in_file_order), counts, resources
+
+
 def read_log(
     path: str,
     *,
@@ -241,113 +341,9 @@ def read_log(
             FROM {source}
             """
         )
-
-        def counts() -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
-            """Bad rows, cases, first and last time; each activity's resources."""
-            cursor = connection.cursor()
-            try:
-                cursor.execute("SET enable_progress_bar = false")  # one bar, the main query's
-                totals = cursor.execute(
-                    f"""
-                    SELECT
-                        count(*) FILTER (WHERE case_id IS NULL),
-                        count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
-                        count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL),
-                        count(DISTINCT case_id) FILTER (WHERE {_VALID}),
-                        min(epoch_us(time)) FILTER (WHERE {_VALID}),
-                        max(epoch_us(time)) FILTER (WHERE {_VALID})
-                    FROM events
-                    """
-                ).fetchone()
-                resources = cursor.execute(
-                    f"SELECT activity, resource, count(*) FROM events "
-                    f"WHERE {_VALID} AND resource IS NOT NULL GROUP BY ALL"
-                ).fetchall()
-            finally:
-                cursor.close()
-            return totals, resources
-
-        # Each event with the next one of its case: (activity, next activity,
-        # microseconds between them) counted, the next being NULL for a case's
-        # last event. Most exported logs list each case's events together and
-        # in time order; then the next event of a case is the next row of the
-        # file, and one ordered pass over the table finds it. The same pass
-        # checks that assumption (rows in file order, no time going back within
-        # a case, one run of rows per case); a log that breaks it is sorted by
-        # case, time and file position instead. Both give the same counts. A
-        # log whose first rows already break the assumption goes straight to
-        # the sort.
-        check = f"""
-            WITH steps AS (
-                SELECT case_id, time, rowid AS position, lead(case_id) OVER () AS next_case,
-                       lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
-                FROM events WHERE {_VALID} AND rowid < {PREFIX_ROWS}
-            )
-            SELECT count(*) FILTER (WHERE next_position <= position OR next_case = case_id AND next_time < time) = 0
-               AND count(*) FILTER (WHERE next_case IS DISTINCT FROM case_id) = count(DISTINCT case_id)
-            FROM steps
-            """
-        in_file_order = connection.execute(check).fetchone()[0]
-        # The ordered pass keeps one core busy: the counts run beside it, on a
-        # second cursor.
-        with ThreadPoolExecutor(1) as beside:
-            pending = beside.submit(counts)
-            if in_file_order:
-                connection.execute(
-                    f"""
-                    CREATE TEMP TABLE follows AS
-                    WITH steps AS (
-                        SELECT activity, case_id, time, rowid AS position,
-                               lead(case_id) OVER () AS next_case, lead(activity) OVER () AS next_activity,
-                               lead(time) OVER () AS next_time, lead(rowid) OVER () AS next_position
-                        FROM events WHERE {_VALID}
-                    )
-                    SELECT activity,
-                           CASE WHEN next_case = case_id THEN next_activity END AS following,
-                           CASE WHEN next_case = case_id THEN epoch_us(next_time) - epoch_us(time) END AS gap,
-                           count(*) AS n,
-                           count(*) FILTER (
-                               WHERE next_position <= position OR next_case = case_id AND next_time < time
-                           ) AS disorder
-                    FROM steps GROUP BY ALL
-                    """
-                )
-                disorder, runs = connection.execute(
-                    "SELECT sum(disorder), sum(n) FILTER (WHERE following IS NULL) FROM follows"
-                ).fetchone()
-                in_file_order = not disorder and (runs or 0) == pending.result()[0][3]
-            if not in_file_order:
-                connection.execute(
-                    f"""
-                    CREATE OR REPLACE TEMP TABLE follows AS
-                    WITH steps AS (
-                        SELECT activity, lead(activity) OVER w AS following,
-                               epoch_us(lead(time) OVER w) - epoch_us(time) AS gap
-                        FROM events WHERE {_VALID}
-                        WINDOW w AS (PARTITION BY case_id ORDER BY time, rowid)
-                    )
-                    SELECT activity, following, gap, count(*) AS n FROM steps GROUP BY ALL
-                    """
-                )
-            (bad_case, bad_activity, bad_time, cases, first, last), resources = pending.result()
-        # Directly-follows pairs (and each activity's case ends), then each
-        # activity's exact median gap read from the counted gaps: the mean of
-        # the gaps at the two middle positions (one position when odd).
-        rows = connection.execute(
-            """
-            SELECT 1, activity, following, sum(n), NULL FROM follows GROUP BY activity, following
-            UNION ALL
-            SELECT 2, activity, NULL, NULL,
-                   (min(gap) FILTER (WHERE below >= (total + 1) // 2)
-                    + min(gap) FILTER (WHERE below >= total // 2 + 1)) / 2e6
-            FROM (
-                SELECT activity, gap, sum(n) OVER (PARTITION BY activity ORDER BY gap) AS below,
-                       sum(n) OVER (PARTITION BY activity) AS total
-                FROM (SELECT activity, gap, sum(n) AS n FROM follows WHERE following IS NOT NULL GROUP BY ALL)
-            )
-            GROUP BY activity
-            """
-        ).fetchall()
+        in_file_order, totals, resources = _follows(connection)
+        bad_case, bad_activity, bad_time, cases, first, last = totals
+        rows = connection.execute(_SUMMARY).fetchall()
     except duckdb.Error as exc:
         raise UsageError(f"cannot read the event log {path}: {str(exc).splitlines()[0]}") from None
     finally:
