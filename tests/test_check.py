@@ -589,3 +589,19 @@ def test_the_command_line_forks_its_workers_and_prints_what_one_process_does():
     assert (pooled.returncode, alone.returncode) == (0, 0), pooled.stderr + alone.stderr
     assert pooled.stderr == "context None\n" and alone.stderr == ""
     assert pooled.stdout == alone.stdout and "Found " in pooled.stdout
+
+
+def test_checking_one_journey_loads_only_what_it_needs():
+    """What pre-commit feels on every commit: one small journey is checked without SciPy,
+    networkx or pydantic (typer from 0.29 on imports pydantic for every command it runs)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom cxaudit.cli import main\n"
+        f"try:\n    main(['check', '--quiet', {str(ROOT / 'journeys' / 'web-checkout.yaml')!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('numpy', 'scipy', 'networkx', 'pydantic') if m in sys.modules)\n"
+        "print(','.join(heavy), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stderr.strip().splitlines()[-1] == "numpy"
