@@ -61,11 +61,19 @@ def simulate_log(path: Path, cases: int, seed: int) -> dict[tuple[str, str], int
     return follows
 
 
-def propagated_error(journey, markov, to_go: str, departures: dict[str, int], unit: float) -> tuple[float, float]:
+def departures(follows: dict[tuple[str, str], int]) -> dict[str, int]:
+    """How many times the log leaves each activity for another."""
+    counts: dict[str, int] = {}
+    for (activity, _), count in follows.items():
+        counts[activity] = counts.get(activity, 0) + count
+    return counts
+
+
+def propagated_error(journey, markov, to_go: str, left: dict[str, int], unit: float) -> tuple[float, float]:
     """Standard error of a metric estimated from the transitions of a log (the delta method),
     and how far writing the probabilities rounded to ``unit`` can move it (to first order).
 
-    A step's transitions are a multinomial sample of its ``n`` departures;
+    A step's transitions are a multinomial sample of the times the log leaves it;
     moving probability from one target to another changes the metric by the
     step's expected visits times the metric still to come from the target
     (``to_go``, a field of the step metrics). Its variance is then
@@ -82,7 +90,7 @@ def propagated_error(journey, markov, to_go: str, departures: dict[str, int], un
         g = [visits * getattr(markov.steps[t.target], to_go) for t in step.next]
         p = [t.probability for t in step.next]
         mean = sum(pi * gi for pi, gi in zip(p, g, strict=True))
-        variance += (sum(pi * gi * gi for pi, gi in zip(p, g, strict=True)) - mean * mean) / departures[step.name]
+        variance += (sum(pi * gi * gi for pi, gi in zip(p, g, strict=True)) - mean * mean) / left[step.name]
         rounding += sum(map(abs, g)) * unit
     return math.sqrt(variance), rounding
 
@@ -92,14 +100,12 @@ def assert_metrics_within_error(original, recovered, follows: dict[tuple[str, st
     from the sampled transitions (99.9%) and the rounding of the written probabilities."""
     before = analyse(original)[2]
     after = analyse(recovered)[2].metrics
-    departures: dict[str, int] = {}
-    for (activity, _), count in follows.items():
-        departures[activity] = departures.get(activity, 0) + count
+    left = departures(follows)
     for metric, to_go in (
         ("completion_rate", "success_probability"),
         ("expected_contacts", "expected_contacts_after"),
     ):
-        error, rounding = propagated_error(original, before, to_go, departures, unit)
+        error, rounding = propagated_error(original, before, to_go, left, unit)
         assert 0 < error < 0.01 and rounding < error / 2  # the sample, not the rounding, decides
         assert abs(getattr(after, metric) - getattr(before.metrics, metric)) <= 3.29 * error + rounding, metric
 
@@ -136,13 +142,14 @@ def test_discover_recovers_every_probability_within_its_confidence_interval(run_
     original = load_journey(SPEC)
     found = load_journey(target)
     names = {step.name: step for step in found.steps.values()}
+    left = departures(logs["follows"])
     for step in original.steps.values():
         if step.is_outcome:
             continue
         discovered = names[step.name]
         assert discovered.type == step.type
         shares = {found.steps[t.target].name: t.probability for t in discovered.next}
-        n = sum(c for (a, _), c in logs["follows"].items() if a == step.name)
+        n = left[step.name]
         for transition in step.next:
             p = transition.probability
             half_width = 3.29 * math.sqrt(p * (1 - p) / n) + 1e-6  # 99.9%
@@ -316,10 +323,11 @@ def test_calibrate_recovers_the_log_and_keeps_comments(run_cli, logs, tmp_path):
     assert code == 0, [f["message"] for f in json.loads(out)["journeys"][0]["findings"]]
     found = load_journey(journey)
     original = load_journey(SPEC)
+    left = departures(logs["follows"])
     for step in original.steps.values():
         if step.is_outcome:
             continue
-        n = sum(c for (a, _), c in logs["follows"].items() if a == step.name)
+        n = left[step.name]
         shares = {t.target: t.probability for t in found.steps[step.id].next}
         assert sum(shares.values()) == pytest.approx(1, abs=1e-9)
         for transition in step.next:  # every probability within its 99.9% interval (plus rounding to 4 decimals)
