@@ -42,9 +42,20 @@ def paused_gc() -> Iterator[None]:
 def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> bytes:
     """Read a file's bytes, refusing one larger than ``limits.max_file_bytes``."""
     name = name or os.fspath(path)
+    limit = limits.max_file_bytes
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
+            # read(limit + 1) sets aside a buffer of the limit's size first: 25 us
+            # a file, where reading a 30-step journey takes 10 us. A file that
+            # tells its size is read by it, plus a byte to see whether it grew
+            # since; a pipe tells 0.
+            size = os.fstat(handle.fileno()).st_size
+            if 0 < size <= limit:
+                data = handle.read(size + 1)
+                if len(data) > size:
+                    data += handle.read(limit + 1 - len(data))
+            else:
+                data = handle.read(limit + 1)
     except IsADirectoryError:
         raise JourneyError([Problem(name, 0, 0, "is a directory, not a journey file")]) from None
     except FileNotFoundError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -101,6 +102,46 @@ def test_file_size_is_bounded(tmp_path):
     with pytest.raises(JourneyError) as caught:
         load_journey(path, name="big.yaml", limits=Limits(max_file_bytes=1000))
     assert str(caught.value.problems[0]) == ("big.yaml: file is larger than the limit of 1,000 bytes")
+
+
+class _Stat:
+    def __init__(self, size: int) -> None:
+        self.st_size = size
+
+
+@pytest.mark.parametrize("told", [0, 10, 999])
+def test_a_file_is_read_whole_whatever_size_it_tells(tmp_path, monkeypatch, told):
+    """A file read by the size it tells when opened is read whole even if it has grown
+    since (told 10, 999) or tells none (0, a pipe), and still refused over the limit."""
+    from cxaudit import loader
+
+    small = tmp_path / "small.yaml"
+    small.write_bytes(b"#" * 900)
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * 5000)
+    monkeypatch.setattr(loader.os, "fstat", lambda _fd: _Stat(told))
+    limits = Limits(max_file_bytes=1000)
+    assert loader.read_source(small, limits) == b"#" * 900
+    with pytest.raises(JourneyError) as caught:
+        loader.read_source(big, limits, "big.yaml")
+    assert str(caught.value.problems[0]) == "big.yaml: file is larger than the limit of 1,000 bytes"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_journey_is_read_from_a_named_pipe(tmp_path):
+    import threading
+
+    from cxaudit.loader import read_source
+
+    pipe = tmp_path / "journey.yaml"
+    os.mkfifo(pipe)
+    text = HEADER.encode()
+    writer = threading.Thread(target=lambda: pipe.write_bytes(text))
+    writer.start()
+    try:
+        assert read_source(pipe) == text
+    finally:
+        writer.join(timeout=10)
 
 
 def test_recursive_alias_is_refused():
