@@ -418,11 +418,14 @@ def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list
     # copy of every finding.
     active = sorted((f for f in findings if f.suppressed is None), key=Finding.rank_key)
     suppressed = sorted((f for f in findings if f.suppressed is not None), key=Finding.rank_key)
+    revalued = False
     for finding in active[:exact_top]:
         fix = fixes.get(finding.fingerprint)
         if fix:
             object.__setattr__(finding, "impact", _exact(context, fix, finding.impact))
-    active.sort(key=Finding.rank_key)
+            revalued = True
+    if revalued:  # exact values can reorder the top
+        active.sort(key=Finding.rank_key)
     for rank, finding in enumerate(active, start=1):
         object.__setattr__(finding, "rank", rank)
     return active + suppressed

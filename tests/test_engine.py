@@ -136,6 +136,19 @@ def test_findings_are_deterministic_and_parser_independent(path):
     assert keys == sorted(keys)
 
 
+def test_exact_values_of_the_top_findings_reorder_the_ranking():
+    """A generated journey whose top findings change order once valued exactly."""
+    from tests.test_robustness import generate
+
+    journey = loads_journey(generate(30, seed=0), name="g.yaml")
+    estimated = audit(journey, AuditConfig(exact_top=0)).active
+    exact = audit(journey).active
+    assert [f.fingerprint for f in exact] != [f.fingerprint for f in estimated]
+    keys = [f.rank_key() for f in exact]
+    assert keys == sorted(keys)
+    assert [f.rank for f in exact] == list(range(1, len(exact) + 1))
+
+
 @pytest.mark.parametrize("path", [*JOURNEYS, SPEC], ids=lambda p: p.stem)
 def test_exact_impact_of_top_findings_matches_a_recompute(path):
     journey = load_journey(path)
