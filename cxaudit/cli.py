@@ -328,6 +328,11 @@ def check(
     resolver = ConfigResolver(config, {"select": select, "ignore": ignore, "fail_on": fail_on})
     known = load_baseline(baseline) if baseline else None
     reporter_class = get_reporter(output_format, CHECK_REPORTERS)
+    color = _color(output, output_format)
+    reporter = reporter_class(color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source)
+    # A findings-only output is made file by file where the files are checked
+    # (a baseline to write needs the findings themselves).
+    part = getattr(reporter, "file_part", None) if not write_baseline else None
     report, failing = run(
         paths,
         resolver,
@@ -336,6 +341,7 @@ def check(
         keep_sources=show_source,
         progress=progress,
         findings_only=getattr(reporter_class, "findings_only", False),
+        part=part,
     )
     if write_baseline:
         from cxaudit.atomic import write_atomic
@@ -346,8 +352,6 @@ def check(
             _stderr_console().print(_problem_text(problem))
         _stderr_console().print(f"Wrote a baseline of {len(current)} findings to {write_baseline}.")
         raise typer.Exit(exitcodes.INPUT_ERROR if report.problems else exitcodes.CLEAN)
-    color = _color(output, output_format)
-    reporter = reporter_class(color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source)
     _write(reporter.render(report), output, paths)
     _finish(report.problems, failing)
 

@@ -62,6 +62,11 @@ class CxauditError(Exception):
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # Errors cross from worker processes: made again from what they were
+        # made of (an exception pickles its message alone by default).
+        return type(self), (self.message, self.file, self.line, self.column)
+
 
 class _ManyProblems(CxauditError):
     """An error that carries every problem found in one input, in file order."""
@@ -77,6 +82,9 @@ class _ManyProblems(CxauditError):
     @property
     def problems(self) -> tuple[Problem, ...]:
         return self._problems
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return type(self), (self._problems,)
 
 
 class JourneyError(_ManyProblems):

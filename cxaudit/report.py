@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -24,10 +24,14 @@ class Report:
     """Files the run was asked to read."""
     sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
     """File text by name, for reporters that quote the source."""
+    parts: tuple[Any, ...] | None = field(default=None, repr=False)
+    """Each audit's part of a findings-only output, made where its file was
+    checked (see :func:`cxaudit.run.run`); the audits then hold no findings.
+    None when the findings are in the audits."""
 
     @property
     def findings(self) -> list[Finding]:
-        """Active findings of every journey, in file order then rank."""
+        """Active findings of every journey, in file order then rank (none when ``parts`` holds them)."""
         return [f for audit in self.audits for f in audit.active]
 
     @property

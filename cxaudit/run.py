@@ -12,8 +12,8 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cxaudit.config import ConfigResolver
 from cxaudit.errors import JourneyError
@@ -21,6 +21,9 @@ from cxaudit.files import STDIN
 from cxaudit.loader import STDIN_NAME, paused_gc
 from cxaudit.model import Severity
 from cxaudit.report import Report
+
+if TYPE_CHECKING:
+    from cxaudit.engine import JourneyAudit
 
 T = TypeVar("T")
 
@@ -38,6 +41,7 @@ def run(
     keep_sources: bool = False,
     progress: Callable[[Sequence[str], str], Iterable[str]] = _identity,
     findings_only: bool = False,
+    part: Callable[[JourneyAudit, list[str] | None], Any] | None = None,
 ) -> tuple[Report, bool]:
     """Audit every journey file under ``paths``.
 
@@ -45,6 +49,15 @@ def run(
     of its file's configuration (``error`` unless configured).
     ``findings_only=True`` audits for an output that shows only the findings
     (see :func:`cxaudit.engine.audit`).
+
+    ``part`` is for such an output too: a function (picklable, such as a
+    reporter's bound ``file_part``) that makes one audit's part of it, from
+    the audit with the baseline applied and the file's lines (None unless
+    ``keep_sources``). It runs where the file is checked, in a worker process
+    when there are many files: the report's ``parts`` then hold what the
+    output shows, and its audits no findings (they are neither sent back nor
+    kept). A worker spent as long sending 50 findings back as checking the
+    file's structure, and the parent as long receiving them as rendering them.
 
     Raises
     ------
@@ -56,30 +69,52 @@ def run(
     from cxaudit.files import journey_files
 
     files = journey_files(paths)
+    job = _Job(resolver, pure, keep_sources, findings_only, baseline, part)
     audits = []
     problems = []
+    parts = []
     sources: dict[str, list[str]] = {}
     baselined = 0
     failing = False
-    for name, outcome, lines in _outcomes(files, resolver, pure, keep_sources, progress, findings_only):
-        if lines is not None:
-            sources[STDIN_NAME if name == STDIN else name] = lines
-        if isinstance(outcome, JourneyError):
-            problems.extend(outcome.problems)
+    for name, checked in _outcomes(files, job, progress):
+        if checked.lines is not None:
+            sources[STDIN_NAME if name == STDIN else name] = checked.lines
+        if isinstance(checked.outcome, JourneyError):
+            problems.extend(checked.outcome.problems)
             continue
-        result = outcome
-        settings = resolver.for_path(name)
-        if baseline:
-            kept = tuple(f for f in result.findings if f.fingerprint not in baseline)
-            baselined += len(result.findings) - len(kept)
-            result = replace(result, findings=kept)
-        level = settings.fail_on or "error"
-        if level != "never":
-            threshold = Severity.parse(level)
-            failing = failing or any(f.severity >= threshold for f in result.active)
-        audits.append(result)
-    report = Report(tuple(audits), tuple(problems), baselined, len(files), sources)
+        baselined += checked.baselined
+        failing = failing or checked.failing
+        audits.append(checked.outcome)
+        parts.append(checked.part)
+    report = Report(
+        tuple(audits), tuple(problems), baselined, len(files), sources, tuple(parts) if part is not None else None
+    )
     return report, failing
+
+
+@dataclass(frozen=True)
+class _Job:
+    """How every file of a run is checked (sent to each worker once)."""
+
+    resolver: ConfigResolver
+    pure: bool
+    keep_sources: bool
+    findings_only: bool
+    baseline: frozenset[str] | None
+    part: Callable[[JourneyAudit, list[str] | None], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """One file checked: its audit (or why it could not be read) and what the run adds up."""
+
+    outcome: Any
+    """The :class:`~cxaudit.engine.JourneyAudit`, or the :class:`~cxaudit.errors.JourneyError`."""
+    lines: list[str] | None = None
+    """The file's lines, for the report's ``sources``."""
+    failing: bool = False
+    baselined: int = 0
+    part: Any = None
 
 
 _LOGS: dict[str, Any] = {}
@@ -127,30 +162,24 @@ def _parallel(files: list[str]) -> bool:
 
 
 def _outcomes(
-    files: list[str],
-    resolver: ConfigResolver,
-    pure: bool,
-    keep_sources: bool,
-    progress: Callable[[Sequence[str], str], Iterable[str]],
-    findings_only: bool = False,
-) -> Iterator[tuple[str, Any, list[str] | None]]:
-    """(file, audit or JourneyError, source lines) for every file, in order."""
+    files: list[str], job: _Job, progress: Callable[[Sequence[str], str], Iterable[str]]
+) -> Iterator[tuple[str, _Checked]]:
+    """Each file and what checking it gave, in order."""
     if not _parallel(files):
         last = len(files) - 1
         for number, name in enumerate(progress(files, "Checking journeys")):
-            yield name, *_one(name, resolver, pure, keep_sources, collect=number < last, findings_only=findings_only)
+            yield name, _check(name, job, collect=number < last)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     workers = _workers()
     chunk = max(1, min(64, len(files) // (workers * 4)))
-    job = (resolver.explicit_path, resolver.cli, pure, keep_sources, findings_only)
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_pool_context(), initializer=_start_worker, initargs=job
+        max_workers=workers, mp_context=_pool_context(), initializer=_start_worker, initargs=(job,)
     ) as pool:
         results = pool.map(_work, files, chunksize=chunk)
         for name in progress(files, "Checking journeys"):
-            yield name, *next(results)
+            yield name, next(results)
 
 
 _WORKER: dict[str, Any] = {}
@@ -175,9 +204,7 @@ def _pool_context() -> Any:
     return None
 
 
-def _start_worker(
-    explicit: str | None, cli: dict[str, Any], pure: bool, keep_sources: bool, findings_only: bool = False
-) -> None:
+def _start_worker(job: _Job) -> None:
     import gc
 
     # One worker runs on each core: BLAS threads in each of them would only
@@ -189,25 +216,47 @@ def _start_worker(
     # (``_one``). Automatic collections would only walk everything alive again
     # and again. The process is ours.
     gc.disable()
-    _WORKER.update(
-        resolver=ConfigResolver(explicit, cli), pure=pure, keep_sources=keep_sources, findings_only=findings_only
-    )
+    _WORKER["job"] = job
 
 
-def _work(name: str) -> tuple[Any, list[str] | None]:
-    outcome, lines = _one(
-        name, _WORKER["resolver"], _WORKER["pure"], _WORKER["keep_sources"], findings_only=_WORKER["findings_only"]
-    )
+def _work(name: str) -> _Checked:
+    job: _Job = _WORKER["job"]
+    checked = _check(name, job)
+    outcome = checked.outcome
     if isinstance(outcome, JourneyError):
-        return outcome, lines
+        return checked
     # What the parent never reads stays behind: the factorisation always, and
     # for a findings-only output the journey's steps and catalogs too (those
     # outputs read its id, name and file at most; the steps were half of the
     # pickling of a small journey's result).
     journey = outcome.journey
-    if _WORKER["findings_only"]:
+    if job.findings_only:
         journey = replace(journey, entry=(), channels={}, owners={}, steps={})
-    return replace(outcome, journey=journey, markov=replace(outcome.markov, chain=None)), lines
+    outcome = replace(outcome, journey=journey, markov=replace(outcome.markov, chain=None))
+    return replace(checked, outcome=outcome)
+
+
+def _check(name: str, job: _Job, collect: bool = True) -> _Checked:
+    """Check one file: audit it, apply the baseline, judge it against the fail level, make its part."""
+    resolver = job.resolver
+    outcome, lines = _one(name, resolver, job.pure, job.keep_sources, collect, job.findings_only)
+    if isinstance(outcome, JourneyError):
+        return _Checked(outcome, lines)
+    settings = resolver.for_path(name)
+    baselined = 0
+    if job.baseline:
+        kept = tuple(f for f in outcome.findings if f.fingerprint not in job.baseline)
+        baselined = len(outcome.findings) - len(kept)
+        outcome = replace(outcome, findings=kept)
+    level = settings.fail_on or "error"
+    failing = False
+    if level != "never":
+        threshold = Severity.parse(level)
+        failing = any(f.severity >= threshold for f in outcome.active)
+    if job.part is None:
+        return _Checked(outcome, lines, failing, baselined)
+    part = job.part(outcome, lines)
+    return _Checked(replace(outcome, findings=()), None, failing, baselined, part)
 
 
 def _one(

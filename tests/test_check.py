@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from cxaudit.errors import ConfigError, JourneyError, Problem, UsageError
 from tests.conftest import FIXTURES, JOURNEYS, ROOT
 
 SARIF_SCHEMA = json.loads((FIXTURES / "schemas" / "sarif-schema-2.1.0.json").read_text())
@@ -503,6 +504,88 @@ def test_a_pool_of_workers_reports_what_one_process_does(monkeypatch, reporter, 
     assert reporter_class().render(pooled) == reporter_class().render(alone)
 
 
+@pytest.mark.parametrize("reporter", ["lint:LintReporter", "github:GithubReporter"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"quiet": True}, {"statistics": True}, {"show_source": True}, {"color": True}],
+    ids=["plain", "quiet", "statistics", "source", "color"],
+)
+@pytest.mark.parametrize("pooled", [False, True], ids=["alone", "pooled"])
+def test_findings_only_outputs_made_file_by_file_read_the_same(monkeypatch, tmp_path, reporter, options, pooled):
+    """Each file's part of the output is made where the file is checked (in a worker when pooled):
+    the output is the one made from the whole report, baseline, suppressions and unreadable files included."""
+    import importlib
+
+    from cxaudit import run as run_module
+    from cxaudit.config import ConfigResolver
+
+    module, _, name = reporter.partition(":")
+    reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
+    write(tmp_path / "broken.yaml", "cxaudit: 1\njourney: {id: x\n")
+    write(
+        tmp_path / "suppressed.yaml",
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: pay\nsteps:\n"
+        "  pay: {name: Pay, next: {done: 0.5, pay: 0.5}, ignore: {FR03: retry loop accepted}}\n"
+        "  done: {type: success, name: Done}\n",
+    )
+    paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism"), str(tmp_path)]
+    resolver = ConfigResolver(None, {})
+    whole, whole_failing = run_module.run(paths, resolver, findings_only=True, keep_sources=True)
+    baseline = frozenset(f.fingerprint for f in whole.findings[::3])
+    whole, whole_failing = run_module.run(paths, resolver, findings_only=True, keep_sources=True, baseline=baseline)
+    monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run_module, "PARALLEL_BYTES", 1 if pooled else 10**12)
+    made = reporter_class(**options)
+    parted, parted_failing = run_module.run(
+        paths, resolver, findings_only=True, keep_sources=True, baseline=baseline, part=made.file_part
+    )
+    assert parted.parts is not None and len(parted.parts) == len(parted.audits) == len(whole.audits)
+    assert not parted.findings and not parted.sources  # the parts hold what the output shows
+    assert whole.baselined and parted.baselined == whole.baselined
+    assert whole.suppressed and whole.problems and parted.problems == whole.problems
+    assert parted_failing == whole_failing
+    assert made.render(parted) == reporter_class(**options).render(whole)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        JourneyError([Problem("b.yaml", 3, 1, "late"), Problem("a.yaml", 2, 5, "early", "steps.x")]),
+        ConfigError.single("bad option", ".cxaudit.yaml", 4, 2, "rules.CT01"),
+        UsageError("no such file or directory: x", "x"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_cross_from_worker_processes_whole(error):
+    """A file a worker cannot read comes back as its error, pickled: every problem stays (it once broke the pool)."""
+    import pickle
+
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error)
+    assert again.problems == error.problems
+    assert str(again) == str(error)
+
+
+def test_a_pool_reports_unreadable_files_and_a_bad_configuration(monkeypatch, tmp_path, run_cli):
+    from cxaudit import run as run_module
+
+    monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run_module, "PARALLEL_BYTES", 1)
+    for number in range(3):
+        write(tmp_path / f"j{number}.yaml", (ROOT / "journeys" / "web-checkout.yaml").read_text())
+    write(tmp_path / "broken.yaml", "cxaudit: 1\njourney: {id: x\n")
+    code, out, err = run_cli("check", "--quiet", str(tmp_path))
+    assert code == 2, err
+    assert out.splitlines()[0] == (
+        f"{tmp_path / 'broken.yaml'}:3:1: input error: invalid YAML: "
+        "a '{...}' mapping is not closed, or its items are not separated by ','"
+    )
+    write(tmp_path / ".cxaudit.yaml", "rules:\n  CT09: {}\n")
+    code, out, err = run_cli("check", "--quiet", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert "CT09" in err
+
+
 def test_a_pool_is_used_from_enough_journey_text_in_two_files_or_more(monkeypatch, tmp_path):
     from cxaudit import run as run_module
     from cxaudit.files import STDIN
@@ -529,7 +612,11 @@ def _threads_after_a_dense_solve(start_worker: bool) -> int:
     script = (
         "import os\n"
         "from cxaudit import run\n"
-        + ("run._start_worker(None, {}, False, False)\n" if start_worker else "")
+        + (
+            "run._start_worker(run._Job(run.ConfigResolver(), False, False, False, None, None))\n"
+            if start_worker
+            else ""
+        )
         + "import numpy as np\n"
         "np.linalg.solve(np.eye(400) * 2 + np.ones((400, 400)) / 400, np.ones(400))\n"
         "print(len(os.listdir('/proc/self/task')))\n"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cxaudit.model import Severity
-from cxaudit.reporters.lint import LintReporter
+from cxaudit.reporters.lint import FilePart, parts_of, summary, tally
 
 if TYPE_CHECKING:
+    from cxaudit.engine import JourneyAudit
     from cxaudit.report import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -48,18 +49,27 @@ class GithubReporter:
     def __init__(self, **_: Any) -> None:
         pass
 
-    def render(self, report: Report) -> str:
-        lines = [_command("error", p.file, p.line, p.column, "cxaudit input error", p.message) for p in report.problems]
-        for finding in sorted(report.findings, key=lambda f: (f.file, f.line, f.column, f.code)):
-            lines.append(
-                _command(
-                    COMMANDS[finding.severity],
-                    finding.file,
-                    finding.line,
-                    finding.column,
-                    f"{finding.code} {finding.name}",
-                    f"{finding.message}. Fix: {finding.remediation}",
-                )
+    def file_part(self, audit: JourneyAudit, source: list[str] | None = None) -> FilePart:
+        """One journey's annotations, by position."""
+        active = audit.active
+        lines = [
+            _command(
+                COMMANDS[finding.severity],
+                finding.file,
+                finding.line,
+                finding.column,
+                f"{finding.code} {finding.name}",
+                f"{finding.message}. Fix: {finding.remediation}",
             )
-        lines.append(LintReporter._summary(report))
-        return "\n".join(lines) + "\n"
+            + "\n"
+            for finding in sorted(active, key=lambda f: (f.line, f.column, f.code))
+        ]
+        return FilePart(audit.journey.file, "".join(lines), tally(active), len(audit.suppressed))
+
+    def render(self, report: Report) -> str:
+        parts = parts_of(report, self.file_part)
+        problems = [
+            _command("error", p.file, p.line, p.column, "cxaudit input error", p.message) + "\n"
+            for p in report.problems
+        ]
+        return "".join(problems) + "".join(part.body for part in parts) + summary(report, parts) + "\n"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cxaudit.model import Severity
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
+    from cxaudit.engine import JourneyAudit
     from cxaudit.model import Finding
     from cxaudit.report import Report
 
@@ -23,6 +25,65 @@ def finding_line(finding: Finding) -> str:
     return (
         f"{finding.file}:{finding.line}:{finding.column}: {finding.code} [{finding.severity.label}] {finding.message}"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """One journey's part of a findings-only output (:meth:`LintReporter.file_part`)."""
+
+    file: str
+    body: Any
+    """What the output shows of the journey, in the reporter's own form."""
+    counts: tuple[int, int, int]
+    """Active findings by severity: info, warning, error."""
+    suppressed: int
+
+
+def tally(findings: Sequence[Finding]) -> tuple[int, int, int]:
+    """Findings by severity: info, warning, error."""
+    counts = [0, 0, 0]
+    for finding in findings:
+        counts[finding.severity - 1] += 1
+    return counts[0], counts[1], counts[2]
+
+
+def parts_of(report: Report, make: Callable[[JourneyAudit, list[str] | None], FilePart]) -> list[FilePart]:
+    """The report's parts, made now where the run did not make them, in the order of their files."""
+    if report.parts is not None:
+        parts = list(report.parts)
+    else:
+        parts = [make(audit, report.sources.get(audit.journey.file)) for audit in report.audits]
+    return sorted(parts, key=lambda part: part.file)
+
+
+def summary(report: Report, parts: Sequence[FilePart]) -> str:
+    """The last line: findings by severity, journeys, and what was left out or could not be read."""
+    totals = [0, 0, 0]
+    for part in parts:
+        for number, count in enumerate(part.counts):
+            totals[number] += count
+    counts = dict(zip((Severity.INFO, Severity.WARNING, Severity.ERROR), totals, strict=True))
+    journeys = len(report.audits)
+    noun = "journey" if journeys == 1 else "journeys"
+    extra = []
+    suppressed = sum(part.suppressed for part in parts)
+    if suppressed:
+        extra.append(f"{suppressed} suppressed")
+    if report.baselined:
+        extra.append(f"{report.baselined} in the baseline")
+    if report.problems:
+        unreadable = len({p.file for p in report.problems})
+        extra.append(f"{unreadable} file{'s' if unreadable != 1 else ''} could not be read")
+    tail = f"; {', '.join(extra)}" if extra else ""
+    total = sum(counts.values())
+    if not total:
+        return f"No findings in {journeys} {noun}{tail}."
+    shown = [
+        f"{counts[s]} {s.label}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
+        for s in sorted(Severity, reverse=True)
+        if counts[s]
+    ]
+    return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(shown)}) in {journeys} {noun}{tail}."
 
 
 class LintReporter:
@@ -47,10 +108,46 @@ class LintReporter:
         self.statistics = statistics
         self.show_source = show_source
 
+    def file_part(self, audit: JourneyAudit, source: list[str] | None = None) -> FilePart:
+        """One journey's lines (its findings by position), or its counts per rule with ``statistics``.
+
+        Plain lines are one piece of text; with colour or the source they
+        are (text, style) pieces, for rich to print.
+        """
+        active = audit.active
+        body: Any
+        if self.statistics:
+            body = {}
+            for finding in active:
+                body[(finding.code, finding.name)] = body.get((finding.code, finding.name), 0) + 1
+        else:
+            ordered = sorted(active, key=lambda f: (f.line, f.column, f.code, f.target or ""))
+            if self.color or self.show_source:
+                body = [line for finding in ordered for line in self._finding(finding, source)]
+            else:  # the same text in one piece (cleaning is per character): tens of thousands of lines in CI
+                body = "".join(clean(finding_line(finding)) + "\n" for finding in ordered)
+        return FilePart(audit.journey.file, body, tally(active), len(audit.suppressed))
+
     def render(self, report: Report) -> str:
-        lines = list(self._lines(report))
+        parts = parts_of(report, self.file_part)
+        head = list(self._problems(report))
+        if self.statistics:
+            counts: dict[tuple[str, str], int] = {}
+            for part in parts:
+                for key, count in part.body.items():
+                    counts[key] = counts.get(key, 0) + count
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            body: list[Line] = [[(f"{count:>5}  {code}  {name}", "")] for (code, name), count in ordered]
+        elif self.color or self.show_source:
+            body = [line for part in parts for line in part.body]
+        else:
+            body = []
+        tail: list[Line] = [] if self.quiet else [[(summary(report, parts), "bold")]]
         if not self.color:  # tens of thousands of findings in CI: no rich, nothing to style
-            return "".join("".join(text for text, _ in line) + "\n" for line in lines)
+            text = [_plain(line) for line in head + body]
+            if not (self.statistics or self.show_source):
+                text.extend(part.body for part in parts)
+            return "".join(text) + "".join(_plain(line) for line in tail)
         from rich.console import Console
         from rich.text import Text
 
@@ -64,37 +161,21 @@ class LintReporter:
             emoji=False,
             soft_wrap=True,
         )
-        for line in lines:
+        for line in head + body + tail:
             console.print(Text.assemble(*line))
         return buffer.getvalue()
 
-    def _lines(self, report: Report) -> Iterator[Line]:
-        """Each line of the output as (text, style) pieces; the text already made safe."""
+    @staticmethod
+    def _problems(report: Report) -> Iterator[Line]:
+        """A line per problem of a file that could not be read, the text already made safe."""
         for problem in report.problems:
             line: Line = [(clean(problem.where), "bold"), (": ", ""), ("input error", "bold red")]
             line.append((f": {clean(problem.message)}", ""))
             if problem.path:
                 line.append((f" ({clean(problem.path)})", "dim"))
             yield line
-        findings = report.findings
-        if self.statistics:
-            counts: dict[tuple[str, str], int] = {}
-            for finding in findings:
-                counts[(finding.code, finding.name)] = counts.get((finding.code, finding.name), 0) + 1
-            for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-                yield [(f"{count:>5}  {code}  {name}", "")]
-        else:
-            ordered = sorted(findings, key=lambda f: (f.file, f.line, f.column, f.code, f.target or ""))
-            if self.color or self.show_source:
-                for finding in ordered:
-                    yield from self._finding(finding, report)
-            else:  # the same text in one piece (cleaning is per character): tens of thousands of lines in CI
-                for finding in ordered:
-                    yield [(clean(finding_line(finding)), "")]
-        if not self.quiet:
-            yield [(self._summary(report), "bold")]
 
-    def _finding(self, finding: Finding, report: Report) -> Iterator[Line]:
+    def _finding(self, finding: Finding, source: list[str] | None) -> Iterator[Line]:
         yield [
             (clean(f"{finding.file}:{finding.line}:{finding.column}"), "bold"),
             (": ", ""),
@@ -102,34 +183,11 @@ class LintReporter:
             (f" [{finding.severity.label}] ", ""),
             (clean(finding.message), ""),
         ]
-        if self.show_source:
-            source = report.sources.get(finding.file)
-            if source and 0 < finding.line <= len(source):
-                number = str(finding.line)
-                yield [(f" {number} | {clean(source[finding.line - 1])}", "dim")]
-                yield [(f" {' ' * len(number)} | {' ' * (finding.column - 1)}^", "bold red")]
+        if self.show_source and source and 0 < finding.line <= len(source):
+            number = str(finding.line)
+            yield [(f" {number} | {clean(source[finding.line - 1])}", "dim")]
+            yield [(f" {' ' * len(number)} | {' ' * (finding.column - 1)}^", "bold red")]
 
-    @staticmethod
-    def _summary(report: Report) -> str:
-        findings = report.findings
-        journeys = len(report.audits)
-        counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-        noun = "journey" if journeys == 1 else "journeys"
-        extra = []
-        if report.suppressed:
-            extra.append(f"{report.suppressed} suppressed")
-        if report.baselined:
-            extra.append(f"{report.baselined} in the baseline")
-        if report.problems:
-            unreadable = len({p.file for p in report.problems})
-            extra.append(f"{unreadable} file{'s' if unreadable != 1 else ''} could not be read")
-        tail = f"; {', '.join(extra)}" if extra else ""
-        if not findings:
-            return f"No findings in {journeys} {noun}{tail}."
-        parts = [
-            f"{counts[s]} {s.label}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
-            for s in sorted(Severity, reverse=True)
-            if counts[s]
-        ]
-        total = len(findings)
-        return f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) in {journeys} {noun}{tail}."
+
+def _plain(line: Line) -> str:
+    return "".join(text for text, _ in line) + "\n"
