@@ -23,7 +23,12 @@ class Reporter(Protocol):
     A reporter class may also say ``findings_only = True`` when its output
     shows the findings and nothing else of an audit (no impact, rank, metric,
     owner or path); ``check`` then audits for that (see
-    :func:`cxaudit.engine.audit`).
+    :func:`cxaudit.engine.audit`). Such a reporter may also offer
+    ``file_part(audit, source_lines)``, one journey's part of its output
+    (picklable, with its file name, counts by severity and suppressed
+    findings, see :class:`cxaudit.reporters.lint.FilePart`): ``check`` has
+    it made where each file is checked, and ``render`` takes the parts from
+    :attr:`cxaudit.report.Report.parts`, or makes them from the audits.
     """
 
     def render(self, report: Report) -> str: ...
