@@ -55,9 +55,10 @@ def run(
     the audit with the baseline applied and the file's lines (None unless
     ``keep_sources``). It runs where the file is checked, in a worker process
     when there are many files: the report's ``parts`` then hold what the
-    output shows, and its audits no findings (they are neither sent back nor
-    kept). A worker spent as long sending 50 findings back as checking the
-    file's structure, and the parent as long receiving them as rendering them.
+    output shows, and its audits no findings and its ``sources`` no lines
+    (they are neither sent back nor kept). Sending 50 findings a file back
+    and rebuilding them in the parent was a quarter of checking 1,000 small
+    journeys.
 
     Raises
     ------

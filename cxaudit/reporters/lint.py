@@ -137,17 +137,15 @@ class LintReporter:
                 for key, count in part.body.items():
                     counts[key] = counts.get(key, 0) + count
             ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            body: list[Line] = [[(f"{count:>5}  {code}  {name}", "")] for (code, name), count in ordered]
+            body: list[Line] | None = [[(f"{count:>5}  {code}  {name}", "")] for (code, name), count in ordered]
         elif self.color or self.show_source:
             body = [line for part in parts for line in part.body]
-        else:
-            body = []
+        else:  # each part is its lines' text already
+            body = None
         tail: list[Line] = [] if self.quiet else [[(summary(report, parts), "bold")]]
         if not self.color:  # tens of thousands of findings in CI: no rich, nothing to style
-            text = [_plain(line) for line in head + body]
-            if not (self.statistics or self.show_source):
-                text.extend(part.body for part in parts)
-            return "".join(text) + "".join(_plain(line) for line in tail)
+            lines = "".join(part.body for part in parts) if body is None else "".join(map(_plain, body))
+            return "".join(map(_plain, head)) + lines + "".join(map(_plain, tail))
         from rich.console import Console
         from rich.text import Text
 
@@ -161,7 +159,7 @@ class LintReporter:
             emoji=False,
             soft_wrap=True,
         )
-        for line in head + body + tail:
+        for line in head + (body or []) + tail:
             console.print(Text.assemble(*line))
         return buffer.getvalue()
 
