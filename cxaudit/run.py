@@ -23,6 +23,7 @@ from cxaudit.model import Severity
 from cxaudit.report import Report
 
 if TYPE_CHECKING:
+    from cxaudit.config import Settings
     from cxaudit.engine import JourneyAudit
 
 T = TypeVar("T")
@@ -239,11 +240,10 @@ def _work(name: str) -> _Checked:
 
 def _check(name: str, job: _Job, collect: bool = True) -> _Checked:
     """Check one file: audit it, apply the baseline, judge it against the fail level, make its part."""
-    resolver = job.resolver
-    outcome, lines = _one(name, resolver, job.pure, job.keep_sources, collect, job.findings_only)
+    settings = job.resolver.for_path(name)
+    outcome, lines = _one(name, settings, job.pure, job.keep_sources, collect, job.findings_only)
     if isinstance(outcome, JourneyError):
         return _Checked(outcome, lines)
-    settings = resolver.for_path(name)
     baselined = 0
     if job.baseline:
         kept = tuple(f for f in outcome.findings if f.fingerprint not in job.baseline)
@@ -262,13 +262,13 @@ def _check(name: str, job: _Job, collect: bool = True) -> _Checked:
 
 def _one(
     name: str,
-    resolver: ConfigResolver,
+    settings: Settings,
     pure: bool,
     keep_sources: bool,
     collect: bool = True,
     findings_only: bool = False,
 ) -> tuple[Any, list[str] | None]:
-    """Load and audit one file; a JourneyError is returned, not raised.
+    """Load and audit one file by its ``settings``; a JourneyError is returned, not raised.
 
     ``collect=False`` leaves the file's reference cycles to the collector
     (or to the end of the process): for the last file of a run, where a
@@ -279,7 +279,6 @@ def _one(
     from cxaudit.loader import load_named
 
     lines = None
-    settings = resolver.for_path(name)
     try:
         with paused_gc():
             try:

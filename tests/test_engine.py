@@ -250,16 +250,16 @@ def test_a_checked_file_leaves_nothing_in_reference_cycles_with_the_collector_of
     def graphs() -> int:
         return sum(1 for o in gc.get_objects() if isinstance(o, nx.DiGraph))
 
-    resolver = ConfigResolver(None, {})
+    settings = ConfigResolver(None, {}).for_path(str(JOURNEYS[0]))
     gc.collect()
     before = graphs()
     gc.disable()
     try:
         monkeypatch.setattr(run, "YOUNG_OBJECTS", 10**12)  # never collect: the cycle stays
-        result, _ = run._one(str(JOURNEYS[0]), resolver, False, False)
+        result, _ = run._one(str(JOURNEYS[0]), settings, False, False)
         assert graphs() > before  # the premise: the graph is kept alive by its cycle alone
         monkeypatch.setattr(run, "YOUNG_OBJECTS", 0)  # collect at the end of every file
-        result, _ = run._one(str(JOURNEYS[0]), resolver, False, False)
+        result, _ = run._one(str(JOURNEYS[0]), settings, False, False)
         assert graphs() == before
         assert result.journey.id == load_journey(JOURNEYS[0]).id  # the result itself is kept
     finally:
