@@ -64,6 +64,22 @@ def test_metrics_are_exact_and_consistent(text):
 
 @FAST
 @given(journeys())
+def test_reach_probabilities_from_the_whole_inverse_equal_those_loop_by_loop(text):
+    """Small chains take their return visits from the whole fundamental matrix; loop by loop gives the same."""
+    from unittest import mock
+
+    from cxaudit.analysis import markov
+
+    journey = loads_journey(text)
+    whole = audit(journey).markov.steps
+    with mock.patch.object(markov, "INVERSE_LIMIT", 0):
+        by_loop = audit(journey).markov.steps
+    for step_id, step in whole.items():
+        assert step.reach_probability == pytest.approx(by_loop[step_id].reach_probability, rel=1e-12, abs=1e-15)
+
+
+@FAST
+@given(journeys())
 def test_findings_are_deterministic_and_parser_independent(text):
     first = audit(loads_journey(text)).findings
     assert audit(loads_journey(text)).findings == first
