@@ -2,11 +2,14 @@
 
 Most journey files use a small part of YAML: block mappings indented with
 spaces, plain scalars, simple quoted strings, and one-line flow mappings and
-lists of plain scalars, nested or not (``next: {pay: 0.9, lost: 0.1}``). This module reads
-exactly that part, line by line, several times faster than consuming a YAML
-parser's events in Python, and builds the same :class:`~cxaudit.yamlread.YMap`
-values with the same positions as :func:`cxaudit.yamlread.read_yaml`'s full
-reader.
+lists of plain scalars, nested or not (``next: {pay: 0.9, lost: 0.1}``).
+This module reads exactly that part several times faster than consuming a
+YAML parser's events in Python, and builds the same
+:class:`~cxaudit.yamlread.YMap` values with the same positions as
+:func:`cxaudit.yamlread.read_yaml`'s full reader. The common lines
+(``key: value``, ``key:`` and ``key: {k: v, k: v}``) are split by one pass
+of the regex engine over the whole text; only the others are matched one
+by one.
 
 It never decides anything the full reader would decide differently: the
 moment a line is outside the subset (a list item, a block or multi-line
@@ -32,9 +35,17 @@ __all__ = ["read_fast"]
 # read as anything but text inside a key), the colon, then the rest.
 _KEY = r"([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}]*[^:#,\[\]{} ])?) *:"
 _ENTRY = re.compile(r"( *)" + _KEY + r"(?: +|\Z)")
-# The most common line, ``key: value`` with a plain value that holds no ':'
-# or '#' and no comment, in one match.
-_SIMPLE = re.compile(r"( *)" + _KEY + r" +((?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]*[^:# ])?) *\Z")
+# The common lines, read by one pass over the text: ``key: value`` (one space
+# after the colon, none at the end), ``key: {k: v, k: v}`` (the same, in a
+# flow mapping), and ``key:``; every other line is one row with no key, read
+# the long way. The classes leave out line breaks: a row is a line.
+_KEY_TEXT = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}\n]*[^:#,\[\]{}\s])?"
+_PLAIN = r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#\n]*[^:#\s])?"
+_PAIR = _KEY_TEXT + ": " + r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}\n]*[^:#,\[\]{}\s])?"
+_ROW = re.compile(
+    r"^( *)(?:(" + _KEY_TEXT + r"):(?: (" + _PLAIN + r")| \{(" + _PAIR + "(?:, " + _PAIR + r")*)\})?$|.*$)",
+    re.MULTILINE,
+)
 _UNSEEN: Any = object()
 # A plain scalar in block context may not start with an indicator, but a
 # minus sign starts a negative number.
@@ -82,13 +93,17 @@ def read_fast(text: str, limits: Limits) -> Document | None:
 
 
 def _read(text: str, limits: Limits) -> Document:
-    simple_match = _SIMPLE.match
     entry_match = _ENTRY.match
     lines = text.split("\n")
     # No scalar is longer than its line: one check here instead of one a value.
     max_scalar = limits.max_scalar_length
     if max(map(len, lines)) > max_scalar:
         raise _GiveUp
+    # Every line split into its indentation, key and plain or flow value, by
+    # one pass of the regex engine over the text (one row a line).
+    rows = _ROW.findall(text)
+    if len(rows) != len(lines):
+        raise _GiveUp  # (cannot happen: every line is one row)
     max_depth = limits.max_depth
     # Values of the plain scalars met so far (a journey repeats its channels,
     # owners, efforts and durations on every step), and which are not text.
@@ -103,13 +118,11 @@ def _read(text: str, limits: Limits) -> Document:
     pending: str | None = None  # a key whose block value starts on a later line
     last_indent = -1
     number = 0
-    for line in lines:
+    for spaces, key, raw, flow in rows:
         number += 1
-        simple = simple_match(line)
-        if simple is not None:
-            spaces, key, raw = simple.groups()
-            match = None
-        else:
+        match = None
+        if not key:  # not one of the common lines: matched again, the long way
+            line = lines[number - 1]
             stripped = line.lstrip(" ")
             if not stripped or stripped[0] == "#":
                 continue
@@ -150,16 +163,25 @@ def _read(text: str, limits: Limits) -> Document:
             raise _GiveUp
         key_pos[key] = (number, indent + 1)
         if match is None:
-            column = simple.start(3) + 1  # type: ignore[union-attr]
-            value = values.get(raw, _UNSEEN)
-            if value is _UNSEEN:
-                value = values[raw] = plain_scalar(raw, number, column)
-                if value.__class__ is not str:
-                    typed.add(raw)
-            if raw in typed:
-                if current.raw is None:
-                    current.raw = {}
-                current.raw[key] = raw
+            if raw:  # key: value
+                column = indent + len(key) + 3
+                value = values.get(raw, _UNSEEN)
+                if value is _UNSEEN:
+                    value = values[raw] = plain_scalar(raw, number, column)
+                    if value.__class__ is not str:
+                        typed.add(raw)
+                if raw in typed:
+                    if current.raw is None:
+                        current.raw = {}
+                    current.raw[key] = raw
+            elif flow:  # key: {k: v, k: v}
+                if len(maps) >= max_depth:
+                    raise _GiveUp
+                column = indent + len(key) + 3
+                value = _pairs(flow, number, column, values, typed)
+            else:  # key:, with its value on the lines below
+                pending = key
+                continue
             current[key] = value
             value_pos[key] = (number, column)
             continue
@@ -197,6 +219,33 @@ def _read(text: str, limits: Limits) -> Document:
         raise _GiveUp
     root = maps[0]
     return Document(root, root.line, root.column, ())
+
+
+def _pairs(body: str, number: int, column: int, values: dict[str, Any], typed: set[str]) -> YMap:
+    """The flow mapping ``{body}`` that opens at ``column``: ``key: value`` pairs of plain
+    scalars, separated by ``, `` (:data:`_ROW` matched it; no key or value holds ',' or ':')."""
+    result = YMap(number, column)
+    key_pos, value_pos = result.key_pos, result.value_pos
+    at = column + 1  # the column of the first key
+    for pair in body.split(", "):
+        key, _, raw = pair.partition(": ")
+        if key in result:
+            raise _GiveUp
+        key_pos[key] = (number, at)
+        value_at = at + len(key) + 2
+        value = values.get(raw, _UNSEEN)
+        if value is _UNSEEN:
+            value = values[raw] = plain_scalar(raw, number, value_at)
+            if value.__class__ is not str:
+                typed.add(raw)
+        result[key] = value
+        value_pos[key] = (number, value_at)
+        if raw in typed:
+            if result.raw is None:
+                result.raw = {}
+            result.raw[key] = raw
+        at += len(pair) + 2
+    return result
 
 
 def _flow(line: str, at: int, number: int, depth: int, values: dict[str, Any], typed: set[str]) -> tuple[Any, int]:

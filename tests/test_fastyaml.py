@@ -204,3 +204,20 @@ def test_positions_and_raw_text_of_a_fast_read() -> None:
     assert journey["next"].where("lost") == (3, 26)
     assert journey["next"].text("lost") == "1e-1"
     assert journey["n"] == "x" and journey.text("n") is None
+
+
+def test_positions_of_the_lines_read_in_one_pass() -> None:
+    # ``key: value``, ``key:`` and ``key: {k: v, k: v}`` with no comment are
+    # split by one regex pass over the text, not matched line by line.
+    text = "j:\n  next: {pay: 0.9, lost: 1e-1, a b: c d}\n  n: 1e-2\n"
+    document = read_fast(text, DEFAULT_LIMITS)
+    assert document is not None
+    journey = document.root["j"]
+    assert journey.where_key("next") == (2, 3) and journey.where("next") == (2, 9)
+    flow = journey["next"]
+    assert flow == {"pay": 0.9, "lost": 0.1, "a b": "c d"}
+    assert [flow.where_key(k) for k in flow] == [(2, 10), (2, 20), (2, 32)]
+    assert [flow.where(k) for k in flow] == [(2, 15), (2, 26), (2, 37)]
+    assert flow.raw == {"pay": "0.9", "lost": "1e-1"}
+    assert journey["n"] == 0.01 and journey.where("n") == (3, 6) and journey.text("n") == "1e-2"
+    assert check(text)
