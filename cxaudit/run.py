@@ -175,13 +175,39 @@ def _outcomes(
     from concurrent.futures import ProcessPoolExecutor
 
     workers = _workers()
-    chunk = max(1, min(64, len(files) // (workers * 4)))
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=_pool_context(), initializer=_start_worker, initargs=(job,)
     ) as pool:
-        results = pool.map(_work, files, chunksize=chunk)
+        batches = [pool.submit(_work_batch, batch) for batch in _batches(files, workers)]
+        results = (checked for batch in batches for checked in batch.result())
         for name in progress(files, "Checking journeys"):
             yield name, next(results)
+
+
+LARGEST_BATCH = 64
+SMALLEST_BATCH = 4
+
+
+def _batches(files: list[str], workers: int) -> list[list[str]]:
+    """The files in consecutive batches for the workers, smaller and smaller.
+
+    Each batch is a quarter of the files left per worker, at most
+    :data:`LARGEST_BATCH` and at least :data:`SMALLEST_BATCH` (guided
+    scheduling): few round trips while much is left, and no worker left
+    alone with a large last batch while the others wait (with batches of
+    64 throughout, one worker ran on alone for 0.1-0.3 s at the end of
+    1,000 small journeys).
+
+    >>> [len(batch) for batch in _batches([str(i) for i in range(100)], 2)]
+    [12, 11, 9, 8, 7, 6, 5, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1]
+    """
+    batches = []
+    start = 0
+    while start < len(files):
+        size = max(SMALLEST_BATCH, min(LARGEST_BATCH, (len(files) - start) // (workers * 4)))
+        batches.append(files[start : start + size])
+        start += size
+    return batches
 
 
 _WORKER: dict[str, Any] = {}
@@ -219,6 +245,10 @@ def _start_worker(job: _Job) -> None:
     # and again. The process is ours.
     gc.disable()
     _WORKER["job"] = job
+
+
+def _work_batch(names: list[str]) -> list[_Checked]:
+    return [_work(name) for name in names]
 
 
 def _work(name: str) -> _Checked:

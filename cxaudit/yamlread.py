@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from cxaudit.errors import JourneyError, Problem
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["DEFAULT_LIMITS", "Document", "Limits", "YMap", "YSeq", "has_c_parser", "plain_scalar", "read_yaml"]
 
@@ -124,6 +123,8 @@ class Document:
 
 def has_c_parser() -> bool:
     """True when PyYAML was built with the libyaml C parser."""
+    import yaml
+
     return bool(getattr(yaml, "__with_libyaml__", False))
 
 
@@ -136,13 +137,19 @@ class _Fatal(Exception):
         self.path = path
 
 
-_resolver = Resolver()
-_constructor = SafeConstructor()
-_BOOLS = SafeConstructor.bool_values
+@cache
+def _pyyaml() -> Any:
+    """PyYAML's resolver and safe constructor, loaded the first time a scalar
+    needs them (the fast reader of common journeys never does)."""
+    from yaml.constructor import SafeConstructor
+    from yaml.resolver import Resolver
+
+    return Resolver(), SafeConstructor()
 
 
-_RESOLVED_FIRST = frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch)
-"""First characters of plain scalars the resolver might read as other than text."""
+_RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=!&*")
+"""First characters of plain scalars PyYAML's resolver might read as other
+than text (the keys of ``Resolver.yaml_implicit_resolvers``; a test checks)."""
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 # YAML 1.1 (and so PyYAML) reads 1e-12 and 1.5e3 as text; YAML 1.2, JSON and
 # every editor read them as numbers. Journeys read them as numbers too.
@@ -165,23 +172,29 @@ def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int,
             return int(value)
         if _EXPONENT.match(value):
             return float(value)
-        tag = _resolver.resolve(ScalarNode, value, implicit)
+        from yaml.nodes import ScalarNode
+
+        tag = _pyyaml()[0].resolve(ScalarNode, value, implicit)
         if tag == _STR or tag in _AS_TEXT:
             return value
     if tag == _STR:
         return value
     if tag == _NULL:
         return None
+    from yaml.constructor import ConstructorError
+    from yaml.nodes import ScalarNode
+
+    constructor = _pyyaml()[1]
     if tag == _BOOL:
         lowered = value.lower()
-        if lowered not in _BOOLS:
+        if lowered not in constructor.bool_values:
             raise _Fatal(line, col, f"'{value}' is not a boolean")
-        return _BOOLS[lowered]
+        return constructor.bool_values[lowered]
     try:
         if tag == _INT:
-            return _constructor.construct_yaml_int(ScalarNode(tag, value))
+            return constructor.construct_yaml_int(ScalarNode(tag, value))
         if tag == _FLOAT:
-            return _constructor.construct_yaml_float(ScalarNode(tag, value))
+            return constructor.construct_yaml_float(ScalarNode(tag, value))
     except (ValueError, ConstructorError):
         kind = "an integer" if tag == _INT else "a number"
         raise _Fatal(line, col, f"'{value}' is not {kind}") from None
@@ -296,6 +309,8 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast:
         document = read_fast(text, limits)
         if document is not None:
             return document
+    import yaml
+
     loader_cls = yaml.SafeLoader if pure or not has_c_parser() else yaml.CSafeLoader
     loader = loader_cls(text)
     try:
@@ -311,6 +326,8 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast:
 
 
 def _build(loader: Any, name: str, limits: Limits) -> Document:
+    import yaml
+
     get_event = loader.get_event
     check_event = loader.check_event
     problems: list[Problem] = []

@@ -221,3 +221,29 @@ def test_positions_of_the_lines_read_in_one_pass() -> None:
     assert flow.raw == {"pay": "0.9", "lost": "1e-1"}
     assert journey["n"] == 0.01 and journey.where("n") == (3, 6) and journey.text("n") == "1e-2"
     assert check(text)
+
+
+def test_the_first_characters_pyyaml_may_resolve_are_known_without_pyyaml() -> None:
+    from yaml.resolver import Resolver
+
+    from cxaudit.yamlread import _RESOLVED_FIRST
+
+    assert frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch) == _RESOLVED_FIRST
+
+
+def test_text_and_numbers_are_read_without_loading_pyyaml() -> None:
+    # A check's parent process reads no YAML unless a configuration file is
+    # found, and the fast reader needs PyYAML only for the rarer scalars.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom cxaudit.fastyaml import read_fast\nfrom cxaudit.yamlread import DEFAULT_LIMITS\n"
+        "import cxaudit.config, cxaudit.run, cxaudit.loader\n"
+        "doc = read_fast('a: x\\nb: {c: 0.5, d: 1}\\n', DEFAULT_LIMITS)\n"
+        "print(doc.root, 'yaml' in sys.modules)\n"
+        "read_fast('a: 30s\\n', DEFAULT_LIMITS)\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["{'a': 'x', 'b': {'c': 0.5, 'd': 1}} False", "True"]
