@@ -67,6 +67,12 @@ _UNSAFE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
 _COMMENT = re.compile(r" +#")
 
 
+_VALUES: dict[str, Any] = {}
+_TYPED: set[str] = set()
+VALUES_KEPT = 100_000
+"""Most plain scalars whose values the reader keeps (a value depends on its text alone)."""
+
+
 class _GiveUp(Exception):
     """The text is outside the subset: read it with the full reader."""
 
@@ -106,9 +112,13 @@ def _read(text: str, limits: Limits) -> Document:
         raise _GiveUp  # (cannot happen: every line is one row)
     max_depth = limits.max_depth
     # Values of the plain scalars met so far (a journey repeats its channels,
-    # owners, efforts and durations on every step), and which are not text.
-    values: dict[str, Any] = {}
-    typed: set[str] = set()
+    # owners, efforts and durations on every step, and a portfolio its ids
+    # and probabilities), and which are not text: kept from file to file.
+    values = _VALUES
+    typed = _TYPED
+    if len(values) > VALUES_KEPT:
+        values.clear()
+        typed.clear()
     # Open mappings, innermost last, with their indentation.
     maps: list[YMap] = []
     indents: list[int] = []

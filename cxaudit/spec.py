@@ -88,12 +88,27 @@ def parse_duration(value: Any) -> float | None:
     >>> [parse_duration(v) for v in (90, "30s", "3m", "2h", "1d", "1h30m", "90", "soon")]
     [90.0, 30.0, 180.0, 7200.0, 86400.0, 5400.0, 90.0, None]
     """
+    if value.__class__ is str:
+        seconds = _DURATIONS.get(value, _UNSEEN)
+        if seconds is _UNSEEN:  # a journey repeats a few durations on every step
+            if len(_DURATIONS) > 10_000:
+                _DURATIONS.clear()
+            seconds = _DURATIONS[value] = _text_duration(value)
+        return seconds
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) and value >= 0 else None
     if not isinstance(value, str):
         return None
+    return _text_duration(value)
+
+
+_DURATIONS: dict[str, Any] = {}
+_UNSEEN: Any = object()
+
+
+def _text_duration(value: str) -> float | None:
     text = value.strip()
     if not text or not _DURATION_FULL.match(text):
         return None
