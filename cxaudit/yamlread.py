@@ -42,8 +42,12 @@ _SEQ = "tag:yaml.org,2002:seq"
 _AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "!"}
 
-# Characters YAML 1.1 allows in a stream (the c-printable production).
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters YAML 1.1 does not allow in a stream: all but its c-printable
+# production (tab, line feed, carriage return, 0x20-0x7E, 0x85, 0xA0-0xD7FF,
+# 0xE000-0xFFFD and 0x10000-0x10FFFF), written as what is left out (a class
+# of the allowed ones took 6 ms to compile in every process).
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
 
 
@@ -297,7 +301,9 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast:
     >>> doc.root, doc.root.where("b")
     ({'a': 1, 'b': ['x', 'y']}, (2, 4))
     """
-    bad = _NOT_PRINTABLE.search(text)
+    # ASCII text (most journeys) is checked by deleting the allowed bytes, several times faster than the regex.
+    clean = text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+    bad = None if clean else _NOT_PRINTABLE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1

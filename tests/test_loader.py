@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -117,10 +118,12 @@ def test_model_is_frozen():
 )
 def test_durations(text, seconds):
     assert parse_duration(text) == seconds
+    assert parse_duration(text) == seconds  # text is parsed once, then remembered
 
 
 @pytest.mark.parametrize("text", ["", "3 minutes", "1h30", "m", "-5", -5, True, "1x", "30s2m", math.inf, math.nan])
 def test_bad_durations(text):
+    assert parse_duration(text) is None
     assert parse_duration(text) is None
 
 
@@ -186,3 +189,28 @@ def test_numbers_with_an_exponent_are_numbers(pure):
     assert [(t.target, t.probability) for t in journey.steps["s"].next] == [("x", 0.999), ("t", 0.001)]
     with pytest.raises(JourneyError, match="probability must be a number from 0 to 1, not '1e-3'"):
         loads_journey(text.replace("t: 1e-3", "t: '1e-3'"), pure=pure)
+
+
+def test_the_characters_refused_are_exactly_those_yaml_does_not_allow():
+    from cxaudit.yamlread import _NOT_PRINTABLE
+
+    allowed = re.compile("[\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    every = "".join(map(chr, range(0x110000)))
+    refused = {m.start() for m in _NOT_PRINTABLE.finditer(every)}
+    assert refused == {code for code in range(0x110000) if not allowed.match(every[code])}
+    assert len(refused) == 2111
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("cxaudit: 1\njourney: x\x07\n", "<string>:2:11: control character U+0007"),
+        ("cxaudit: 1\njourney: é\x07\n", "<string>:2:11: control character U+0007"),  # not ASCII: the regex
+        ("cxaudit: 1\njourney: é\x9f\n", "<string>:2:11: control character U+009F"),
+        ("cxaudit: 1\n\x7f", "<string>:2:1: control character U+007F"),
+    ],
+)
+def test_control_characters_are_refused_where_they_are(text, where):
+    with pytest.raises(JourneyError) as caught:
+        loads_journey(text)
+    assert str(caught.value).startswith(where)
