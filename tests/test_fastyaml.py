@@ -247,3 +247,20 @@ def test_text_and_numbers_are_read_without_loading_pyyaml() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.splitlines() == ["{'a': 'x', 'b': {'c': 0.5, 'd': 1}} False", "True"]
+
+
+def test_values_are_remembered_from_text_to_text_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cxaudit.fastyaml as fastyaml
+
+    monkeypatch.setattr(fastyaml, "VALUES_KEPT", 3)
+    monkeypatch.setattr(fastyaml, "_VALUES", {})
+    monkeypatch.setattr(fastyaml, "_TYPED", set())
+    first = read_fast("a: yes\nb: {c: 0.5, d: x}\n", DEFAULT_LIMITS)
+    assert first is not None and fastyaml._VALUES == {"yes": True, "0.5": 0.5, "x": "x"}
+    assert fastyaml._TYPED == {"yes", "0.5"}
+    second = read_fast("a: yes\nb: {c: 0.5, d: y}\n", DEFAULT_LIMITS)  # from memory, then one more value
+    assert second is not None and second.root == {"a": True, "b": {"c": 0.5, "d": "y"}}
+    assert second.root.text("a") == "yes" and second.root["b"].text("c") == "0.5"
+    assert len(fastyaml._VALUES) == 4
+    third = read_fast("a: no\n", DEFAULT_LIMITS)  # over the bound: forgotten first
+    assert third is not None and third.root == {"a": False} and fastyaml._VALUES == {"no": False}
