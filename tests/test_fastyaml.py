@@ -257,7 +257,7 @@ def test_values_are_remembered_from_text_to_text_within_a_bound(monkeypatch: pyt
     monkeypatch.setattr(fastyaml, "_TYPED", set())
     first = read_fast("a: yes\nb: {c: 0.5, d: x}\n", DEFAULT_LIMITS)
     assert first is not None and fastyaml._VALUES == {"yes": True, "0.5": 0.5, "x": "x"}
-    assert fastyaml._TYPED == {"yes", "0.5"}
+    assert sorted(fastyaml._TYPED) == ["0.5", "yes"]
     second = read_fast("a: yes\nb: {c: 0.5, d: y}\n", DEFAULT_LIMITS)  # from memory, then one more value
     assert second is not None and second.root == {"a": True, "b": {"c": 0.5, "d": "y"}}
     assert second.root.text("a") == "yes" and second.root["b"].text("c") == "0.5"

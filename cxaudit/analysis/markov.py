@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cxaudit.analysis.structure import Structure
-from cxaudit.model import compact_pickle
+from cxaudit.model import compact_pickle, quick_init
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -66,6 +66,7 @@ class JourneyMetrics:
     contact_steps_without_cost: int
 
 
+@quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class StepMetrics:
