@@ -64,18 +64,27 @@ def test_metrics_are_exact_and_consistent(text):
 
 @FAST
 @given(journeys())
-def test_reach_probabilities_from_the_whole_inverse_equal_those_loop_by_loop(text):
-    """Small chains take their return visits from the whole fundamental matrix; loop by loop gives the same."""
+def test_metrics_from_the_whole_inverse_equal_those_of_lu_solves_and_loops(text):
+    """Small chains solve by products with their fundamental matrix and take their return
+    visits from its diagonal; LU solves and loop by loop give the same."""
+    import dataclasses
     from unittest import mock
 
     from cxaudit.analysis import markov
 
     journey = loads_journey(text)
-    whole = audit(journey).markov.steps
+    whole = audit(journey).markov
     with mock.patch.object(markov, "INVERSE_LIMIT", 0):
-        by_loop = audit(journey).markov.steps
-    for step_id, step in whole.items():
-        assert step.reach_probability == pytest.approx(by_loop[step_id].reach_probability, rel=1e-12, abs=1e-15)
+        solved = audit(journey).markov
+
+    def same(a, b):
+        return a == b if a is None or b is None else a == pytest.approx(b, rel=1e-12, abs=1e-12)
+
+    for key, value in dataclasses.asdict(whole.metrics).items():
+        assert same(value, getattr(solved.metrics, key)), key
+    for step_id, step in whole.steps.items():
+        for key, value in dataclasses.asdict(step).items():
+            assert same(value, getattr(solved.steps[step_id], key)), (step_id, key)
 
 
 @FAST

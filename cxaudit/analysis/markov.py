@@ -5,11 +5,15 @@ outcome *stuck* (a customer arriving there is counted once, on arrival); every
 other step is transient. With ``Q`` the transient-to-transient probabilities
 and ``s`` the entry shares, the expected visits ``v`` solve
 ``(I - Q)^T v = s`` and the probabilities of success from each step ``h``
-solve ``(I - Q) h = r``: one LU factorisation serves both. No simulation, and
-no explicit inverse for the metrics (the chance of ever reaching a step
-divides its visits by the diagonal of the inverse, see
-:func:`_reach_probabilities`). Small chains use a dense solve, large ones a
-sparse LU (scipy), with the same answers.
+solve ``(I - Q) h = r``: one factorisation serves both. No simulation. The
+chance of ever reaching a step divides its visits by the diagonal of the
+fundamental matrix ``(I - Q)^-1`` (see :func:`_reach_probabilities`).
+Chains of at most :data:`INVERSE_LIMIT` transient steps compute that matrix
+whole and solve by products with it (a call to numpy's solver costs more
+than the arithmetic at that size); larger ones up to :data:`DENSE_LIMIT` use
+a dense LU solve, and the largest a sparse LU (scipy). Every solve's
+residual is checked, and the answers agree to the last digits or so (a
+property test compares the paths).
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ DENSE_LIMIT = 400
 BATCH_LIMIT = 32
 """Strongly connected components up to this many steps are solved stacked, by size."""
 INVERSE_LIMIT = 64
-"""Chains with at most this many transient steps find their return visits in
-the whole fundamental matrix: one inverse (20 us at 30 steps) costs less than
-finding the loops and inverting each."""
+"""Chains with at most this many transient steps compute their whole
+fundamental matrix: one inverse (20 us at 30 steps) gives the return visits
+for less than finding the loops and inverting each, and each solve is then a
+product."""
 ILL_CONDITIONED = 1e-8
 """Relative residual above which results are flagged as ill-conditioned."""
 
@@ -123,12 +128,15 @@ class _LinearSystem:
 
         self.n = n
         self.residual = 0.0
+        self._inverse = None
         if n <= DENSE_LIMIT:
             dense = np.eye(n)
             np.subtract.at(dense, (rows, cols), vals)
             self._dense = dense
             self._lu = None
             self._matrix = dense
+            if n <= INVERSE_LIMIT:  # each solve is then one product (numpy's solve costs 10 us a call)
+                self._inverse = np.linalg.inv(dense)
         else:
             from scipy.sparse import coo_matrix, identity
             from scipy.sparse.linalg import splu
@@ -144,12 +152,19 @@ class _LinearSystem:
         """``I - Q`` as a dense array, for a chain solved densely (None for a sparse one)."""
         return self._dense
 
+    @property
+    def inverse(self) -> np.ndarray | None:
+        """``(I - Q)^-1``, the fundamental matrix, for a chain of at most :data:`INVERSE_LIMIT` steps (else None)."""
+        return self._inverse
+
     def solve(self, b: np.ndarray, transpose: bool = False) -> np.ndarray:
         import numpy as np
 
         if self.n == 0:
             return np.zeros_like(b, dtype=float)
-        if self._dense is not None:
+        if self._inverse is not None:
+            x = (self._inverse.T if transpose else self._inverse) @ b
+        elif self._dense is not None:
             x = np.linalg.solve(self._dense.T if transpose else self._dense, b)
         else:
             x = self._lu.solve(b, trans="T" if transpose else "N")
@@ -178,7 +193,7 @@ def solve_chain(
     stuck = structure.stuck
     if edges is None:
         edges = transitions(journey)
-    graph_arrays = structure.compiled or compile_graph(journey)
+    graph_arrays = structure.compiled or compile_graph(journey, edges)
     nodes = graph_arrays.nodes
     transient = [sid for sid, step in steps.items() if not step.is_outcome and sid not in stuck]
     index = {sid: i for i, sid in enumerate(transient)}
@@ -289,7 +304,7 @@ def solve_chain(
     fcr, contact_rate, repeat = _first_contact_resolution(
         edges, transient, index, chain_arrays, stuck, entry_flows, contacts
     )
-    reach = _reach_probabilities(graph, transient, index, visits_t, q_rows, q_cols, q_vals, system.dense)
+    reach = _reach_probabilities(graph, transient, index, visits_t, q_rows, q_cols, q_vals, system.inverse)
 
     volume = journey.volume
     after_rows = after.tolist()
@@ -480,14 +495,14 @@ def _reach_probabilities(
     r: np.ndarray,
     c: np.ndarray,
     v: np.ndarray,
-    dense: np.ndarray | None = None,
+    inverse: np.ndarray | None = None,
 ) -> np.ndarray:
     """The chance each transient step is ever reached.
 
     ``visits_i = reach_i * N_ii``, where ``N_ii`` is the expected visits to i
     of a customer who starts at i: the diagonal of the fundamental matrix
-    ``(I - Q)^-1``. For a chain of at most :data:`INVERSE_LIMIT` steps whose
-    ``I - Q`` is given (``dense``), that diagonal itself. Otherwise: a return
+    ``N = (I - Q)^-1``. For a chain of at most :data:`INVERSE_LIMIT` steps,
+    ``N`` is given (``inverse``): that diagonal itself. Otherwise: a return
     to i only passes through i's strongly connected component, so ``N_ii``
     is the diagonal of that component's own fundamental matrix: 1 without a
     loop, ``1 / (1 - p)`` with only a self-loop, a small per-component solve
@@ -499,8 +514,8 @@ def _reach_probabilities(
     returns = np.ones(n)
     if n == 0:
         return returns
-    if dense is not None and n <= INVERSE_LIMIT:
-        return _reach(visits, np.linalg.inv(dense).diagonal())
+    if inverse is not None:
+        return _reach(visits, inverse.diagonal())
     labels = _component_labels(graph, transient, index, n, r, c)
     sizes = np.bincount(labels)
     loops = r == c

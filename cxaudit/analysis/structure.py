@@ -130,16 +130,23 @@ class CompiledGraph:
     probabilities: np.ndarray
 
 
-def compile_graph(journey: Journey) -> CompiledGraph:
-    """The journey's steps and taken transitions as arrays."""
+def compile_graph(journey: Journey, edges: Transitions | None = None) -> CompiledGraph:
+    """The journey's steps and taken transitions as arrays.
+
+    ``edges`` is ``transitions(journey)`` when the caller has it already.
+    """
     import numpy as np
 
     nodes = list(journey.steps)
     index = {node: i for i, node in enumerate(nodes)}
-    taken = [[t for t in step.next if t.probability > 0] for step in journey.steps.values()]
+    if edges is None:
+        taken = [[(t.target, t.probability) for t in step.next if t.probability > 0] for step in journey.steps.values()]
+    else:
+        taken = list(edges.values())  # (steps in file order, like the journey's)
     sources = np.repeat(np.arange(len(nodes), dtype=np.int64), [len(row) for row in taken])
-    targets = np.fromiter((index[t.target] for row in taken for t in row), dtype=np.int64, count=len(sources))
-    probabilities = np.array([t.probability for row in taken for t in row], dtype=float)
+    pairs = [pair for row in taken for pair in row]
+    targets = np.array([index[target] for target, _ in pairs], dtype=np.int64)
+    probabilities = np.array([p for _, p in pairs], dtype=float)
     return CompiledGraph(nodes, index, sources, targets, probabilities)
 
 
@@ -249,7 +256,7 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph | None = None, edges: 
     entries = [entry.step for entry in journey.entry if entry.share > 0]
     compiled = None
     if len(steps) > LARGE_GRAPH:
-        compiled = compile_graph(journey)
+        compiled = compile_graph(journey, edges)
         reachable, can_succeed, trap_list = _compiled(compiled, entries, successes, outcomes)
     elif graph is not None:
         reachable = reachable_from(graph, entries)
