@@ -347,3 +347,13 @@ def test_reach_probabilities_of_loops_of_every_size_equal_the_dense_inverse(monk
     assert [s.reach_probability for s in one_by_one.steps.values()] == [
         s.reach_probability for s in result.steps.values()
     ]
+
+
+def test_reach_is_visits_over_returns_with_the_edges_made_safe():
+    import numpy as np
+
+    from cxaudit.analysis.markov import _reach
+
+    visits = np.array([1.0, 1.0, 1.0, np.nan, 0.5, -1.0])
+    returns = np.array([2.0, 0.0, 1e-320, 1.0, np.inf, 1e-320])
+    assert _reach(visits, returns).tolist() == [0.5, 0.0, 1.0, 0.0, 0.0, 0.0]

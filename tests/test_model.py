@@ -9,13 +9,14 @@ import pytest
 
 from cxaudit.analysis.markov import StepMetrics
 from cxaudit.model import Finding, Impact, Step, quick_init
+from cxaudit.rules import Hit
 
 
 def _parameters(function):
     return [(p.name, p.default, p.kind) for p in inspect.signature(function).parameters.values()]
 
 
-@pytest.mark.parametrize("cls", [Finding, Impact, Step, StepMetrics])
+@pytest.mark.parametrize("cls", [Finding, Impact, Step, StepMetrics, Hit])
 def test_quick_init_takes_and_makes_what_the_dataclass_init_would(cls):
     fields = dataclasses.fields(cls)
     plain = dataclasses.make_dataclass(

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxaudit import fmt
-from cxaudit.model import Severity, SourceSpan
+from cxaudit.model import Severity, SourceSpan, quick_init
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -55,6 +55,7 @@ class Option:
         return float(value)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a rule yields: a problem at a step (or a transition), with its numbers.
@@ -182,22 +183,22 @@ class AuditContext:
 
     def owner(self, step_id: str) -> str:
         """The display name of a step's owner, or 'no team'."""
-        owner = self.step(step_id).owner
-        return self.journey.owner_name(owner) if owner else "no team"
+        return self._owner_names[step_id] or "no team"
 
     def team(self, step_id: str) -> str:
         """The owner's name for remediation text: 'the team that owns it' when there is none."""
-        owner = self.step(step_id).owner
-        return self.journey.owner_name(owner) if owner else "the team that answers it"
+        return self._owner_names[step_id] or "the team that answers it"
 
     def money(self, amount: float) -> str:
         return fmt.money(amount, self.journey.currency)
 
     def unit_cost(self, step_id: str) -> float:
         """What one visit to a contact step costs (0 for other steps)."""
-        step = self.step(step_id)
-        channel = self.journey.channel_of(step)
-        return (channel.cost or 0.0) if (channel and step.is_contact) else 0.0
+        return self._unit_costs[step_id]
+
+    def is_contact(self, step_id: str) -> bool:
+        """True for contact steps."""
+        return step_id in self._contacts
 
     def is_loss(self, step_id: str) -> bool:
         """True for abandon outcomes and steps where customers are stuck."""
@@ -207,7 +208,26 @@ class AuditContext:
         """Whether a step's channel is assisted; None when the catalog does not say."""
         return self._assisted[step_id]
 
-    # Rules ask these for every transition: answered once per step here.
+    # Rules ask these for every step or transition: answered once per step here.
+    @cached_property
+    def _owner_names(self) -> dict[str, str | None]:
+        """Each step's owner's display name (None for a step without an owner)."""
+        journey = self.journey
+        return {sid: journey.owner_name(step.owner) if step.owner else None for sid, step in journey.steps.items()}
+
+    @cached_property
+    def _unit_costs(self) -> dict[str, float]:
+        journey = self.journey
+        out = {}
+        for step_id, step in journey.steps.items():
+            channel = journey.channel_of(step)
+            out[step_id] = (channel.cost or 0.0) if (channel and step.is_contact) else 0.0
+        return out
+
+    @cached_property
+    def _contacts(self) -> frozenset[str]:
+        return frozenset(sid for sid, step in self.journey.steps.items() if step.is_contact)
+
     @cached_property
     def _losses(self) -> frozenset[str]:
         abandon = {sid for sid, step in self.journey.steps.items() if step.type == "abandon"}

@@ -62,7 +62,7 @@ class HighContactStep(Rule):
                 continue
             if audit.metrics(step_id).reach_probability < options["min_reach"]:
                 continue
-            contacts = [(t, p) for t, p in audit.successors(step_id) if audit.step(t).is_contact]
+            contacts = [(t, p) for t, p in audit.successors(step_id) if audit.is_contact(t)]
             share = sum(p for _, p in contacts)
             if not contacts or share < options["min_share"]:
                 continue
