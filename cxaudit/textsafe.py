@@ -17,6 +17,8 @@ def clean(text: str, *, keep_newlines: bool = False) -> str:
     >>> clean("a\\nb")
     'a\\\\nb'
     """
+    if text.isascii() and text.isprintable():  # the usual case: nothing to show differently
+        return text
     text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else "?", text)
     if keep_newlines:
         return text.replace("\t", " ")
