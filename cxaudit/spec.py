@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -35,6 +36,8 @@ _DURATION_FULL = re.compile(DURATION)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+SLOW: Any = type("Slow", (), {"__repr__": lambda self: "SLOW"})()
+"""What a quick converter returns for a value it leaves to the full conversion."""
 """Returned by a kind for a value it rejected (the problem is recorded)."""
 
 
@@ -98,10 +101,18 @@ def parse_duration(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) and value >= 0 else None
+        return float(value) if _finite(value) and value >= 0 else None
     if not isinstance(value, str):
         return None
     return _text_duration(value)
+
+
+def _finite(value: float) -> bool:
+    """True for a number that is neither infinite nor NaN, and that a float can hold."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer of more than 308 digits
+        return False
 
 
 _DURATIONS: dict[str, Any] = {}
@@ -140,6 +151,13 @@ class Kind:
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         raise NotImplementedError
 
+    def quick(self) -> Callable[[Any], Any] | None:
+        """A converter of the usual, valid values alone, for :func:`check_object`: it
+        returns what :meth:`convert` would, or :data:`SLOW` for anything else (which
+        then takes :meth:`convert`, with its position and path for a problem). None
+        for a kind without one."""
+        return None
+
     def reject(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         label = path.rsplit(".", 1)[-1]
         ctx.add(where, f"'{label}' must be {self.described}, not {show(value, raw)}", path)
@@ -151,6 +169,9 @@ class Text(Kind):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "minLength": 1}
+
+    def quick(self) -> Callable[[Any], Any]:
+        return lambda value: value if value.__class__ is str and value.strip() else SLOW
 
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         if isinstance(value, str) and value.strip():
@@ -187,6 +208,10 @@ class Integer(Kind):
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
 
+    def quick(self) -> Callable[[Any], Any]:
+        low, high = self.minimum, self.maximum
+        return lambda value: value if value.__class__ is int and low <= value <= high else SLOW
+
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -212,11 +237,22 @@ class Number(Kind):
             out["maximum"] = self.maximum
         return out
 
+    def quick(self) -> Callable[[Any], Any]:
+        low, high = self.minimum, math.inf if self.maximum is None else self.maximum
+
+        def number(value: Any) -> Any:
+            kind = value.__class__
+            if (kind is float or kind is int) and low <= value <= high and _finite(value):
+                return float(value)
+            return SLOW
+
+        return number
+
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         if (
             isinstance(value, int | float)
             and not isinstance(value, bool)
-            and math.isfinite(value)
+            and _finite(value)
             and value >= self.minimum
             and (self.maximum is None or value <= self.maximum)
         ):
@@ -229,6 +265,9 @@ class Boolean(Kind):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "boolean"}
+
+    def quick(self) -> Callable[[Any], Any]:
+        return lambda value: value if value.__class__ is bool else SLOW
 
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         if isinstance(value, bool):
@@ -246,6 +285,10 @@ class Choice(Kind):
 
     def schema(self) -> dict[str, Any]:
         return {"enum": list(self.choices)}
+
+    def quick(self) -> Callable[[Any], Any]:
+        choices = frozenset(self.choices)
+        return lambda value: value if value.__class__ is str and value in choices else SLOW
 
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         if isinstance(value, str) and value in self.choices:
@@ -267,6 +310,13 @@ class Duration(Kind):
             ]
         }
 
+    def quick(self) -> Callable[[Any], Any]:
+        def seconds(value: Any) -> Any:
+            found = parse_duration(value)
+            return SLOW if found is None else found
+
+        return seconds
+
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         seconds = parse_duration(value)
         if seconds is None:
@@ -287,6 +337,10 @@ class Reference(Kind):
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "pattern": SLUG}
+
+    def quick(self) -> Callable[[Any], Any]:
+        slug = _SLUG_RE.match
+        return lambda value: value if value.__class__ is str and slug(value) else SLOW
 
     def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
         text = value if isinstance(value, str) else raw
@@ -433,6 +487,16 @@ class ObjectSpec:
     def required(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.required)
 
+    @cached_property
+    def quick(self) -> dict[str, Callable[[Any], Any]]:
+        """The fields whose kind has a quick converter (:meth:`Kind.quick`), by name."""
+        out = {}
+        for spec_field in self.fields:
+            convert = spec_field.kind.quick()
+            if convert is not None:
+                out[spec_field.name] = convert
+        return out
+
 
 JOURNEY = ObjectSpec(
     "journey",
@@ -526,10 +590,17 @@ def check_object(
     """Validate the fields of one object; returns the valid ones converted."""
     out: dict[str, Any] = {}
     fields = spec.by_name
+    quick = spec.quick
     raw = data.raw
     value_pos = data.value_pos
     prefix = f"{path}." if path else ""
     for key, value in data.items():
+        convert = quick.get(key)
+        if convert is not None:  # the usual value of the field, converted without its position and path
+            converted = convert(value)
+            if converted is not SLOW:
+                out[key] = converted
+                continue
         spec_field = fields.get(key)
         if spec_field is None:
             ctx.add(

@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cxaudit import JourneyError, load_journey, loads_journey
+from cxaudit import JourneyError, load_journey, loads_journey, spec
 from cxaudit.spec import parse_duration
 from cxaudit.yamlread import has_c_parser
 from tests.conftest import FIXTURES, JOURNEYS
@@ -214,3 +216,57 @@ def test_control_characters_are_refused_where_they_are(text, where):
     with pytest.raises(JourneyError) as caught:
         loads_journey(text)
     assert str(caught.value).startswith(where)
+
+
+SCALAR_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(
+        ["", " ", "x", "a b", "web", "team-1", "Web", "1x", "30s", "1h30m", " 3m ", "soon", "step", "contact"]
+    ),
+    st.text(max_size=8),
+)
+
+
+@pytest.mark.parametrize(
+    ("what", "name"),
+    [(spec.what, f.name) for spec in (spec.JOURNEY, spec.CHANNEL, spec.OWNER, spec.STEP) for f in spec.fields],
+)
+@given(value=SCALAR_VALUES)
+def test_quick_conversions_give_what_the_full_conversion_gives(what, name, value):
+    object_spec = {"journey": spec.JOURNEY, "channel": spec.CHANNEL, "owner": spec.OWNER, "step": spec.STEP}[what]
+    convert = object_spec.quick.get(name)
+    if convert is None:
+        return
+    quick = convert(value)
+    if quick is spec.SLOW:
+        return
+    ctx = spec.Context("f.yaml")
+    full = object_spec.by_name[name].kind.convert(value, None, ctx, (1, 1), name)
+    assert ctx.problems == []
+    assert (type(quick), quick) == (type(full), full)
+
+
+def test_the_usual_fields_have_quick_conversions():
+    assert sorted(spec.STEP.quick) == ["channel", "duration", "effort", "name", "notes", "owner", "sentiment", "type"]
+    assert sorted(spec.CHANNEL.quick) == ["assisted", "cost", "name"]
+
+
+def test_integers_too_large_for_a_float_are_refused_not_crashed_on():
+    huge = "1" + "0" * 400
+    text = (
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: s\nchannels:\n"
+        f"  web: {{cost: {huge}}}\nsteps:\n"
+        f"  s: {{name: S, channel: web, duration: {huge}, next: {{ok: 1}}}}\n"
+        "  ok: {type: success, name: Done}\n"
+    )
+    with pytest.raises(JourneyError) as caught:
+        loads_journey(text, name="f.yaml")
+    messages = [(p.line, p.column, p.message.split(", not")[0]) for p in caught.value.problems]
+    assert messages == [
+        (5, 15, "'cost' must be a number of at least 0"),
+        (7, 40, "'duration' must be seconds or a duration such as 30s, 3m, 2h, 1d or 1h30m"),
+    ]
