@@ -38,10 +38,14 @@ _ENTRY = re.compile(r"( *)" + _KEY + r"(?: +|\Z)")
 # The common lines, read by one pass over the text: ``key: value`` (one space
 # after the colon, none at the end), ``key: {k: v, k: v}`` (the same, in a
 # flow mapping), and ``key:``; every other line is one row with no key, read
-# the long way. The classes leave out line breaks: a row is a line.
-_KEY_TEXT = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}\n]*[^:#,\[\]{}\s])?"
-_PLAIN = r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#\n]*[^:#\s])?"
-_PAIR = _KEY_TEXT + ": " + r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#,\[\]{}\n]*[^:#,\[\]{}\s])?"
+# the long way. The classes leave out line breaks: a row is a line. A key or
+# value is its first character, then every character it may hold (taken
+# possessively: it can only end where a character it may not hold starts),
+# and must not end in a space (the look-behind): the same texts as a last
+# character of its own class, in half the time of the engine's backtracking.
+_KEY_TEXT = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}\n]*+(?<!\s)"
+_PLAIN = r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#\n]*+(?<!\s)"
+_PAIR = _KEY_TEXT + ": " + r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`][^:#,\[\]{}\n]*+(?<!\s)"
 _ROW = re.compile(
     r"^( *)(?:(" + _KEY_TEXT + r"):(?: (" + _PLAIN + r")| \{(" + _PAIR + "(?:, " + _PAIR + r")*)\})?$|.*$)",
     re.MULTILINE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,37 @@ def test_values_are_remembered_from_text_to_text_within_a_bound(monkeypatch: pyt
     assert len(fastyaml._VALUES) == 4
     third = read_fast("a: no\n", DEFAULT_LIMITS)  # over the bound: forgotten first
     assert third is not None and third.root == {"a": False} and fastyaml._VALUES == {"no": False}
+
+
+# The row pattern written the plain way: a key or value ends in a character of
+# its own class (the engine backtracks to find it). The reader's pattern takes
+# the characters possessively and looks behind for a space instead.
+_END = r"(?:[^:#,\[\]{}\n]*[^:#,\[\]{}\s])?"
+_PLAIN_KEY = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`]" + _END
+_PLAIN_VALUE = r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#\n]*[^:#\s])?"
+_PLAIN_PAIR = _PLAIN_KEY + ": " + r"(?:-(?=[0-9.]))?[^\s\-?:,\[\]{}#&*!|>'\"%@`]" + _END
+PLAIN_ROW = re.compile(
+    r"^( *)(?:("
+    + _PLAIN_KEY
+    + r"):(?: ("
+    + _PLAIN_VALUE
+    + r")| \{("
+    + _PLAIN_PAIR
+    + "(?:, "
+    + _PLAIN_PAIR
+    + r")*)\})?$|.*$)",
+    re.MULTILINE,
+)
+TRICKY = st.lists(
+    st.sampled_from([*"ab -:#,[]{}?&*!|>'\"%@`.05\xa0\t é", "x: ", ": ", ", ", " {", "}", "a: 1", "-1", "-x"]),
+    max_size=14,
+).map("".join)
+
+
+@given(TRICKY)
+@settings(max_examples=2000)
+def test_the_row_pattern_splits_lines_as_the_plain_one_does(line: str) -> None:
+    from cxaudit.fastyaml import _ROW
+
+    text = f"{line}\nk: {{{line}}}\n{line[:3]}: {line}\n  {line}"
+    assert _ROW.findall(text) == PLAIN_ROW.findall(text)
