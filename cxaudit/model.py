@@ -167,6 +167,7 @@ class Step:
         return not self.is_outcome and not self.next
 
 
+@quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class Journey:

@@ -7,8 +7,9 @@ import inspect
 
 import pytest
 
-from cxaudit.analysis.markov import StepMetrics
-from cxaudit.model import Finding, Impact, Step, quick_init
+from cxaudit.analysis.markov import JourneyMetrics, MarkovResult, StepMetrics
+from cxaudit.analysis.structure import Structure
+from cxaudit.model import Finding, Impact, Journey, Step, quick_init
 from cxaudit.rules import Hit
 
 
@@ -16,7 +17,9 @@ def _parameters(function):
     return [(p.name, p.default, p.kind) for p in inspect.signature(function).parameters.values()]
 
 
-@pytest.mark.parametrize("cls", [Finding, Impact, Step, StepMetrics, Hit])
+@pytest.mark.parametrize(
+    "cls", [Finding, Impact, Step, StepMetrics, Hit, Journey, JourneyMetrics, MarkovResult, Structure]
+)
 def test_quick_init_takes_and_makes_what_the_dataclass_init_would(cls):
     fields = dataclasses.fields(cls)
     plain = dataclasses.make_dataclass(

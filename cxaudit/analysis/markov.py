@@ -46,6 +46,7 @@ ILL_CONDITIONED = 1e-8
 """Relative residual above which results are flagged as ill-conditioned."""
 
 
+@quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class JourneyMetrics:
@@ -98,6 +99,7 @@ class StepMetrics:
     """For contact steps: the chance the customer contacts again afterwards."""
 
 
+@quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class MarkovResult:

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cxaudit.model import compact_pickle
+from cxaudit.model import compact_pickle, quick_init
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -94,6 +94,7 @@ def trap_loops(graph: nx.DiGraph, outcomes: set[str]) -> list[list[str]]:
     return sorted(traps, key=lambda trap: order[trap[0]])
 
 
+@quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class Structure:
