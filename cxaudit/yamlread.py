@@ -143,22 +143,78 @@ class _Fatal(Exception):
 
 @cache
 def _pyyaml() -> Any:
-    """PyYAML's resolver and safe constructor, loaded the first time a scalar
-    needs them (the fast reader of common journeys never does)."""
+    """PyYAML's safe constructor, loaded the first time a number written in one
+    of YAML 1.1's rarer forms needs it (0x1F, 1_000, 1:30, .inf)."""
     from yaml.constructor import SafeConstructor
-    from yaml.resolver import Resolver
 
-    return Resolver(), SafeConstructor()
+    return SafeConstructor()
 
 
 _RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=!&*")
 """First characters of plain scalars PyYAML's resolver might read as other
 than text (the keys of ``Resolver.yaml_implicit_resolvers``; a test checks)."""
-_DECIMAL = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+
+# YAML 1.1's implicit types, as PyYAML resolves a plain scalar: by its first
+# character, the candidate types in the order PyYAML registers them, the
+# first whose pattern matches the whole text wins (a test compares with
+# PyYAML's own resolver). Written out here so that a journey's usual values
+# (30s, true, Team 7) are read without loading PyYAML at all.
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_BOOL_WORDS = frozenset(word for base in _BOOLS for word in (base, base.capitalize(), base.upper()))
+_NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
+_FLOAT_11 = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?   # 1.5, 1_000.25, 1.e+3
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?                       # .5
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*               # sexagesimal, 1:30.5
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""",
+    re.VERBOSE,
+)
+_INT_11 = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+          # binary
+    |[-+]?0[0-7_]+                  # octal
+    |[-+]?(?:0|[1-9][0-9_]*)        # decimal
+    |[-+]?0x[0-9a-fA-F_]+           # hexadecimal
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$   # sexagesimal, 1:30""",
+    re.VERBOSE,
+)
+_TIMESTAMP_11 = re.compile(
+    r"""^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[\ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
+     (?:[\ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)$""",
+    re.VERBOSE,
+)
+_NUMBER_FIRST = frozenset("-+0123456789.")
+
+
+def _implicit_tag(value: str) -> str:
+    """The tag PyYAML's resolver gives the plain scalar ``value``."""
+    first = value[:1]
+    if first in _NUMBER_FIRST:
+        if _FLOAT_11.match(value):
+            return _FLOAT
+        if first != "." and _INT_11.match(value):
+            return _INT
+        if first.isdigit() and _TIMESTAMP_11.match(value):
+            return "tag:yaml.org,2002:timestamp"
+        return _STR
+    if value in _BOOL_WORDS:
+        return _BOOL
+    if value in _NULL_WORDS:
+        return _NULL
+    if value == "<<":
+        return "tag:yaml.org,2002:merge"
+    if value == "=":
+        return "tag:yaml.org,2002:value"
+    if value in ("!", "&", "*"):
+        return "tag:yaml.org,2002:yaml"
+    return _STR
+
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 # YAML 1.1 (and so PyYAML) reads 1e-12 and 1.5e3 as text; YAML 1.2, JSON and
 # every editor read them as numbers. Journeys read them as numbers too.
 _EXPONENT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+\Z")
-_SIMPLE_FLOAT = re.compile(r"[0-9]+\.[0-9]*\Z")
+_SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*\Z")
 
 
 def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int, col: int) -> Any:
@@ -176,24 +232,22 @@ def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int,
             return int(value)
         if _EXPONENT.match(value):
             return float(value)
-        from yaml.nodes import ScalarNode
-
-        tag = _pyyaml()[0].resolve(ScalarNode, value, implicit)
+        tag = _implicit_tag(value)
         if tag == _STR or tag in _AS_TEXT:
             return value
     if tag == _STR:
         return value
     if tag == _NULL:
         return None
+    if tag == _BOOL:
+        lowered = value.lower()
+        if lowered not in _BOOLS:
+            raise _Fatal(line, col, f"'{value}' is not a boolean")
+        return _BOOLS[lowered]
     from yaml.constructor import ConstructorError
     from yaml.nodes import ScalarNode
 
-    constructor = _pyyaml()[1]
-    if tag == _BOOL:
-        lowered = value.lower()
-        if lowered not in constructor.bool_values:
-            raise _Fatal(line, col, f"'{value}' is not a boolean")
-        return constructor.bool_values[lowered]
+    constructor = _pyyaml()
     try:
         if tag == _INT:
             return constructor.construct_yaml_int(ScalarNode(tag, value))

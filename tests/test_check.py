@@ -680,14 +680,15 @@ def test_the_command_line_forks_its_workers_and_prints_what_one_process_does():
 
 def test_checking_one_journey_loads_only_what_it_needs():
     """What pre-commit feels on every commit: one small journey is checked without SciPy,
-    networkx or pydantic (typer from 0.29 on imports pydantic for every command it runs)."""
+    networkx or pydantic (typer from 0.29 on imports pydantic for every command it runs), and
+    without PyYAML (the fast reader and its own resolution of plain scalars read it)."""
     import subprocess
     import sys
 
     code = (
         "import sys\nfrom cxaudit.cli import main\n"
         f"try:\n    main(['check', '--quiet', {str(ROOT / 'journeys' / 'web-checkout.yaml')!r}])\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted(m for m in ('numpy', 'scipy', 'networkx', 'pydantic') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('numpy', 'scipy', 'networkx', 'pydantic', 'yaml') if m in sys.modules)\n"
         "print(','.join(heavy), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -232,22 +232,26 @@ def test_the_first_characters_pyyaml_may_resolve_are_known_without_pyyaml() -> N
     assert frozenset(ch for ch in Resolver.yaml_implicit_resolvers if ch) == _RESOLVED_FIRST
 
 
-def test_text_and_numbers_are_read_without_loading_pyyaml() -> None:
+def test_the_usual_values_are_read_without_loading_pyyaml() -> None:
     # A check's parent process reads no YAML unless a configuration file is
-    # found, and the fast reader needs PyYAML only for the rarer scalars.
+    # found, and the fast reader needs PyYAML only for numbers in YAML 1.1's
+    # rarer forms.
     import subprocess
     import sys
 
     code = (
         "import sys\nfrom cxaudit.fastyaml import read_fast\nfrom cxaudit.yamlread import DEFAULT_LIMITS\n"
         "import cxaudit.config, cxaudit.run, cxaudit.loader\n"
-        "doc = read_fast('a: x\\nb: {c: 0.5, d: 1}\\n', DEFAULT_LIMITS)\n"
+        "doc = read_fast('a: x\\nb: {c: 0.5, d: 1, e: true, f: 30s, g: Team 7, h: ~, i: 1e-3}\\n', DEFAULT_LIMITS)\n"
         "print(doc.root, 'yaml' in sys.modules)\n"
-        "read_fast('a: 30s\\n', DEFAULT_LIMITS)\n"
+        "read_fast('a: 0x1F\\n', DEFAULT_LIMITS)\n"
         "print('yaml' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == ["{'a': 'x', 'b': {'c': 0.5, 'd': 1}} False", "True"]
+    assert done.stdout.splitlines() == [
+        "{'a': 'x', 'b': {'c': 0.5, 'd': 1, 'e': True, 'f': '30s', 'g': 'Team 7', 'h': None, 'i': 0.001}} False",
+        "True",
+    ]
 
 
 def test_values_are_remembered_from_text_to_text_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -299,3 +303,73 @@ def test_the_row_pattern_splits_lines_as_the_plain_one_does(line: str) -> None:
 
     text = f"{line}\nk: {{{line}}}\n{line[:3]}: {line}\n  {line}"
     assert _ROW.findall(text) == PLAIN_ROW.findall(text)
+
+
+NUMBERISH = st.lists(
+    st.sampled_from([*"0123456789-+._:eExXbBoOaAfFtTzZ ~<=!&*", "inf", "Inf", "INF", "nan", "NaN", "\t", "\n", "é"]),
+    max_size=12,
+).map("".join)
+
+
+@given(st.one_of(NUMBERISH, st.sampled_from(SCALARS + KEYS), st.text(max_size=6)))
+@settings(max_examples=3000)
+def test_plain_scalars_resolve_as_pyyaml_resolves_them(value: str) -> None:
+    from yaml.nodes import ScalarNode
+    from yaml.resolver import Resolver
+
+    from cxaudit.yamlread import _implicit_tag
+
+    assert _implicit_tag(value) == Resolver().resolve(ScalarNode, value, (True, False)), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["yes", "No", "TRUE", "off", "On", "null", "~", "", "1", "-1_000", "0x1F", "0o17", "017", "0b101", "1:30",
+     "1.5", ".5", "+.inf", ".NaN", "1:30.5", "2026-01-02", "2026-1-2 10:00:00", "2026-01-02T10:00:00.5Z",
+     "2026-01-02 10:00:00 +01:00", "<<", "=", "!", "30s", "1h30m", "Team 7", "yes!", "1e3", "1.e+3", "-"],
+)  # fmt: skip
+def test_the_resolution_of_each_implicit_type(value: str) -> None:
+    from yaml.nodes import ScalarNode
+    from yaml.resolver import Resolver
+
+    from cxaudit.yamlread import _implicit_tag
+
+    assert _implicit_tag(value) == Resolver().resolve(ScalarNode, value, (True, False))
+
+
+def test_booleans_are_pyyamls() -> None:
+    from yaml.constructor import SafeConstructor
+
+    from cxaudit.yamlread import _BOOLS
+
+    assert SafeConstructor.bool_values == _BOOLS
+
+
+NUMBERS = st.lists(
+    st.sampled_from([*"0123456789-+._:eExXbBoOaAfFtT", "inf", "Inf", "nan", "NaN", "yes", "Off", "null", "~"]),
+    min_size=1,
+    max_size=10,
+).map("".join)
+
+
+@given(NUMBERS)
+@settings(max_examples=3000)
+def test_plain_scalars_are_the_values_pyyaml_makes(value: str) -> None:
+    import yaml
+
+    from cxaudit.yamlread import plain_scalar
+
+    try:
+        expected = yaml.load(f"v: {value}\n", Loader=yaml.SafeLoader)["v"]
+    except (yaml.YAMLError, ValueError, TypeError, KeyError):
+        return  # not a plain scalar on one line
+    if not isinstance(expected, bool | int | float | str) and expected is not None:
+        return  # a timestamp, a list...: read as text by journeys
+    try:
+        got = plain_scalar(value.strip(), 1, 1)
+    except ValueError:
+        return
+    if isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(got)
+    elif not re.search("[eE][-+]?[0-9]", value):  # journeys read 1e3 as a number, YAML 1.1 as text
+        assert (type(got), got) == (type(expected), expected), value
