@@ -181,9 +181,7 @@ def _read(text: str, limits: Limits) -> Document:
                 column = indent + len(key) + 3
                 value = values.get(raw, _UNSEEN)
                 if value is _UNSEEN:
-                    value = values[raw] = plain_scalar(raw, number, column)
-                    if value.__class__ is not str:
-                        typed.add(raw)
+                    value = _remember(raw, number, column, values, typed)
                 if raw in typed:
                     if current.raw is None:
                         current.raw = {}
@@ -235,6 +233,15 @@ def _read(text: str, limits: Limits) -> Document:
     return Document(root, root.line, root.column, ())
 
 
+def _remember(raw: str, number: int, column: int, values: dict[str, Any], typed: set[str]) -> Any:
+    """The value of the plain scalar ``raw`` met for the first time, remembered
+    (and whether it is not text) for the next time."""
+    value = values[raw] = plain_scalar(raw, number, column)
+    if value.__class__ is not str:
+        typed.add(raw)
+    return value
+
+
 def _pairs(body: str, number: int, column: int, values: dict[str, Any], typed: set[str]) -> YMap:
     """The flow mapping ``{body}`` that opens at ``column``: ``key: value`` pairs of plain
     scalars, separated by ``, `` (:data:`_ROW` matched it; no key or value holds ',' or ':')."""
@@ -249,9 +256,7 @@ def _pairs(body: str, number: int, column: int, values: dict[str, Any], typed: s
         value_at = at + len(key) + 2
         value = values.get(raw, _UNSEEN)
         if value is _UNSEEN:
-            value = values[raw] = plain_scalar(raw, number, value_at)
-            if value.__class__ is not str:
-                typed.add(raw)
+            value = _remember(raw, number, value_at, values, typed)
         result[key] = value
         value_pos[key] = (number, value_at)
         if raw in typed:
@@ -298,9 +303,7 @@ def _flow(line: str, at: int, number: int, depth: int, values: dict[str, Any], t
         else:
             value = values.get(raw, _UNSEEN)
             if value is _UNSEEN:
-                value = values[raw] = plain_scalar(raw, number, value_at + 1)
-                if value.__class__ is not str:
-                    typed.add(raw)
+                value = _remember(raw, number, value_at + 1, values, typed)
             index = entry.end()
         if is_map:
             result[key] = value
