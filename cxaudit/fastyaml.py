@@ -71,8 +71,10 @@ _UNSAFE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
 _COMMENT = re.compile(r" +#")
 
 
-_VALUES: dict[str, Any] = {}
-_TYPED: set[str] = set()
+_MEMORY: tuple[dict[str, Any], set[str]] = ({}, set())
+"""The values of the plain scalars read so far, and which of them are not
+text: one pair, replaced whole when full, so that a reader in another thread
+never sees one without the other."""
 VALUES_KEPT = 100_000
 """Most plain scalars whose values the reader keeps (a value depends on its text alone)."""
 
@@ -118,11 +120,10 @@ def _read(text: str, limits: Limits) -> Document:
     # Values of the plain scalars met so far (a journey repeats its channels,
     # owners, efforts and durations on every step, and a portfolio its ids
     # and probabilities), and which are not text: kept from file to file.
-    values = _VALUES
-    typed = _TYPED
+    global _MEMORY
+    values, typed = _MEMORY
     if len(values) > VALUES_KEPT:
-        values.clear()
-        typed.clear()
+        values, typed = _MEMORY = ({}, set())
     # Open mappings, innermost last, with their indentation.
     maps: list[YMap] = []
     indents: list[int] = []
@@ -236,9 +237,10 @@ def _read(text: str, limits: Limits) -> Document:
 def _remember(raw: str, number: int, column: int, values: dict[str, Any], typed: set[str]) -> Any:
     """The value of the plain scalar ``raw`` met for the first time, remembered
     (and whether it is not text) for the next time."""
-    value = values[raw] = plain_scalar(raw, number, column)
+    value = plain_scalar(raw, number, column)
     if value.__class__ is not str:
         typed.add(raw)
+    values[raw] = value
     return value
 
 

@@ -258,17 +258,19 @@ def test_values_are_remembered_from_text_to_text_within_a_bound(monkeypatch: pyt
     import cxaudit.fastyaml as fastyaml
 
     monkeypatch.setattr(fastyaml, "VALUES_KEPT", 3)
-    monkeypatch.setattr(fastyaml, "_VALUES", {})
-    monkeypatch.setattr(fastyaml, "_TYPED", set())
+    monkeypatch.setattr(fastyaml, "_MEMORY", ({}, set()))
     first = read_fast("a: yes\nb: {c: 0.5, d: x}\n", DEFAULT_LIMITS)
-    assert first is not None and fastyaml._VALUES == {"yes": True, "0.5": 0.5, "x": "x"}
-    assert sorted(fastyaml._TYPED) == ["0.5", "yes"]
+    values, typed = fastyaml._MEMORY
+    assert first is not None and values == {"yes": True, "0.5": 0.5, "x": "x"}
+    assert sorted(typed) == ["0.5", "yes"]
     second = read_fast("a: yes\nb: {c: 0.5, d: y}\n", DEFAULT_LIMITS)  # from memory, then one more value
     assert second is not None and second.root == {"a": True, "b": {"c": 0.5, "d": "y"}}
     assert second.root.text("a") == "yes" and second.root["b"].text("c") == "0.5"
-    assert len(fastyaml._VALUES) == 4
-    third = read_fast("a: no\n", DEFAULT_LIMITS)  # over the bound: forgotten first
-    assert third is not None and third.root == {"a": False} and fastyaml._VALUES == {"no": False}
+    assert len(fastyaml._MEMORY[0]) == 4
+    third = read_fast("a: no\n", DEFAULT_LIMITS)  # over the bound: a new memory
+    values, typed = fastyaml._MEMORY
+    assert third is not None and third.root == {"a": False} and values == {"no": False} and typed == {"no"}
+    assert third.root.text("a") == "no"
 
 
 # The row pattern written the plain way: a key or value ends in a character of
