@@ -36,9 +36,9 @@ _DURATION_FULL = re.compile(DURATION)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+"""Returned by a kind for a value it rejected (the problem is recorded)."""
 SLOW: Any = type("Slow", (), {"__repr__": lambda self: "SLOW"})()
 """What a quick converter returns for a value it leaves to the full conversion."""
-"""Returned by a kind for a value it rejected (the problem is recorded)."""
 
 
 def closest(word: str, choices: Any) -> str | None:
