@@ -222,8 +222,8 @@ def _scalar(value: str, tag: str | None, implicit: tuple[bool, bool], line: int,
     if tag is None or tag == "!":
         if not implicit[0]:  # quoted, or a block scalar
             return value
-        # Fast paths for what journeys are made of; everything else goes to
-        # PyYAML's resolver, which decides by the same first character.
+        # Fast paths for what journeys are made of; everything else is
+        # resolved by its first character and YAML 1.1's patterns.
         if value and value[0] not in _RESOLVED_FIRST:
             return value
         if _SIMPLE_FLOAT.match(value):
