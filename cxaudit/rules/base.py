@@ -158,11 +158,11 @@ class AuditContext:
                 sources.setdefault(target, []).append(source)
         return {target: tuple(found) for target, found in sources.items()}
 
-    @property
+    @cached_property
     def volume(self) -> float:
         return self.journey.volume
 
-    @property
+    @cached_property
     def per(self) -> str:
         """'a month', 'per period'... for messages."""
         return fmt.per(self.journey.period)
