@@ -63,11 +63,14 @@ class HighContactStep(Rule):
             if audit.metrics(step_id).reach_probability < options["min_reach"]:
                 continue
             contacts = [(t, p) for t, p in audit.successors(step_id) if audit.is_contact(t)]
-            share = sum(p for _, p in contacts)
-            if not contacts or share < options["min_share"]:
+            if not contacts:
                 continue
-            volume = sum(audit.flow(step_id, t) for t, _ in contacts)
-            cost = sum(audit.flow(step_id, t) * audit.unit_cost(t) for t, _ in contacts)
+            share = sum([p for _, p in contacts])
+            if share < options["min_share"]:
+                continue
+            flows = [audit.flow(step_id, t) for t, _ in contacts]
+            volume = sum(flows)
+            cost = sum([flow * audit.unit_cost(t) for flow, (t, _) in zip(flows, contacts, strict=True)])
             cost_text = f", {audit.money(cost)}" if cost else ""
             where = ", ".join(f"'{audit.step(t).name}'" for t, _ in contacts)
             answerers = sorted({audit.team(t) for t, _ in contacts})
