@@ -217,12 +217,10 @@ class AuditContext:
 
     @cached_property
     def _unit_costs(self) -> dict[str, float]:
+        from cxaudit.analysis.markov import _contact_cost
+
         journey = self.journey
-        out = {}
-        for step_id, step in journey.steps.items():
-            channel = journey.channel_of(step)
-            out[step_id] = (channel.cost or 0.0) if (channel and step.is_contact) else 0.0
-        return out
+        return {step_id: _contact_cost(journey, step) for step_id, step in journey.steps.items()}
 
     @cached_property
     def _contacts(self) -> frozenset[str]:

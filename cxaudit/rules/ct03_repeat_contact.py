@@ -69,7 +69,7 @@ class RepeatContact(Rule):
             # Resolved on first contact: neither another contact nor a loss;
             # those customers go where the resolved ones go.
             repeats = tuple(
-                (step_id, t) for t, _ in audit.successors(step_id) if audit.step(t).is_contact or audit.is_loss(t)
+                (step_id, t) for t, _ in audit.successors(step_id) if audit.is_contact(t) or audit.is_loss(t)
             )
             again = metrics.expected_visits * repeat * audit.volume
             yield Hit(

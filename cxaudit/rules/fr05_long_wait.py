@@ -59,7 +59,7 @@ class LongWait(Rule):
             reach = audit.metrics(step_id).reach_probability
             if reach < options["min_reach"]:
                 continue
-            contacts = sum(audit.flow(step_id, t) for t, _ in audit.successors(step_id) if audit.step(t).is_contact)
+            contacts = sum(audit.flow(step_id, t) for t, _ in audit.successors(step_id) if audit.is_contact(t))
             chased = f"; {fmt.count(contacts)} of them contact us from there" if contacts else ""
             yield Hit(
                 step=step_id,
