@@ -371,13 +371,18 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast:
             return document
     import yaml
 
-    loader_cls = yaml.SafeLoader if pure or not has_c_parser() else yaml.CSafeLoader
-    loader = loader_cls(text)
+    c_parser = not pure and has_c_parser()
+    loader = (yaml.CSafeLoader if c_parser else yaml.SafeLoader)(text)
     try:
         return _build(loader, name, limits)
     except _Fatal as fatal:
         raise JourneyError([Problem(name, fatal.line, fatal.column, fatal.message, fatal.path)]) from None
     except yaml.MarkedYAMLError as exc:
+        if c_parser and "nesting depth" in (exc.problem or ""):
+            # libyaml has a nesting limit of its own (1,000 levels from 0.2.5 on)
+            # and meets it while scanning ahead, before our bound can be checked;
+            # the pure parser has none, so it reaches ours and says where.
+            return read_yaml(text, name, limits, pure=True)
         raise JourneyError([_parse_error_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:  # errors without a position (reader errors)
         raise JourneyError([Problem(name, 1, 1, f"invalid YAML: {exc}")]) from None
@@ -523,7 +528,7 @@ def _build(loader: Any, name: str, limits: Limits) -> Document:
             if len(stack) >= max_depth:
                 parts = path_of().split(".")
                 shown = ".".join(parts[:4]) + ("..." if len(parts) > 4 else "")
-                raise _Fatal(line, col, f"nesting is deeper than {max_depth} levels; a journey needs only a few", shown)
+                raise _Fatal(line, col, f"nesting is deeper than {max_depth:,} levels; a journey needs only a few", shown)
             if stack and isinstance(stack[-1][0], YMap) and stack[-1][1] is _NO_KEY:
                 raise _Fatal(line, col, "a mapping key must be a plain value, not a mapping or list", path_of())
             container = YMap(line, col) if is_map else YSeq(line, col)
