@@ -528,7 +528,9 @@ def _build(loader: Any, name: str, limits: Limits) -> Document:
             if len(stack) >= max_depth:
                 parts = path_of().split(".")
                 shown = ".".join(parts[:4]) + ("..." if len(parts) > 4 else "")
-                raise _Fatal(line, col, f"nesting is deeper than {max_depth:,} levels; a journey needs only a few", shown)
+                raise _Fatal(
+                    line, col, f"nesting is deeper than {max_depth:,} levels; a journey needs only a few", shown
+                )
             if stack and isinstance(stack[-1][0], YMap) and stack[-1][1] is _NO_KEY:
                 raise _Fatal(line, col, "a mapping key must be a plain value, not a mapping or list", path_of())
             container = YMap(line, col) if is_map else YSeq(line, col)
