@@ -25,6 +25,10 @@ RULE_CODE = r"^[A-Z]{2}[0-9]{2}$"
 CURRENCY = r"^[A-Z]{3}$"
 DURATION = r"^(?:\d+(?:\.\d+)?|(?=\d)(?:\d+(?:\.\d+)?d)?(?:\d+(?:\.\d+)?h)?(?:\d+(?:\.\d+)?m)?(?:\d+(?:\.\d+)?s)?)$"
 PROBABILITY_TOLERANCE = 1e-6
+LARGEST = 1e12
+"""The largest volume, amount of money or number of seconds a journey may state:
+more than any organisation needs, and small enough that no figure made of their
+products (customers x visits x cost) overflows a float."""
 STEP_TYPES = ("step", "contact", "success", "abandon")
 OUTCOME_TYPES = ("success", "abandon")
 
@@ -101,7 +105,7 @@ def parse_duration(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if _finite(value) and value >= 0 else None
+        return float(value) if _finite(value) and 0 <= value <= LARGEST else None
     if not isinstance(value, str):
         return None
     return _text_duration(value)
@@ -126,7 +130,7 @@ def _text_duration(value: str) -> float | None:
     seconds = 0.0
     for number, unit in _DURATION_RE.findall(text):
         seconds += float(number) * _UNIT_SECONDS[unit]
-    return seconds
+    return seconds if seconds <= LARGEST else None
 
 
 @dataclass
@@ -229,7 +233,8 @@ class Number(Kind):
     def described(self) -> str:  # type: ignore[override]
         if self.maximum is None:
             return f"a number of at least {self.minimum:g}"
-        return f"a number from {self.minimum:g} to {self.maximum:g}"
+        high = f"{self.maximum:.0e}".replace("e+", "e") if self.maximum >= 1e6 else f"{self.maximum:g}"
+        return f"a number from {self.minimum:g} to {high}"
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "number", "minimum": self.minimum}
@@ -300,12 +305,12 @@ class Choice(Kind):
 
 
 class Duration(Kind):
-    described = "seconds or a duration such as 30s, 3m, 2h, 1d or 1h30m"
+    described = "seconds or a duration such as 30s, 3m, 2h, 1d or 1h30m, up to 1e12 seconds"
 
     def schema(self) -> dict[str, Any]:
         return {
             "oneOf": [
-                {"type": "number", "minimum": 0},
+                {"type": "number", "minimum": 0, "maximum": LARGEST},
                 {"type": "string", "pattern": DURATION},
             ]
         }
@@ -386,6 +391,11 @@ class Shares(Kind):
             total += number
         if valid and out and abs(total - 1.0) > PROBABILITY_TOLERANCE:
             ctx.add(where, f"{self.what} of {path} sum to {format_number(total)}, not 1", path)
+        elif total != 1.0 and total > 0.0:
+            # Within the tolerance, but a loop repeats the gap on every turn (a row
+            # of 1.0000005 in a loop left no customer finishing): the row is scaled
+            # to sum to exactly 1, as the author meant.
+            out = {target: (number / total, pos) for target, (number, pos) in out.items()}
         return out
 
 
@@ -509,14 +519,14 @@ JOURNEY = ObjectSpec(
         ),
         Field("name", Text(), "Name of the journey, shown in reports.", required=True),
         Field("description", Text(), "What the journey is, in a sentence."),
-        Field("volume", Number(0), "Customers entering the journey per period (default 1)."),
+        Field("volume", Number(0, LARGEST), "Customers entering the journey per period (default 1)."),
         Field("period", Text(), "The period that volume counts, used in reports (default 'period')."),
         Field(
             "currency",
             Pattern(CURRENCY, "a three-letter ISO 4217 code such as EUR"),
             "ISO 4217 currency code of costs and value, used in reports.",
         ),
-        Field("value", Number(0), "Value of one successful completion, in the journey's currency."),
+        Field("value", Number(0, LARGEST), "Value of one successful completion, in the journey's currency."),
     ),
     "What the journey is and how many customers take it.",
 )
@@ -530,7 +540,7 @@ CHANNEL = ObjectSpec(
             Boolean(),
             "True when a person of the organisation serves the customer (phone, chat, branch); default false.",
         ),
-        Field("cost", Number(0), "Cost of one contact in this channel, in the journey's currency."),
+        Field("cost", Number(0, LARGEST), "Cost of one contact in this channel, in the journey's currency."),
     ),
     "A channel where steps happen.",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import signal
 import subprocess
@@ -103,7 +104,7 @@ steps:
 """
 
 
-@pytest.mark.parametrize("volume", [1, 1e15])
+@pytest.mark.parametrize("volume", [1, 1e12])
 def test_extreme_numbers_stay_finite_and_sane(volume):
     result = audit(loads_journey(NEAR % (volume, 1e12)))
     m = result.metrics
@@ -209,3 +210,57 @@ def test_terminal_escapes_in_names_are_neutralised_in_text_reports(run_cli, tmp_
         _, out, _ = run_cli(*command)
         assert "\x1b" not in out and "\x07" not in out
         assert not any(line.startswith("::") for line in out.splitlines())
+
+
+OVERFLOWING = """cxaudit: 1
+journey: {id: o, name: O, volume: 1e308, value: 1e308}
+entry: a
+channels: {phone: {assisted: true, cost: 1e308}}
+steps:
+  a: {name: A, channel: phone, type: contact, duration: 1e308, next: {ok: 1}}
+  ok: {name: OK, type: success}
+"""
+
+
+def test_amounts_that_would_overflow_a_float_are_refused(run_cli, tmp_path):
+    journey = tmp_path / "o.yaml"
+    journey.write_text(OVERFLOWING)
+    for command in (["validate"], ["audit", "--format", "json"], ["check", "--format", "sarif"]):
+        code, out, err = run_cli(command[0], str(journey), *command[1:])
+        assert code == 2 and "Traceback" not in out + err, (command, out, err)
+    _, out, _ = run_cli("validate", str(journey))
+    assert out.splitlines()[:4] == [
+        f"{journey}:2:35: 'volume' must be a number from 0 to 1e12, not 1e308 (journey.volume)",
+        f"{journey}:2:49: 'value' must be a number from 0 to 1e12, not 1e308 (journey.value)",
+        f"{journey}:4:42: 'cost' must be a number from 0 to 1e12, not 1e308 (channels.phone.cost)",
+        f"{journey}:6:57: 'duration' must be seconds or a duration such as 30s, 3m, 2h, 1d or 1h30m, "
+        "up to 1e12 seconds, not 1e308 (steps.a.duration)",
+    ]
+
+
+def test_the_largest_amounts_give_finite_json(run_cli, tmp_path):
+    journey = tmp_path / "o.yaml"
+    journey.write_text(OVERFLOWING.replace("1e308", "1e12"))
+    code, out, _ = run_cli("audit", str(journey), "--format", "json")
+    assert code == 0 and "Infinity" not in out and "NaN" not in out
+    metrics = json.loads(out)["journeys"][0]["metrics"]
+    assert metrics["contact_cost_per_period"] == 1e24 and metrics["value_at_risk"] == 0
+
+
+LOOP_NEAR_ONE = """cxaudit: 1
+journey: {id: l, name: L, volume: 1000}
+entry: a
+steps:
+  a: {name: A, effort: 2, next: {b: 1.0}}
+  b: {name: B, effort: 2, next: {a: %s, ok: %s}}
+  ok: {name: OK, type: success}
+"""
+
+
+@pytest.mark.parametrize(("back", "out"), [("0.9999995", "0.000001"), ("0.9999985", "0.000001"), ("0.999999", "1e-6")])
+def test_shares_within_the_tolerance_are_scaled_before_a_loop_repeats_the_gap(back, out):
+    metrics = audit(loads_journey(LOOP_NEAR_ONE % (back, out))).metrics
+    leave = float(out) / (float(back) + float(out))  # the author's intent: the row scaled to sum to 1
+    assert metrics.completion_rate == pytest.approx(1, abs=1e-9)
+    assert metrics.stuck_rate == pytest.approx(0, abs=1e-9)
+    assert metrics.expected_effort == pytest.approx(4 / leave, rel=1e-9)
