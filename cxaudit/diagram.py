@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cxaudit import fmt
+from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -113,7 +114,7 @@ def mermaid_text(text: str) -> str:
     >>> mermaid_text('Pay "now" <b>|%%')
     'Pay #34;now#34; #60;b#62;#124;#37;#37;'
     """
-    text = re.sub(r"\s+", " ", text).strip()
+    text = clean(re.sub(r"\s+", " ", text).strip())
     return "".join(_MERMAID_ESCAPES.get(ch, ch) for ch in text)
 
 
@@ -181,7 +182,7 @@ def dot_text(text: str) -> str:
     >>> dot_text('a "b" \\\\ c')
     'a \\\\"b\\\\" \\\\\\\\ c'
     """
-    text = re.sub(r"\s+", " ", text).strip()
+    text = clean(re.sub(r"\s+", " ", text).strip())
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 

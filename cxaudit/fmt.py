@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from cxaudit.textsafe import clean
+
 _PERIOD_WORDS = {"day", "week", "fortnight", "month", "quarter", "year", "half-year"}
 
 
@@ -40,10 +42,15 @@ def money(value: float, currency: str | None) -> str:
 def per(period: str) -> str:
     """'a month' for common periods, 'per sprint' otherwise.
 
-    >>> per("month"), per("period"), per("sprint")
-    ('a month', 'per period', 'per sprint')
+    The period is the author's text: control characters are shown, not
+    sent, and line breaks become spaces.
+
+    >>> per("month"), per("period"), per("sprint"), per("two\\nweeks\\x1b[2J")
+    ('a month', 'per period', 'per sprint', 'per two weeks\\\\x1b[2J')
     """
-    return f"a {period}" if period in _PERIOD_WORDS else f"per {period}"
+    if period in _PERIOD_WORDS:
+        return f"a {period}"
+    return f"per {clean(' '.join(period.split()))}"
 
 
 def duration(seconds: float) -> str:

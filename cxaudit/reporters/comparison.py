@@ -152,7 +152,13 @@ class CompareTextReporter:
 
         buffer = io.StringIO()
         console = Console(
-            file=buffer, width=self.width, force_terminal=self.color, no_color=not self.color, highlight=False
+            file=buffer,
+            width=self.width,
+            force_terminal=self.color,
+            no_color=not self.color,
+            highlight=False,
+            markup=False,
+            emoji=False,
         )
         console.print(Text(f"Before and after: {clean(comparison.after.journey.name)}", style="bold"))
         console.print(

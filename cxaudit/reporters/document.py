@@ -20,6 +20,7 @@ from cxaudit import __version__, fmt
 from cxaudit.diagram import mermaid
 from cxaudit.model import Severity
 from cxaudit.reporters.markdown import cell, code_cell, code_span
+from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -98,7 +99,7 @@ class DocumentReporter:
         for rank, audit in enumerate(sorted(audits, key=_risk_order), start=1):
             m = audit.metrics
             journey = audit.journey
-            per = fmt.per(journey.period)
+            per = cell(fmt.per(journey.period))
             var = "-" if m.value_at_risk is None else f"{money(m.value_at_risk, journey.currency)} {per}"
             lines.append(
                 f"| {rank} | {text(journey.name)} | {fmt.pct(m.completion_rate)} | "
@@ -111,7 +112,7 @@ class DocumentReporter:
         h = "#" * level
         journey = audit.journey
         m = audit.metrics
-        per = fmt.per(journey.period)
+        per = cell(fmt.per(journey.period))
         currency = journey.currency
         lines = [
             f"{h} Customer journey audit: {text(journey.name)}",
@@ -208,7 +209,7 @@ class DocumentReporter:
     @staticmethod
     def _headline(audit: JourneyAudit) -> list[str]:
         journey = audit.journey
-        per = fmt.per(journey.period)
+        per = cell(fmt.per(journey.period))
         valued = [f for f in audit.active[:3] if f.impact.money and f.impact.money > 0.5]
         if not valued:
             return []
@@ -385,7 +386,7 @@ class HtmlReporter:
         parser.renderer.rules["fence"] = fence
         body = parser.render(markdown)  # raw HTML in the text is escaped, never rendered
         title = (
-            f"Customer journey audit: {report.audits[0].journey.name}"
+            f"Customer journey audit: {clean(' '.join(report.audits[0].journey.name.split()))}"
             if single and report.audits
             else "Customer journey portfolio audit"
         )

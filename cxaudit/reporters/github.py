@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxaudit.model import Severity
 from cxaudit.reporters.lint import FilePart, parts_of, summary, tally
+from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -17,10 +18,12 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 def escape_data(text: str) -> str:
     """A workflow command's message: no line break can start a new command.
 
-    >>> escape_data("50% fail\\n::error::fake")
-    '50%25 fail%0A::error::fake'
+    Control characters are shown as ``\\xNN``, never sent to the log.
+
+    >>> escape_data("50% fail\\n::error::fake\\x1b[2J")
+    '50%25 fail%0A::error::fake\\\\x1b[2J'
     """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return clean(text, keep_newlines=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

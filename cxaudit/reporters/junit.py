@@ -6,9 +6,19 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
 from cxaudit.reporters.lint import finding_line
+from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.report import Report
+
+
+def _xml(text: str) -> str:
+    """User text XML 1.0 can hold: control characters (NUL, ESC...) are shown as ``\\xNN``.
+
+    >>> _xml("a\\x00b\\nc")
+    'a\\\\x00b\\nc'
+    """
+    return clean(text, keep_newlines=True)
 
 
 class JunitReporter:
@@ -23,7 +33,7 @@ class JunitReporter:
         root = ET.Element("testsuites", name="cxaudit")
         total_tests = total_failures = total_errors = 0
         for audit in report.audits:
-            suite = ET.SubElement(root, "testsuite", name=audit.journey.id, file=audit.journey.file)
+            suite = ET.SubElement(root, "testsuite", name=audit.journey.id, file=_xml(audit.journey.file))
             by_code: dict[str, list] = {}
             for finding in audit.active:
                 by_code.setdefault(finding.code, []).append(finding)
@@ -31,11 +41,15 @@ class JunitReporter:
             for code in audit.rules:
                 rule = RULES[code]
                 case = ET.SubElement(
-                    suite, "testcase", name=f"{code} {rule.name}", classname=audit.journey.id, file=audit.journey.file
+                    suite,
+                    "testcase",
+                    name=f"{code} {rule.name}",
+                    classname=audit.journey.id,
+                    file=_xml(audit.journey.file),
                 )
                 for finding in by_code.get(code, []):
-                    failure = ET.SubElement(case, "failure", type=code, message=finding.message)
-                    failure.text = f"{finding_line(finding)}\nFix: {finding.remediation}"
+                    failure = ET.SubElement(case, "failure", type=code, message=_xml(finding.message))
+                    failure.text = _xml(f"{finding_line(finding)}\nFix: {finding.remediation}")
                     failures += 1
             suite.set("tests", str(len(audit.rules)))
             suite.set("failures", str(failures))
@@ -47,11 +61,12 @@ class JunitReporter:
         for problem in report.problems:
             problems_by_file.setdefault(problem.file, []).append(problem)
         for file, problems in problems_by_file.items():
-            suite = ET.SubElement(root, "testsuite", name=file, file=file, tests="1", failures="0", errors="1")
+            shown = _xml(str(file))
+            suite = ET.SubElement(root, "testsuite", name=shown, file=shown, tests="1", failures="0", errors="1")
             suite.set("skipped", "0")
-            case = ET.SubElement(suite, "testcase", name="load", classname=file, file=file)
-            error = ET.SubElement(case, "error", type="input", message=problems[0].message)
-            error.text = "\n".join(str(p) for p in problems)
+            case = ET.SubElement(suite, "testcase", name="load", classname=shown, file=shown)
+            error = ET.SubElement(case, "error", type="input", message=_xml(problems[0].message))
+            error.text = _xml("\n".join(str(p) for p in problems))
             total_tests += 1
             total_errors += 1
         root.set("tests", str(total_tests))

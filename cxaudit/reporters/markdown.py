@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxaudit import fmt
 from cxaudit.model import Severity
+from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.report import Report
@@ -19,12 +20,13 @@ def cell(text: str) -> str:
     """User text made safe inside a Markdown table cell.
 
     Pipes cannot split the cell, line breaks cannot end the row, and HTML,
-    links, images and emphasis are shown as written, not rendered.
+    links, images and emphasis are shown as written, not rendered; control
+    characters are shown as ``\\xNN``, never sent to a terminal.
 
     >>> cell("a | b\\n<script>")
     'a \\\\| b &lt;script&gt;'
     """
-    text = re.sub(r"[\r\n]+", " ", text)
+    text = clean(re.sub(r"[\r\n]+", " ", text))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text)
 
@@ -35,7 +37,7 @@ def code_span(text: str) -> str:
     >>> code_span("a`b")
     '`` a`b ``'
     """
-    text = re.sub(r"[\r\n]+", " ", text)
+    text = clean(re.sub(r"[\r\n]+", " ", text))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {text} {fence}" if longest else f"{fence}{text}{fence}"
@@ -104,7 +106,8 @@ class MarkdownReporter:
                 per = fmt.per(journey.period)
                 var = "" if m.value_at_risk is None else f"{fmt.money(m.value_at_risk, journey.currency)} {per}"
                 lines.append(
-                    f"| {cell(journey.name)} | {fmt.pct(m.completion_rate)} | {fmt.count(m.contacts_per_period)} {per} "
+                    f"| {cell(journey.name)} | {fmt.pct(m.completion_rate)} | "
+                    f"{cell(f'{fmt.count(m.contacts_per_period)} {per}')} "
                     f"| {fmt.money(m.contact_cost_per_period, journey.currency)} | {cell(var)} |"
                 )
             lines.append("")

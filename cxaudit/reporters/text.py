@@ -83,6 +83,7 @@ class TextReporter:
             color_system="standard" if self.color else None,
             no_color=not self.color,
             highlight=False,
+            markup=False,  # user text (names, the period) is never markup
             emoji=False,
             legacy_windows=False,
         )
