@@ -27,13 +27,22 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str] = ()) -> None:
     it was. A target that is a symbolic link is written through (the link
     stays). An existing target keeps its permissions. A target that is one
     of ``inputs`` (the files being checked), directly or through a link, is
-    refused.
+    refused. A target that is not a regular file (``/dev/stdout``, a
+    terminal, ``/dev/null``, a named pipe, a shell's ``>(command)``) is
+    written to as a stream, never replaced.
 
     Raises
     ------
     UsageError
         The target is an input file, or cannot be written.
     """
+    try:
+        existing = os.stat(path)
+    except OSError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode) and not stat.S_ISDIR(existing.st_mode):
+        _stream(path, text)
+        return
     target = os.path.realpath(path)
     for name in inputs:
         if name != "-" and (_same_file(target, name) or os.path.realpath(name) == target):
@@ -62,3 +71,12 @@ def write_atomic(path: str, text: str, *, inputs: Iterable[str] = ()) -> None:
         if isinstance(exc, OSError):
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+def _stream(path: str, text: str) -> None:
+    """Write ``text`` to a character device or a pipe, which cannot be replaced."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

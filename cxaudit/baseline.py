@@ -64,6 +64,8 @@ def load_baseline(path: str) -> frozenset[str]:
         raise UsageError(f"baseline file not found: {path} (write one with --write-baseline)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"cannot read baseline {path}: {exc}") from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, or nesting past Python's stack
+        raise UsageError(f"{path} is not a cxaudit baseline: it is not the JSON cxaudit writes") from None
     if (
         not isinstance(data, dict)
         or data.get("cxaudit_baseline") != FORMAT

@@ -337,7 +337,8 @@ def check(
         paths,
         resolver,
         pure=pure,
-        baseline=known,
+        # A baseline being written records every current finding, those the old one knew too.
+        baseline=None if write_baseline else known,
         keep_sources=show_source,
         progress=progress,
         findings_only=getattr(reporter_class, "findings_only", False),

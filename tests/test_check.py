@@ -269,6 +269,10 @@ def test_baseline_round_trip(run_cli, portfolio):
     assert keys == sorted(keys) and len(keys) == 77
     run_cli("check", str(journeys), "--write-baseline", str(baseline))
     assert baseline.read_text() == text  # stable: diffs cleanly
+    # updating a baseline in place keeps what it knew: it is read whole, then rewritten
+    code, _, err = run_cli("check", str(journeys), "--baseline", str(baseline), "--write-baseline", str(baseline))
+    assert code == 0 and err == "Wrote a baseline of 77 findings to " + str(baseline) + ".\n"
+    assert baseline.read_text() == text
 
     assert run_cli("check", str(journeys), "--baseline", str(baseline), "--fail-on", "warning") == (
         0,
@@ -296,6 +300,18 @@ def test_baseline_round_trip(run_cli, portfolio):
     lines = out.splitlines()
     assert len(lines) == 2 and " ST02 [error] 'Choose gift wrapping' has no next step" in lines[0]
     assert lines[1] == "Found 1 finding (1 error) in 3 journeys; 77 in the baseline."
+
+
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000 + "]" * 100_000, '{"cxaudit_baseline": 1, "findings": [], "n": ' + "9" * 5000 + "}"]
+)
+def test_hostile_baseline_is_an_input_error(run_cli, tmp_path, text):
+    bad = write(tmp_path / "b.json", text)
+    assert run_cli("check", str(JOURNEYS[0]), "--baseline", str(bad)) == (
+        2,
+        "",
+        f"cxaudit: {bad} is not a cxaudit baseline: it is not the JSON cxaudit writes\n",
+    )
 
 
 def test_bad_baseline(run_cli, tmp_path):
@@ -409,6 +425,45 @@ def test_output_file_is_written_atomically_and_never_over_an_input(run_cli, tmp_
     link.symlink_to(broken)
     code, _, err = run_cli("check", str(broken), "-o", str(link))
     assert code == 2 and broken.read_text() == DEAD_END
+
+
+def test_output_to_a_pipe_or_a_device_is_streamed_not_replaced(tmp_path):
+    import stat
+    import subprocess
+    import sys
+    import threading
+
+    broken = write(tmp_path / "broken.yaml", DEAD_END)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    done = subprocess.run(
+        [sys.executable, "-m", "cxaudit", "check", str(broken), "--format", "sarif", "-o", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    reader.join(timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(received[0])["version"] == "2.1.0"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml", "pipe"]
+    # /dev/stdout (a link to the process's standard output) and /dev/null stay what they are
+    done = subprocess.run(
+        [sys.executable, "-m", "cxaudit", "check", str(broken), "--format", "json", "-o", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and json.loads(done.stdout)["cxaudit"]
+    before = os.stat("/dev/null")
+    done = subprocess.run(
+        [sys.executable, "-m", "cxaudit", "check", str(broken), "-o", "/dev/null"], capture_output=True, timeout=120
+    )
+    after = os.stat("/dev/null")
+    assert done.returncode == 1 and stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
 
 
 def test_plain_lines_equal_the_coloured_ones_without_colour(tmp_path):
