@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from cxaudit.errors import UsageError
 
@@ -286,11 +286,13 @@ def read_log(
     timestamp: str | None = None,
     resource: str | None = None,
     progress: bool = False,
+    name: str | None = None,
 ) -> LogSummary:
     """Summarise an event log (CSV, CSV.gz, Parquet or XES).
 
     ``progress`` lets DuckDB draw its progress bar on the terminal while it
-    works through a large file.
+    works through a large file. ``name`` is the file named in errors
+    (default ``path``).
 
     Raises
     ------
@@ -309,7 +311,13 @@ def read_log(
             flat = os.path.join(folder, "events.csv")
             _xes_to_csv(path, flat)
             summary = read_log(
-                flat, case=case, activity=activity, timestamp=timestamp, resource=resource, progress=progress
+                flat,
+                case=case,
+                activity=activity,
+                timestamp=timestamp,
+                resource=resource,
+                progress=progress,
+                name=name or path,
             )
         return replace(summary, file=path)
     connection = duckdb.connect(":memory:")
@@ -362,9 +370,13 @@ def read_log(
         bad_case, bad_activity, bad_time, cases, first, last = totals
         rows = connection.execute(_SUMMARY).fetchall()
     except duckdb.Error as exc:
-        raise UsageError(f"cannot read the event log {path}: {str(exc).splitlines()[0]}") from None
+        raise UsageError(f"cannot read the event log {name or path}: {str(exc).splitlines()[0]}") from None
     finally:
         connection.close()
+    if not rows:
+        _no_usable_events(
+            name or path, {"missing case": bad_case, "missing activity": bad_activity, "unreadable timestamp": bad_time}
+        )
     follows: dict[tuple[str, str], int] = {}
     ends: dict[str, int] = {}
     events: dict[str, int] = {}
@@ -409,6 +421,21 @@ def read_log(
         span_s=(last - first) / 1e6 if events else 0.0,
         columns=columns,
         in_file_order=in_file_order,
+    )
+
+
+def _no_usable_events(path: str, bad_rows: dict[str, int]) -> NoReturn:
+    """Refuse a log none of whose rows is an event: every figure from it would be made up."""
+    words = {
+        "missing case": "without a case id",
+        "missing activity": "without an activity",
+        "unreadable timestamp": "with an unreadable timestamp",
+    }
+    left_out = ", ".join(f"{int(n):,} {words[reason]}" for reason, n in bad_rows.items() if n)
+    found = f"all its rows were left out ({left_out})" if left_out else "it has no rows"
+    raise UsageError(
+        f"{path}: no usable events: {found}; name the columns with --case, --activity and --timestamp, "
+        "and write times as ISO 8601 (2026-01-31T09:30:00Z)"
     )
 
 

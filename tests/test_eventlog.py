@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from cxaudit import load_journey
 from cxaudit.discover import DIGITS, round_shares
 from cxaudit.engine import analyse
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -230,6 +230,44 @@ def test_log_errors_are_clear(run_cli, tmp_path):
         "discover", str(log), "--success", "b", "--case", "who", "--activity", "what", "--timestamp", "when"
     )
     assert code == 2 and "--success 'b' is not an activity of the log" in err
+
+
+HINT = "name the columns with --case, --activity and --timestamp, and write times as ISO 8601 (2026-01-31T09:30:00Z)"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("header.csv", "case:concept:name,concept:name,time:timestamp\n", "it has no rows"),
+        (
+            "epoch.csv",
+            "case,activity,timestamp\n1,a,1577836800\n1,b,1577836900\n",
+            "all its rows were left out (2 with an unreadable timestamp)",
+        ),
+        (
+            "nocase.csv",
+            "case,activity,timestamp\n,a,2020-01-01\n,b,2020-01-02\n1,,2020-01-03\n",
+            "all its rows were left out (2 without a case id, 1 without an activity)",
+        ),
+        ("empty.xes", '<?xml version="1.0"?>\n<log></log>\n', "it has no rows"),
+    ],
+)
+@pytest.mark.parametrize("command", ["drift", "calibrate", "discover"])
+def test_a_log_without_usable_events_is_an_input_error(run_cli, tmp_path, name, text, found, command):
+    log = tmp_path / name
+    log.write_text(text)
+    journey = tmp_path / "j.yaml"
+    journey.write_text((ROOT / "journeys" / "web-checkout.yaml").read_text())
+    args = {
+        "drift": [str(journey), str(log)],
+        "calibrate": [str(journey), str(log)],
+        "discover": [str(log), "--success", "b", "-o", str(tmp_path / "d.yaml")],
+    }
+    before = journey.read_text()
+    code, out, err = run_cli(command, *args[command])
+    assert (code, out) == (2, "")
+    assert err == f"cxaudit: {log}: no usable events: {found}; {HINT}\n"
+    assert journey.read_text() == before and not (tmp_path / "d.yaml").exists()
 
 
 def test_missing_duckdb_names_the_extra(monkeypatch):
