@@ -444,6 +444,53 @@ def test_hostile_xes_is_refused(run_cli, tmp_path, text):
     assert err.startswith(f"cxaudit: {path}: refused to read XES with ") and "no DTDs or entities" in err
 
 
+@pytest.mark.parametrize("where", ["attribute", "text", "whitespace"])
+def test_xes_decompression_bombs_are_refused_early(run_cli, tmp_path, where):
+    import gzip
+
+    from cxaudit.eventlog import XES_MAX_RUN
+
+    huge = 64 * XES_MAX_RUN  # 64 MB expanded, 64 KB on disk
+    head = b'<?xml version="1.0"?>\n<log><trace><event>'
+    body = {
+        "attribute": b'<string key="concept:name" value="' + b"a" * huge + b'"/>',
+        "text": b"<string>" + b"a" * huge + b"</string>",
+        "whitespace": b" " * huge,
+    }[where]
+    path = tmp_path / "bomb.xes.gz"
+    with gzip.open(path, "wb") as stream:
+        stream.write(head + body + b"</event></trace></log>\n")
+    code, out, err = run_cli("discover", str(path), "--success", "x")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"cxaudit: {path}: refused to read XES with a value or text of more than 1,000,000 bytes "
+        "(a decompression bomb?); an event log's values are short\n"
+    )
+
+
+def test_xes_memory_stays_bounded_by_the_open_elements(tmp_path):
+    import tracemalloc
+
+    from cxaudit.eventlog import _xes_to_csv
+
+    path = tmp_path / "many.xes"
+    with open(path, "w") as stream:
+        stream.write('<?xml version="1.0"?>\n<log>')
+        stream.write('<string key="meta" value="x"/>' * 50_000)  # log-level attributes
+        stream.write('<trace><string key="concept:name" value="c"/>')
+        event = '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2020-01-01"/></event>'
+        stream.write(event * 50_000)
+        stream.write("</trace></log>\n")
+    tracemalloc.start()
+    try:
+        _xes_to_csv(str(path), str(tmp_path / "out.csv"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024**2  # 100,000 elements kept would take tens of megabytes
+    assert (tmp_path / "out.csv").read_text().count("\n") == 50_001
+
+
 def test_min_share_drops_rare_transitions_but_keeps_every_step_reachable(run_cli, tmp_path):
     rows = ["case,activity,timestamp"]
     for i in range(100):
