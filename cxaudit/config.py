@@ -157,6 +157,16 @@ def _relative(path: str, root: Path | None) -> str:
     return Path(path).as_posix()
 
 
+def _shown(value: Any) -> str:
+    """A configured value as it is quoted in a message, at most 40 characters.
+
+    >>> _shown(0.5), _shown(10**50)
+    ('0.5', '100000000000000000000000000000000000000...')
+    """
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "..."
+
+
 def _merge(base: _Part, override: _Part) -> _Part:
     options = {code: dict(values) for code, values in base.options.items()}
     for code, values in override.options.items():
@@ -310,7 +320,7 @@ class _Reader:
                 try:
                     options.setdefault(rule.code, {})[name] = rule.options[name].parse(value)
                 except ValueError as exc:
-                    self.add(option_key, f"{rule.code} option '{option_key}' {exc}, not {value!r}")
+                    self.add(option_key, f"{rule.code} option '{option_key}' {exc}, not {_shown(value)}")
 
         raw_gates = data.get("gates", {})
         if not isinstance(raw_gates, Mapping):
@@ -327,7 +337,7 @@ class _Reader:
             try:
                 options.setdefault("GT01", {})[name] = gate_options[name].parse(value)
             except ValueError as exc:
-                self.add(gate_key, f"gate '{gate_key}' {exc}, not {value!r}")
+                self.add(gate_key, f"gate '{gate_key}' {exc}, not {_shown(value)}")
         return _Part(select=select, ignore=ignore, severity=severity, options=options)
 
     def settings(self, data: Mapping[str, Any], root: Path) -> Settings:
@@ -385,7 +395,20 @@ class _Reader:
 def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
     import tomllib
 
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        data = path.read_bytes()
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise ConfigError.single(
+            f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8, as TOML requires",
+            str(path),
+            line,
+            column,
+        ) from None
+    except OSError as exc:
+        raise ConfigError.single(f"cannot read the configuration: {exc.strerror or exc}", str(path)) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -393,8 +416,14 @@ def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
         line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError.single(f"invalid TOML: {message}", str(path), line, column) from None
-    section = document.get("tool", {}).get("cxaudit")
-    return section, text
+    except RecursionError:
+        raise ConfigError.single("invalid TOML: arrays or tables nested too deeply", str(path)) from None
+    except ValueError:  # Python refuses to read an integer of thousands of digits
+        raise ConfigError.single("invalid TOML: a number of thousands of digits", str(path)) from None
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError.single("'tool' must be a table ([tool.cxaudit] holds cxaudit's settings)", str(path))
+    return tool.get("cxaudit"), text
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
@@ -463,10 +492,12 @@ def find_config(start: str | os.PathLike[str]) -> Path | None:
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()  # not decoded: a file that is not UTF-8 is refused when it is read as configuration
     except OSError:
         return False
-    return re.search(r"^\s*\[\s*tool\s*\.\s*cxaudit\b", text, re.MULTILINE) is not None
+    return (
+        re.search(rb"^(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)?\s*\[\s*tool\s*\.\s*cxaudit\b", text, re.MULTILINE) is not None
+    )
 
 
 class ConfigResolver:

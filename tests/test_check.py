@@ -233,6 +233,59 @@ def test_bad_configuration_is_exit_2_with_file_key_and_suggestion(run_cli, portf
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            b"[tool.cxaudit]\nselect = ['ST']\n# caf\xe9\n",
+            "pyproject.toml:3:6: byte 0xe9 is not UTF-8; save the file as UTF-8, as TOML requires",
+        ),
+        (
+            b"\xff\xfe[tool.cxaudit]\n",
+            "pyproject.toml:1:1: byte 0xff is not UTF-8; save the file as UTF-8, as TOML requires",
+        ),
+        (b'tool = "x"\n[tool.cxaudit]\n', "pyproject.toml:2:14: invalid TOML: Cannot overwrite a value"),
+        (
+            b"[tool.cxaudit]\nx = " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+            "pyproject.toml: invalid TOML: arrays or tables nested too deeply",
+        ),
+        (
+            b"[tool.cxaudit]\nx = 1" + b"0" * 5000 + b"\n",
+            "pyproject.toml: invalid TOML: a number of thousands of digits",
+        ),
+        (
+            b"[tool.cxaudit.gates]\nmin-completion-rate = nan\n",
+            "pyproject.toml:2:1: gate 'min-completion-rate' must be a finite number, not nan",
+        ),
+        (
+            b"[tool.cxaudit.rules.FR02]\nmin-share = inf\n",
+            "pyproject.toml:2:1: FR02 option 'min-share' must be a finite number, not inf",
+        ),
+        (
+            b"[tool.cxaudit.gates]\nmin-completion-rate = 1" + b"0" * 400 + b"\n",
+            "pyproject.toml:2:1: gate 'min-completion-rate' must be a finite number, not 100000000000000000000000000000000000000...",
+        ),
+    ],
+    ids=["latin-1", "utf-16-bom", "tool-text", "deep", "digits", "nan", "inf", "huge"],
+)
+@pytest.mark.parametrize("given", [False, True], ids=["found", "given"])
+def test_hostile_configuration_is_an_input_error(run_cli, portfolio, data, expected, given):
+    (portfolio / "pyproject.toml").write_bytes(data)
+    config = ["--config", str(portfolio / "pyproject.toml")] if given else []
+    code, out, err = run_cli("check", str(portfolio / "journeys" / "web-checkout.yaml"), *config)
+    assert (code, out, err) == (2, "", f"cxaudit: {portfolio / expected}\n")
+
+
+def test_a_table_named_tool_that_is_not_one_is_refused(run_cli, portfolio):
+    (portfolio / "pyproject.toml").write_text('tool = "x"\n')
+    config = str(portfolio / "pyproject.toml")
+    assert run_cli("check", str(JOURNEYS[0]), "--config", config) == (
+        2,
+        "",
+        f"cxaudit: {config}: 'tool' must be a table ([tool.cxaudit] holds cxaudit's settings)\n",
+    )
+
+
 def test_yaml_configuration_errors_have_positions(run_cli, portfolio):
     write(portfolio / ".cxaudit.yaml", "select: [ST]\nrules:\n  FR02: {min-share: -1}\nfoo: 1\n")
     code, _, err = run_cli("check", str(portfolio / "journeys"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -47,6 +48,12 @@ class Option:
             return seconds
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("must be a number")
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an integer of hundreds of digits
+            finite = False
+        if not finite:  # nan compares false with every bound and would disable the rule
+            raise ValueError("must be a finite number")
         if self.kind == "integer" and int(value) != value:
             raise ValueError("must be a whole number")
         if value < self.minimum or (self.maximum is not None and value > self.maximum):
