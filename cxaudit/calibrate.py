@@ -34,12 +34,64 @@ class Calibration:
 def _ruamel() -> Any:
     try:
         from ruamel.yaml import YAML
+        from ruamel.yaml.nodes import ScalarNode
+        from ruamel.yaml.resolver import VersionedResolver
     except ImportError:
         raise UsageError("calibrate needs ruamel.yaml, which is not installed: pip install 'cxaudit[logs]'") from None
+
+    class TextResolver(VersionedResolver):  # type: ignore[misc]
+        """Plain scalars stay the text they are written as, as cxaudit reads keys.
+
+        A step id such as ``1``, ``true``, ``0x1`` or ``2026-01-01`` is a step
+        id, not a number, a boolean or a date (ruamel's typed keys made
+        ``true`` and ``0x1`` one key); values are written back as they were.
+        Only an empty value stays null, so an empty ``next:`` stays empty.
+        """
+
+        @property
+        def versioned_resolver(self) -> dict[str, Any]:
+            return {}
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0] and value == "":
+                return "tag:yaml.org,2002:null"
+            return super().resolve(kind, value, implicit)
+
     yaml = YAML()
+    yaml.Resolver = TextResolver
     yaml.preserve_quotes = True
     yaml.width = 4096
     return yaml
+
+
+def _shared(steps: Any) -> set[int]:
+    """Ids of the step mappings and ``next`` mappings that YAML aliases give to more than one step."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for node in steps.values():
+        for value in (node, node.get("next") if hasattr(node, "get") else None):
+            if hasattr(value, "keys"):
+                (shared if id(value) in seen else seen).add(id(value))
+    return shared
+
+
+def _own(container: Any, key: str, shared: set[int]) -> Any:
+    """``container[key]``, first made this step's own when an alias shares it with another step.
+
+    The copy has no anchor: the aliases of other steps still mean the original.
+    """
+    import copy
+
+    value = container[key]
+    if id(value) not in shared:
+        return value
+    mine = copy.deepcopy(value)
+    for node in (mine, *(v for v in mine.values() if hasattr(v, "keys"))):
+        if getattr(node, "anchor", None) is not None and node.anchor.value is not None:
+            node.yaml_set_anchor(None)
+            node.anchor.value = None
+    container[key] = mine
+    return mine
 
 
 def _number(units: int) -> float:
@@ -49,12 +101,27 @@ def _number(units: int) -> float:
 def calibrate(
     text: str, journey: Any, log: Any, *, min_observations: int = 30, activity_map: dict[str, str] | None = None
 ) -> Calibration:
-    """``text`` (the journey's file) with probabilities, durations and volume from ``log``."""
+    """``text`` (the journey's file) with probabilities, durations and volume from ``log``.
+
+    Steps that share a mapping through a YAML alias are calibrated apart: a
+    step that changes gets its own copy, and the others keep theirs.
+
+    Raises
+    ------
+    UsageError
+        The journey is not a YAML file (a BPMN model), or ruamel.yaml is missing.
+    """
+    if getattr(next(iter(journey.steps.values()), None), "origin", None) is not None:
+        raise UsageError(
+            f"{journey.file} is a BPMN model; calibrate rewrites YAML journeys: import it first "
+            f"(cxaudit import bpmn {journey.file} -o journey.yaml) and calibrate that"
+        )
     yaml = _ruamel()
     document = yaml.load(text)
     conformance = map_activities(journey, log, activity_map)
     result = Calibration("")
     steps = document["steps"]
+    shared = _shared(steps)
     for step_id, step in journey.steps.items():
         if step.is_outcome:
             continue
@@ -67,7 +134,14 @@ def calibrate(
         units = round_shares([row[t] for t in targets], DIGITS)
         new = {t: _number(u) for t, u in zip(targets, units, strict=True) if u}
         old = {t.target: t.probability for t in step.next}
-        node = steps[step_id]
+        changed = [
+            target
+            for target in sorted(set(old) | set(new))
+            if old.get(target) is None or new.get(target) is None or abs(old[target] - new[target]) >= 10**-DIGITS / 2
+        ]
+        if not changed:
+            continue
+        node = _own(steps, step_id, shared)
         current = node.get("next")
         if current is None or not hasattr(current, "keys"):
             from ruamel.yaml.comments import CommentedMap
@@ -75,17 +149,18 @@ def calibrate(
             current = CommentedMap()
             current.fa.set_flow_style()
             node["next"] = current
+        else:
+            current = _own(node, "next", shared)
         for target in list(current.keys()):
             if target not in new:
                 del current[target]
         for target, probability in new.items():
-            current[target] = probability
-        for target in sorted(set(old) | set(new)):
+            current[target] = repr(probability)
+        for target in changed:
             before, after = old.get(target), new.get(target)
-            if before is None or after is None or abs(before - after) >= 10**-DIGITS / 2:
-                shown_before = "-" if before is None else f"{before:g}"
-                shown_after = "-" if after is None else f"{after:g}"
-                result.changes.append(f"steps.{step_id}.next.{target}: {shown_before} -> {shown_after}")
+            shown_before = "-" if before is None else f"{before:g}"
+            shown_after = "-" if after is None else f"{after:g}"
+            result.changes.append(f"steps.{step_id}.next.{target}: {shown_before} -> {shown_after}")
     by_step = {conformance.mapping[a]: info for a, info in log.activities.items() if a in conformance.mapping}
     for step_id, info in sorted(by_step.items()):
         step = journey.steps[step_id]
@@ -93,14 +168,14 @@ def calibrate(
             continue
         seconds = round(info.median_next_s)
         if step.duration_s is None or abs(step.duration_s - seconds) >= 1:
-            steps[step_id]["duration"] = seconds
+            _own(steps, step_id, shared)["duration"] = str(seconds)
             before = "-" if step.duration_s is None else f"{step.duration_s:g}"
             result.changes.append(f"steps.{step_id}.duration: {before} -> {seconds}")
     period = journey.period if journey.period in PERIOD_SECONDS else None
     if period and log.span_s > 0:
         volume = round(log.cases * PERIOD_SECONDS[period] / log.span_s)
         if volume != round(journey.volume):
-            document["journey"]["volume"] = volume
+            document["journey"]["volume"] = str(volume)
             result.changes.append(f"journey.volume: {journey.volume:g} -> {volume}")
     elif not period:
         result.kept.append(f"journey.volume: the period '{journey.period}' has no fixed length")

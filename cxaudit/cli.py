@@ -660,18 +660,19 @@ def calibrate(
     """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
     from cxaudit.atomic import write_atomic
     from cxaudit.calibrate import calibrate as run_calibrate
-    from cxaudit.eventlog import read_log
-    from cxaudit.loader import decode, load_journey, loads_journey, read_source
+    from cxaudit.errors import UsageError
+    from cxaudit.eventlog import load_activity_map, read_log
+    from cxaudit.loader import decode, load_named, loads_journey, read_source
 
-    current = load_journey(journey)
+    current, data = load_named(journey)  # the journey is read once: what is calibrated is what was loaded
+    text = decode(data, journey)
     summary = read_log(log, case=case, activity=activity, timestamp=timestamp, progress=_log_progress(output))
-    text = decode(read_source(journey), journey)
-    from cxaudit.eventlog import load_activity_map
-
     explicit = load_activity_map(mapping).steps if mapping else None
     result = run_calibrate(text, current, summary, min_observations=min_observations, activity_map=explicit)
     target = output or journey
     loads_journey(result.text, name=target)  # never write a journey that does not load
+    if target == journey and read_source(journey) != data:
+        raise UsageError(f"{journey} changed while the log was read; nothing was written: run calibrate again")
     err = _stderr_console()
     for change in result.changes:
         err.print(change, highlight=False)

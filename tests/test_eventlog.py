@@ -722,3 +722,97 @@ def test_times_without_an_offset_mean_the_same_on_every_machine(tmp_path):
     # Gaps of 2 h (01:30 to 03:30, not 1 h in New York's time) and 30 min
     # (06:00 to 06:30 UTC); the first event at 01:30 UTC, the last at 06:30.
     assert output == "4500.0 18000.0\n"
+
+
+def write_cases(path: Path, paths: list[tuple[list[str], int]]) -> None:
+    """A CSV log: each path of activities taken by so many cases, a minute per event."""
+    rows = ["case,activity,timestamp"]
+    case = 0
+    for activities, count in paths:
+        for _ in range(count):
+            case += 1
+            rows += [f"{case},{name},2026-01-01 10:{minute:02d}:00" for minute, name in enumerate(activities)]
+    path.write_text("\n".join(rows) + "\n")
+
+
+TYPED_IDS = """cxaudit: 1
+journey: {id: j, name: J, period: month}
+entry: 1
+steps:
+  1: {name: One, next: {true: 0.5, 0x1: 0.5}}  # ids YAML 1.1 would read as 1, True, 1, None, 1000.0 and a date
+  true: {name: Two, next: {2026-01-01: 1}}
+  0x1: {name: Three, next: {1e3: 1}}
+  2026-01-01: {name: Four, next: {null: 1}}
+  null: {name: Done, type: success}
+  1e3: {name: Lost, type: abandon}
+"""
+
+
+def test_calibrate_keeps_step_ids_that_yaml_would_read_as_other_types(run_cli, tmp_path):
+    journey = tmp_path / "j.yaml"
+    journey.write_text(TYPED_IDS)
+    log = tmp_path / "l.csv"
+    write_cases(log, [(["One", "Two", "Four", "Done"], 40), (["One", "Three", "Lost"], 60)])
+    code, _, err = run_cli("calibrate", str(journey), str(log))
+    assert code == 0, err
+    assert "steps.1.next.true: 0.5 -> 0.4" in err and "steps.1.next.0x1: 0.5 -> 0.6" in err
+    lines = journey.read_text().splitlines()
+    assert lines[4] == (
+        "  1: {name: One, next: {true: 0.4, 0x1: 0.6}, duration: 60} # ids YAML 1.1 would read as 1, True, 1, None, "
+        "1000.0 and a date"
+    )
+    calibrated = load_journey(journey)
+    assert list(calibrated.steps) == ["1", "true", "0x1", "2026-01-01", "null", "1e3"]
+    assert {t.target: t.probability for t in calibrated.steps["1"].next} == {"true": 0.4, "0x1": 0.6}
+
+
+def test_calibrate_keeps_a_step_that_shares_its_next_through_an_alias(run_cli, tmp_path):
+    journey = tmp_path / "j.yaml"
+    journey.write_text(
+        "cxaudit: 1\njourney: {id: j, name: J, period: month}\nentry: {a: 0.5, b: 0.5}\nsteps:\n"
+        "  a: {name: A, next: &shared {ok: 0.5, ko: 0.5}}\n"
+        "  b: {name: B, next: *shared}\n"
+        "  ok: {name: OK, type: success}\n  ko: {name: KO, type: abandon}\n"
+    )
+    log = tmp_path / "l.csv"
+    write_cases(log, [(["A", "OK"], 30), (["A", "KO"], 10), (["B", "OK"], 1)])
+    code, _, err = run_cli("calibrate", str(journey), str(log))
+    assert code == 0, err
+    assert "kept: b: 1 observations (fewer than 30)" in err
+    calibrated = load_journey(journey)
+    assert {t.target: t.probability for t in calibrated.steps["a"].next} == {"ok": 0.75, "ko": 0.25}
+    assert {t.target: t.probability for t in calibrated.steps["b"].next} == {"ok": 0.5, "ko": 0.5}
+
+
+def test_calibrate_refuses_a_bpmn_model(run_cli, tmp_path):
+    model = sorted((FIXTURES / "bpmn").glob("*.bpmn"))[0]
+    log = tmp_path / "l.csv"
+    write_cases(log, [(["A", "B"], 3)])
+    code, out, err = run_cli("calibrate", str(model), str(log), "-o", str(tmp_path / "out.yaml"))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"cxaudit: {model} is a BPMN model; calibrate rewrites YAML journeys: import it first "
+        f"(cxaudit import bpmn {model} -o journey.yaml) and calibrate that\n"
+    )
+    assert not (tmp_path / "out.yaml").exists()
+
+
+def test_calibrate_never_overwrites_a_journey_edited_while_the_log_was_read(run_cli, tmp_path, monkeypatch):
+    from cxaudit import eventlog
+
+    journey = tmp_path / "j.yaml"
+    journey.write_text(TYPED_IDS)
+    log = tmp_path / "l.csv"
+    write_cases(log, [(["One", "Two", "Four", "Done"], 40), (["One", "Three", "Lost"], 60)])
+    edited = TYPED_IDS.replace("name: J,", "name: Edited meanwhile,")
+    read_log = eventlog.read_log
+
+    def read_while_someone_edits(*args, **kwargs):
+        journey.write_text(edited)
+        return read_log(*args, **kwargs)
+
+    monkeypatch.setattr(eventlog, "read_log", read_while_someone_edits)
+    code, out, err = run_cli("calibrate", str(journey), str(log))
+    assert (code, out) == (2, "")
+    assert err == f"cxaudit: {journey} changed while the log was read; nothing was written: run calibrate again\n"
+    assert journey.read_text() == edited
