@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
-from cxaudit.emit import slug, unique_slugs
+from cxaudit.emit import slug, unique_slugs, yaml_text
 from cxaudit.eventlog import LogSummary
 
 PERIOD_SECONDS = {
@@ -43,10 +42,6 @@ def round_shares(counts: list[int], digits: int = DIGITS) -> list[int]:
 def _decimal(units: int, digits: int = DIGITS) -> str:
     text = f"{units / 10**digits:.{digits}f}".rstrip("0").rstrip(".")
     return text or "0"
-
-
-def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
 
 
 @dataclass
@@ -122,7 +117,7 @@ def discover(
         "cxaudit: 1",
         "journey:",
         f"  id: {journey_id}",
-        f"  name: {_quoted(name or journey_id.replace('-', ' ').replace('_', ' ').capitalize())}",
+        f"  name: {yaml_text(name or journey_id.replace('-', ' ').replace('_', ' ').capitalize())}",
         f"  volume: {round(volume)}",
         f"  period: {period}",
     ]
@@ -133,11 +128,11 @@ def discover(
     )
     if owner_ids:
         lines.append("owners:")
-        lines += [f"  {owner_ids[o]}: {{name: {_quoted(o)}}}" for o in owners]
+        lines += [f"  {owner_ids[o]}: {{name: {yaml_text(o)}}}" for o in owners]
     lines.append("steps:")
     for activity in sorted(activities, key=lambda a: ids[a]):
         info = activities[activity]
-        step = [f"  {ids[activity]}:", f"    name: {_quoted(activity)}"]
+        step = [f"  {ids[activity]}:", f"    name: {yaml_text(activity)}"]
         kind = outcomes.get(activity) or ("contact" if pattern and pattern.search(activity) else None)
         if kind:
             step.append(f"    type: {kind}")

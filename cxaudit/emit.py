@@ -37,8 +37,26 @@ def unique_slugs(names: Iterable[str], taken: Iterable[str] = (), empty: str = "
     return ids
 
 
-def _text(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def yaml_text(value: str) -> str:
+    """``value`` as a double-quoted YAML scalar that reads back as exactly ``value``.
+
+    Printable characters (emoji included) are written as they are; control
+    characters, YAML's other line breaks (U+0085, U+2028, U+2029), format
+    characters such as bidirectional overrides and a byte-order mark, and
+    anything else not printable are written as escapes.
+
+    >>> print(yaml_text('Pay "now" 🎉'), yaml_text("a\\x1bb\\x85c\\u202ed"))
+    "Pay \\"now\\" 🎉" "a\\u001bb\\u0085c\\u202ed"
+    """
+    quoted = json.dumps(value, ensure_ascii=False)
+    if quoted.isprintable():
+        return quoted
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in quoted)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _number(value: float) -> str:
@@ -53,10 +71,10 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
     from cxaudit.discover import round_shares
 
     lines = [f"# {line}" for line in header or []]
-    lines += ["cxaudit: 1", "journey:", f"  id: {journey.id}", f"  name: {_text(journey.name)}"]
+    lines += ["cxaudit: 1", "journey:", f"  id: {journey.id}", f"  name: {yaml_text(journey.name)}"]
     if journey.description:
-        lines.append(f"  description: {_text(journey.description)}")
-    lines += [f"  volume: {_number(journey.volume)}", f"  period: {_text(journey.period)}"]
+        lines.append(f"  description: {yaml_text(journey.description)}")
+    lines += [f"  volume: {_number(journey.volume)}", f"  period: {yaml_text(journey.period)}"]
     if journey.currency:
         lines.append(f"  currency: {journey.currency}")
     if journey.value is not None:
@@ -72,14 +90,14 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
         for channel in journey.channels.values():
             cost = "" if channel.cost is None else f", cost: {_number(channel.cost)}"
             lines.append(
-                f"  {channel.id}: {{name: {_text(channel.name)}, assisted: {str(channel.assisted).lower()}{cost}}}"
+                f"  {channel.id}: {{name: {yaml_text(channel.name)}, assisted: {str(channel.assisted).lower()}{cost}}}"
             )
     if journey.owners:
         lines.append("owners:")
-        lines += [f"  {owner.id}: {{name: {_text(owner.name)}}}" for owner in journey.owners.values()]
+        lines += [f"  {owner.id}: {{name: {yaml_text(owner.name)}}}" for owner in journey.owners.values()]
     lines.append("steps:")
     for step in journey.steps.values():
-        lines += [f"  {step.id}:", f"    name: {_text(step.name)}"]
+        lines += [f"  {step.id}:", f"    name: {yaml_text(step.name)}"]
         if step.type != "step":
             lines.append(f"    type: {step.type}")
         for field in ("channel", "owner"):
@@ -94,5 +112,5 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
             pairs = ", ".join(f"{t.target}: {_number(u / 10**6)}" for t, u in zip(step.next, shares, strict=True) if u)
             lines.append(f"    next: {{{pairs}}}")
         if step.notes:
-            lines.append(f"    notes: {_text(step.notes)}")
+            lines.append(f"    notes: {yaml_text(step.notes)}")
     return "\n".join(lines) + "\n"

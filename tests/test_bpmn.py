@@ -291,3 +291,18 @@ def test_findings_on_a_bpmn_model_carry_the_element_id(run_cli):
     _, out, _ = run_cli("audit", str(B_1_0), "--format", "json")
     steps = json.loads(out)["journeys"][0]["steps"]
     assert {s["name"]: s["element"] for s in steps}["User Task 5"] == "_7706e700-2aed-4b94-8070-961f118aab8f"
+
+
+def test_imported_names_read_back_exactly_whatever_their_characters(run_cli, tmp_path):
+    awkward = "Report 🎉\u2028now\u202e\ufeff\x9f"
+    model = tmp_path / "m.bpmn"
+    model.write_text(
+        (FIXTURES / "bpmn" / "claim.bpmn").read_text().replace('name="Report the claim online"', f'name="{awkward}"'),
+        encoding="utf-8",
+    )
+    target = tmp_path / "m.yaml"
+    code, _, err = run_cli("import", "bpmn", str(model), "-o", str(target))
+    assert code == 0, err
+    imported = load_journey(target)
+    assert "Report 🎉 now\u202e\ufeff\x9f" in [step.name for step in imported.steps.values()]  # line breaks folded
+    assert run_cli("check", str(target), "--fail-on", "never")[0] == 0

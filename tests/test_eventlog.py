@@ -816,3 +816,20 @@ def test_calibrate_never_overwrites_a_journey_edited_while_the_log_was_read(run_
     assert (code, out) == (2, "")
     assert err == f"cxaudit: {journey} changed while the log was read; nothing was written: run calibrate again\n"
     assert journey.read_text() == edited
+
+
+AWKWARD = ["Start 🎉", "Call\x1b[2J\x01 us", "Done\x85x\u202e", "Line\u2028sep\ufeff", "C1\x9f", "Tab\there"]
+
+
+def test_discover_writes_any_activity_name_so_that_it_reads_back_the_same(run_cli, tmp_path):
+    log = tmp_path / "l.csv"
+    with open(log, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["case", "activity", "timestamp"])
+        for case in range(5):
+            writer.writerows([case, name, f"2026-01-01 10:0{i}"] for i, name in enumerate(AWKWARD))
+    journey = tmp_path / "j.yaml"
+    code, _, err = run_cli("discover", str(log), "-o", str(journey), "--success", AWKWARD[-1])
+    assert code == 0, err
+    assert sorted(step.name for step in load_journey(journey).steps.values()) == sorted(AWKWARD)
+    assert run_cli("drift", str(journey), str(log)) == (0, "No findings in 1 journey.\n", "")
