@@ -428,8 +428,9 @@ def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
     from cxaudit.errors import JourneyError
+    from cxaudit.journey.read import read_yaml
     from cxaudit.loader import decode, read_source
-    from cxaudit.yamlread import DEFAULT_LIMITS, YMap, read_yaml
+    from cxaudit.yamlread import DEFAULT_LIMITS, YMap
 
     try:
         text = decode(read_source(path, DEFAULT_LIMITS, str(path)), str(path))

@@ -518,9 +518,10 @@ def load_activity_map(path: str) -> ActivityMap:
     import re
 
     from cxaudit.errors import ConfigError, JourneyError, Problem
+    from cxaudit.journey.read import read_yaml
     from cxaudit.loader import decode, read_source
     from cxaudit.spec import did_you_mean
-    from cxaudit.yamlread import DEFAULT_LIMITS, YMap, YSeq, read_yaml
+    from cxaudit.yamlread import DEFAULT_LIMITS, YMap, YSeq
 
     try:
         document = read_yaml(decode(read_source(path, DEFAULT_LIMITS), path), path, DEFAULT_LIMITS)

@@ -6,7 +6,7 @@ lists of plain scalars, nested or not (``next: {pay: 0.9, lost: 0.1}``).
 This module reads exactly that part several times faster than consuming a
 YAML parser's events in Python, and builds the same
 :class:`~cxaudit.yamlread.YMap` values with the same positions as
-:func:`cxaudit.yamlread.read_yaml`'s full reader. The common lines
+:func:`cxaudit.journey.read.read_yaml`'s full reader. The common lines
 (``key: value``, ``key:`` and ``key: {k: v, k: v}``) are split by one pass
 of the regex engine over the whole text; only the others are matched one
 by one.
@@ -86,7 +86,7 @@ class _GiveUp(Exception):
 def read_fast(text: str, limits: Limits) -> Document | None:
     """Read ``text`` if it is in the simple subset, else return ``None``.
 
-    The result equals what :func:`cxaudit.yamlread.read_yaml` returns for
+    The result equals what :func:`cxaudit.journey.read.read_yaml` returns for
     the same text; ``None`` means "use the full reader", never "invalid".
     ``read_yaml`` calls it after refusing characters YAML does not allow.
     """

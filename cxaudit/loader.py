@@ -15,8 +15,9 @@ from typing import Any
 
 from cxaudit import spec
 from cxaudit.errors import JourneyError, Problem
+from cxaudit.journey.read import read_yaml
 from cxaudit.model import Channel, Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
-from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap, read_yaml
+from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap
 
 __all__ = ["Limits", "decode", "load_journey", "loads_journey", "read_source"]
 

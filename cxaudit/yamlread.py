@@ -29,7 +29,17 @@ from cxaudit.errors import JourneyError, Problem
 if TYPE_CHECKING:
     import yaml
 
-__all__ = ["DEFAULT_LIMITS", "Document", "Limits", "YMap", "YSeq", "has_c_parser", "plain_scalar", "read_yaml"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Document",
+    "Limits",
+    "YMap",
+    "YSeq",
+    "has_c_parser",
+    "parse_yaml",
+    "plain_scalar",
+    "refuse_unprintable",
+]
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -292,6 +302,14 @@ def _parse_error_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Pro
             match.end() - match.start(),
             "tab character in indentation; YAML indents with spaces only",
         )
+    if mark and text[mark.index : mark.index + 1] == "\t":
+        return Problem(name, line, column, "tab character here; YAML separates keys, values and items with spaces")
+    if mark and text[mark.index : mark.index + 1] == "?" and "flow" in (exc.context or ""):
+        return Problem(name, line, column, "invalid YAML: a '?' in a value inside '{...}' or '[...]' needs quotes")
+    if exc.context == "while scanning a simple key":
+        return Problem(
+            name, line, column, "invalid YAML: a key must fit on one line, in at most 1,024 characters, before its ':'"
+        )
     return Problem(name, line, column, f"invalid YAML: {_wording(exc.problem or '', exc.context or '')}")
 
 
@@ -326,34 +344,13 @@ _BUT_FOUND = re.compile(r", but (?:found|got) .*$", re.DOTALL)
 _DID_NOT_FIND = re.compile(r"^(?:did not|could not) find (?:the )?expected ")
 
 
-def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast: bool = True) -> Document:
-    """Read one YAML document from ``text``.
-
-    Parameters
-    ----------
-    text : str
-        The document, already decoded.
-    name : str
-        The file name used in problems.
-    limits : Limits
-        The bounds to enforce while reading.
-    pure : bool
-        Use PyYAML's pure-Python parser even when libyaml is installed.
-    fast : bool
-        Read the simple YAML most journeys are written in with
-        :mod:`cxaudit.fastyaml` (same result, several times faster), and
-        only the rest with PyYAML's parser. Ignored when ``pure`` is true.
+def refuse_unprintable(text: str, name: str) -> None:
+    """Refuse a character YAML does not allow in a stream, at its line and column.
 
     Raises
     ------
     JourneyError
-        The text is not plain, bounded YAML holding exactly one document.
-
-    Examples
-    --------
-    >>> doc = read_yaml("a: 1\\nb: [x, y]\\n", "f.yaml", Limits())
-    >>> doc.root, doc.root.where("b")
-    ({'a': 1, 'b': ['x', 'y']}, (2, 4))
+        The text holds a control character (or another outside YAML's c-printable set).
     """
     # ASCII text (most journeys) is checked by deleting the allowed bytes, several times faster than the regex.
     clean = text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
@@ -363,15 +360,28 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast:
         column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         code = f"U+{ord(bad.group()):04X}"
         raise JourneyError([Problem(name, line, column, f"control character {code} is not allowed in YAML; remove it")])
-    if not pure and fast:
-        from cxaudit.fastyaml import read_fast
+    bom = text.find("\ufeff", 1)
+    if bom > 0:  # the first is the encoding's mark; another is a stray one an editor or a merge left
+        line = text.count("\n", 0, bom) + 1
+        column = bom - (text.rfind("\n", 0, bom) + 1) + 1
+        raise JourneyError([Problem(name, line, column, "byte-order mark U+FEFF inside the text; remove it")])
 
-        document = read_fast(text, limits)
-        if document is not None:
-            return document
+
+def parse_yaml(text: str, name: str, limits: Limits, *, c_parser: bool) -> Document:
+    """Read one YAML document from printable ``text`` with PyYAML's parser.
+
+    ``c_parser`` picks libyaml's C parser (it must be installed) over
+    PyYAML's pure-Python one. :func:`cxaudit.journey.read.read_yaml` is the
+    reader to call: it checks the characters, takes the fast path and makes
+    both parsers give one answer.
+
+    Raises
+    ------
+    JourneyError
+        The text is not plain, bounded YAML holding exactly one document.
+    """
     import yaml
 
-    c_parser = not pure and has_c_parser()
     loader = (yaml.CSafeLoader if c_parser else yaml.SafeLoader)(text)
     try:
         return _build(loader, name, limits)
@@ -382,7 +392,7 @@ def read_yaml(text: str, name: str, limits: Limits, *, pure: bool = False, fast:
             # libyaml has a nesting limit of its own (1,000 levels from 0.2.5 on)
             # and meets it while scanning ahead, before our bound can be checked;
             # the pure parser has none, so it reaches ours and says where.
-            return read_yaml(text, name, limits, pure=True)
+            return parse_yaml(text, name, limits, c_parser=False)
         raise JourneyError([_parse_error_problem(name, text, exc)]) from None
     except yaml.YAMLError as exc:  # errors without a position (reader errors)
         raise JourneyError([Problem(name, 1, 1, f"invalid YAML: {exc}")]) from None

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from cxaudit.errors import JourneyError
 from cxaudit.fastyaml import read_fast
-from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap, YSeq, read_yaml
+from cxaudit.journey.read import read_yaml
+from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap, YSeq
 from tests.strategies import journeys
 
 ROOT = Path(__file__).parent.parent

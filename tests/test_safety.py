@@ -10,7 +10,8 @@ import tracemalloc
 import pytest
 
 from cxaudit import JourneyError, Limits, loads_journey
-from cxaudit.yamlread import DEFAULT_LIMITS, read_yaml
+from cxaudit.journey.read import read_yaml
+from cxaudit.yamlread import DEFAULT_LIMITS
 from tests.test_loader import PARSERS
 
 HEADER = (
