@@ -72,3 +72,28 @@ def test_json_keeps_the_text_as_written(run_cli):
     _, out, _ = run_cli("audit", HOSTILE, "--format", "json")
     journey = json.loads(out)["journeys"][0]
     assert journey["period"] == "[/]mo\x1b[2J\n# Injected\n<script>x</script>"
+
+
+@pytest.mark.parametrize("output_format", ["text", "junit", "github", "markdown"])
+def test_log_activities_are_shown_never_sent(run_cli, tmp_path, output_format):
+    import csv
+
+    pytest.importorskip("duckdb")
+    journey = tmp_path / "j.yaml"
+    journey.write_text(
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: a\nsteps:\n"
+        "  a: {name: A, next: {ok: 1}}\n  ok: {name: OK, type: success}\n"
+    )
+    log = tmp_path / "l.csv"
+    with open(log, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["case", "activity", "timestamp"])
+        for case in range(3):
+            writer.writerows([[case, "A", "2026-01-01 10:00"], [case, "Pay\x01\x1b]0;owned\x07", "2026-01-01 10:01"]])
+            writer.writerow([case, "OK", "2026-01-01 10:02"])
+    code, out, _ = run_cli("drift", str(journey), str(log), "--format", output_format, "--fail-on", "never")
+    assert code == 0
+    assert not CONTROL.findall(out)
+    assert "x01" in out and "x1b" in out and "owned" in out  # shown, escaped for the format
+    if output_format == "junit":
+        minidom.parseString(out.encode("utf-8"))
