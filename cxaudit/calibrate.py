@@ -2,8 +2,10 @@
 
 Probabilities of every step with enough observations become the observed
 shares (rows rounded to four decimals that sum to exactly 1); durations
-become the median time to the next event; the volume becomes cases per the
-journey's period. Steps with too few observations keep their values. The
+become the mean time from a visit's beginning to the next one's; the volume
+becomes cases per the journey's period. Cases end at their first outcome
+(:mod:`cxaudit.logs.read`), and cases that end elsewhere go to the journey's
+``ended_without_outcome`` step when it has one. Steps with too few observations keep their values. The
 file is rewritten by ruamel.yaml's round trip, so comments and the order of
 keys survive.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from cxaudit.analysis.conformance import END, map_activities
 from cxaudit.discover import PERIOD_SECONDS, round_shares
 from cxaudit.errors import UsageError
+from cxaudit.logs.read import UNFINISHED_ID
 
 DIGITS = 4
 
@@ -29,6 +32,8 @@ class Calibration:
     changes: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     """Steps left as they were, with why."""
+    log: Any = None
+    """The log's summary the journey was calibrated from."""
 
 
 def _ruamel() -> Any:
@@ -119,13 +124,19 @@ def calibrate(
     yaml = _ruamel()
     document = yaml.load(text)
     conformance = map_activities(journey, log, activity_map)
-    result = Calibration("")
+    log = conformance.log
+    result = Calibration("", log=log)
     steps = document["steps"]
     shared = _shared(steps)
     for step_id, step in journey.steps.items():
         if step.is_outcome:
             continue
         row = {t: n for t, n in conformance.observed.get(step_id, {}).items() if t != END}
+        if conformance.observed.get(step_id, {}).get(END):
+            result.kept.append(
+                f"{step_id}: {conformance.observed[step_id][END]:,} cases end there without an outcome, and the "
+                f"journey has no '{UNFINISHED_ID}' step for them"
+            )
         observed = sum(row.values())
         if observed < min_observations:
             result.kept.append(f"{step_id}: {observed} observations (fewer than {min_observations})")
@@ -134,10 +145,15 @@ def calibrate(
         units = round_shares([row[t] for t in targets], DIGITS)
         new = {t: _number(u) for t, u in zip(targets, units, strict=True) if u}
         old = {t.target: t.probability for t in step.next}
+        # A probability changes when it is off the observed share by half a unit
+        # of the written precision: one written from this log (by discover, to
+        # more digits) stays as it is.
         changed = [
             target
             for target in sorted(set(old) | set(new))
-            if old.get(target) is None or new.get(target) is None or abs(old[target] - new[target]) >= 10**-DIGITS / 2
+            if old.get(target) is None
+            or new.get(target) is None
+            or abs(old[target] - row[target] / observed) >= 10**-DIGITS / 2
         ]
         if not changed:
             continue
@@ -164,9 +180,9 @@ def calibrate(
     by_step = {conformance.mapping[a]: info for a, info in log.activities.items() if a in conformance.mapping}
     for step_id, info in sorted(by_step.items()):
         step = journey.steps[step_id]
-        if step.is_outcome or info.median_next_s is None:
+        if step.is_outcome or info.mean_next_s is None:
             continue
-        seconds = round(info.median_next_s)
+        seconds = round(info.mean_next_s)
         if step.duration_s is None or abs(step.duration_s - seconds) >= 1:
             _own(steps, step_id, shared)["duration"] = str(seconds)
             before = "-" if step.duration_s is None else f"{step.duration_s:g}"

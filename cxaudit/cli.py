@@ -9,7 +9,7 @@ string annotations would be compiled and evaluated again for each one.
 
 import os
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -204,6 +204,14 @@ def _color(output: str | None, output_format: str) -> bool:
     return output_format == "text" and output is None and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ
 
 
+def _say_left_out(summary: Any) -> None:
+    """The rows of a log that were left out, by reason, and columns that were not found."""
+    err = _stderr_console()
+    for reason, count in summary.bad_rows.items():
+        if count:
+            err.print(f"{count:,} rows left out: {reason}", highlight=False)
+
+
 def _log_progress(output: str | None) -> bool:
     """DuckDB's progress bar: on a terminal, not in CI, not when the result goes to stdout."""
     return output not in (None, "-") and _is_terminal(sys.stdout) and not os.environ.get("CI")
@@ -230,7 +238,13 @@ FAIL_ON_OPTION = typer.Option(
 )
 CASE_OPTION = typer.Option("--case", help="The log's column of the case id.")
 ACTIVITY_OPTION = typer.Option("--activity", help="The log's column of the activity.")
-TIMESTAMP_OPTION = typer.Option("--timestamp", help="The log's column of the timestamp.")
+TIMESTAMP_OPTION = typer.Option(
+    "--timestamp", help="The log's column of the timestamp (when the activity was done); without one, file order."
+)
+START_OPTION = typer.Option("--start", help="The log's column of the time an activity began (start_timestamp).")
+LIFECYCLE_OPTION = typer.Option(
+    "--lifecycle", help="The log's column of the lifecycle transition (start, complete...): a visit is a completion."
+)
 MAP_OPTION = typer.Option(
     "--map", help="A mapping file (YAML): success, abandon, contact, and steps (activity -> step id)."
 )
@@ -513,6 +527,8 @@ def discover(
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="The column of the resource (owner).")] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     period: Annotated[
         str,
         typer.Option(
@@ -541,28 +557,38 @@ def discover(
     import re as _re
 
     from cxaudit.discover import discover as run_discover
+    from cxaudit.discover import ends_and_starts, outcome_problem
     from cxaudit.errors import UsageError
-    from cxaudit.eventlog import ActivityMap, load_activity_map, read_log
     from cxaudit.loader import loads_journey
+    from cxaudit.logs.mapping import ActivityMap, load_activity_map
+    from cxaudit.logs.read import EventLog
 
     given = load_activity_map(mapping) if mapping else ActivityMap()
     success = [*given.success, *(success or [])]
     abandon = [*given.abandon, *(abandon or [])]
     contact = contact or given.contact
-    if not success:
-        raise UsageError("discover needs at least one --success activity (or 'success' in the --map file)")
     if contact:
         try:
             _re.compile(contact)
         except _re.error as exc:
             raise UsageError(f"--contact is not a regular expression: {exc}") from None
-    summary = read_log(
-        log, case=case, activity=activity, timestamp=timestamp, resource=resource, progress=_log_progress(output)
-    )
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        resource=resource,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        names = events.activity_names()
+        if not success or any(name not in names for name in (*success, *abandon)):
+            whole = events.summary(())  # every case to its last visit: where cases end, to choose from
+            raise UsageError(f"{outcome_problem(whole, success, abandon)}\n{ends_and_starts(whole)}")
+        summary = events.summary([*success, *abandon])
     err = _stderr_console()
-    for reason, count in summary.bad_rows.items():
-        if count:
-            err.print(f"{count:,} rows left out: {reason}")
+    _say_left_out(summary)
     found = run_discover(
         summary,
         success=success,
@@ -602,6 +628,8 @@ def drift(
     case: Annotated[str | None, CASE_OPTION] = None,
     activity: Annotated[str | None, ACTIVITY_OPTION] = None,
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
@@ -612,24 +640,33 @@ def drift(
     from cxaudit.config import ConfigResolver
     from cxaudit.engine import AuditConfig
     from cxaudit.engine import audit as run_audit
-    from cxaudit.eventlog import read_log
     from cxaudit.loader import load_journey
+    from cxaudit.logs.mapping import load_activity_map
+    from cxaudit.logs.read import EventLog
     from cxaudit.model import Severity
     from cxaudit.report import Report
     from cxaudit.reporters import CHECK_REPORTERS, get_reporter
 
-    summary = read_log(log, case=case, activity=activity, timestamp=timestamp, progress=_log_progress(output))
     settings = ConfigResolver(config).for_path(journey)
     base = settings.for_file(journey)
+    current = load_journey(journey, limits=settings.limits)
+    explicit = load_activity_map(mapping).steps if mapping else None
     drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04"})
-    from cxaudit.eventlog import load_activity_map
-
-    result = run_audit(
-        load_journey(journey, limits=settings.limits),
-        AuditConfig(select=drift_rules, severity=base.severity, options=base.options),
-        log=summary,
-        activity_map=load_activity_map(mapping).steps if mapping else None,
-    )
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        result = run_audit(
+            current,
+            AuditConfig(select=drift_rules, severity=base.severity, options=base.options),
+            log=events,
+            activity_map=explicit,
+        )
     report = Report((result,), files=1)
     color = _color(output, output_format)
     _write(
@@ -655,25 +692,40 @@ def calibrate(
     case: Annotated[str | None, CASE_OPTION] = None,
     activity: Annotated[str | None, ACTIVITY_OPTION] = None,
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
 ) -> None:
     """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
     from cxaudit.atomic import write_atomic
     from cxaudit.calibrate import calibrate as run_calibrate
+    from cxaudit.discover import log_notes
     from cxaudit.errors import UsageError
-    from cxaudit.eventlog import load_activity_map, read_log
     from cxaudit.loader import decode, load_named, loads_journey, read_source
+    from cxaudit.logs.mapping import load_activity_map
+    from cxaudit.logs.read import EventLog
 
     current, data = load_named(journey)  # the journey is read once: what is calibrated is what was loaded
     text = decode(data, journey)
-    summary = read_log(log, case=case, activity=activity, timestamp=timestamp, progress=_log_progress(output))
     explicit = load_activity_map(mapping).steps if mapping else None
-    result = run_calibrate(text, current, summary, min_observations=min_observations, activity_map=explicit)
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        result = run_calibrate(text, current, events, min_observations=min_observations, activity_map=explicit)
     target = output or journey
     loads_journey(result.text, name=target)  # never write a journey that does not load
     if target == journey and read_source(journey) != data:
         raise UsageError(f"{journey} changed while the log was read; nothing was written: run calibrate again")
     err = _stderr_console()
+    _say_left_out(result.log)
+    for note in log_notes(result.log):
+        err.print(note, highlight=False)
     for change in result.changes:
         err.print(change, highlight=False)
     for kept in result.kept:

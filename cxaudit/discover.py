@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cxaudit import fmt
 from cxaudit.emit import slug, unique_slugs, yaml_text
-from cxaudit.eventlog import LogSummary
+from cxaudit.logs.read import UNFINISHED_ID, Activity, LogSummary
 
 PERIOD_SECONDS = {
     "day": 86_400,
@@ -15,7 +16,6 @@ PERIOD_SECONDS = {
     "quarter": 7_889_400,
     "year": 31_557_600,
 }
-UNFINISHED_ID = "ended_without_outcome"
 DIGITS = 6
 
 
@@ -69,14 +69,9 @@ def discover(
 
     notes: list[str] = []
     activities = log.activities
-    for label, names in (("--success", success), ("--abandon", abandon)):
-        for activity in names:
-            if activity not in activities:
-                from cxaudit.spec import did_you_mean
-
-                raise UsageError(
-                    f"{label} '{activity}' is not an activity of the log{did_you_mean(activity, activities)}"
-                )
+    problem = outcome_problem(log, success, abandon)
+    if problem:
+        raise UsageError(problem + "\n" + ends_and_starts(log))
     if not activities:
         raise UsageError(f"{log.file}: no usable events")
     pattern = re.compile(contact) if contact else None
@@ -85,19 +80,15 @@ def discover(
 
     # Where customers go from each non-outcome activity: followers, and the end of the case.
     rows: dict[str, dict[str, int]] = {a: {} for a in activities if a not in outcomes}
-    ignored_after_outcome = 0
     for (a, b), n in sorted(log.follows.items()):
-        if a in outcomes:
-            ignored_after_outcome += n
-            continue
-        rows[a][ids[b]] = rows[a].get(ids[b], 0) + n
+        if a not in outcomes:  # a case ends at its first outcome: nothing follows one
+            rows[a][ids[b]] = rows[a].get(ids[b], 0) + n
     unfinished_cases = 0
     for a, info in activities.items():
         if a not in outcomes and info.ends:
             rows[a][UNFINISHED_ID] = rows[a].get(UNFINISHED_ID, 0) + info.ends
             unfinished_cases += info.ends
-    if ignored_after_outcome:
-        notes.append(f"{ignored_after_outcome:,} events that follow an outcome activity were left out")
+    notes += log_notes(log)
     if unfinished_cases:
         notes.append(
             f"{unfinished_cases:,} cases end on an activity that is not an outcome; "
@@ -112,7 +103,7 @@ def discover(
 
     journey_id = slug(journey_id or re.sub(r"\.(csv|gz|parquet|tsv|txt)$", "", log.file.split("/")[-1]).split(".")[0])
     lines = [
-        f"# Discovered by cxaudit from {log.file}: {log.cases:,} cases, {log.events:,} events.",
+        f"# Discovered by cxaudit from {log.file}: {log.cases:,} cases, {log.events:,} visits.",
         *(f"# {note}." for note in notes),
         "cxaudit: 1",
         "journey:",
@@ -139,8 +130,8 @@ def discover(
         if activity not in outcomes:
             if info.resource:
                 step.append(f"    owner: {owner_ids[info.resource]}")
-            if info.median_next_s is not None:
-                step.append(f"    duration: {round(info.median_next_s)}")
+            if info.mean_next_s is not None:
+                step.append(f"    duration: {round(info.mean_next_s)}  # mean; {spread(info)}")
             row = rows[activity]
             targets = sorted(row)
             units = round_shares([row[t] for t in targets])
@@ -154,6 +145,71 @@ def discover(
             '    name: "Case ended without an outcome"',
         ]
     return Discovery("\n".join(lines) + "\n", notes)
+
+
+def outcome_problem(log: LogSummary, success: list[str], abandon: list[str]) -> str | None:
+    """Why ``success`` and ``abandon`` cannot end the log's cases, or None when they can."""
+    from cxaudit.spec import did_you_mean
+
+    if not success:
+        return "discover needs --success: an activity at which a case ends well (or 'success' in the --map file)"
+    for label, names in (("--success", success), ("--abandon", abandon)):
+        for activity in names:
+            if activity not in log.activities:
+                return f"{label} '{activity}' is not an activity of the log{did_you_mean(activity, log.activities)}"
+    return None
+
+
+def ends_and_starts(log: LogSummary, shown: int = 15) -> str:
+    """The activities the log's cases end and start with, most frequent first, to choose outcomes from."""
+    lines = []
+    for title, count in (("end", lambda a: a.ends), ("start", lambda a: a.starts)):
+        ranked = sorted((a for a in log.activities.values() if count(a)), key=lambda a: (-count(a), a.name))
+        lines.append(f"The log's {log.cases:,} cases {title} with:")
+        width = max((len(repr(a.name)) for a in ranked[:shown]), default=0)
+        lines += [f"  {a.name!r:<{width}}  {count(a):>9,} cases  {count(a) / log.cases:6.1%}" for a in ranked[:shown]]
+        if len(ranked) > shown:
+            lines.append(f"  ... and {len(ranked) - shown} more")
+    if log.after_outcome == 0 and any(a.ends for a in log.activities.values()):
+        example = min(log.activities.values(), key=lambda a: (-a.ends, a.name)).name
+        lines.append(f"For example: --success {_shell_word(example)}")
+    return "\n".join(lines)
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def spread(info: Activity) -> str:
+    """The median and 90th percentile of a step's time, for a comment beside its mean.
+
+    >>> spread(Activity("A", 3, 3, 0, 90.0, None, 120.0, 300.0))
+    'median 1m30s, P90 5m'
+    """
+    return f"median {fmt.duration(info.median_next_s or 0)}, P90 {fmt.duration(info.p90_next_s or 0)}"
+
+
+def log_notes(log: LogSummary) -> list[str]:
+    """What a user should know about how the log was read: what was left out, and the cases' times."""
+    notes = []
+    if log.after_outcome:
+        notes.append(f"{log.after_outcome:,} visits after their case's first outcome were left out")
+    if log.lifecycle_left_out:
+        notes.append(
+            f"{log.lifecycle_left_out:,} lifecycle events that are not completions (start, schedule...) "
+            "are not visits of their own; a start gives its visit's beginning"
+        )
+    if not log.timed:
+        notes.append("the log has no timestamps: cases were read in file order, and no duration was set")
+    if log.case_times is not None:
+        times = log.case_times
+        notes.append(
+            f"cases take {fmt.duration(times.mean)} on average (median {fmt.duration(times.p50)}, "
+            f"P90 {fmt.duration(times.p90)}) from their first visit to their last"
+        )
+    return notes
 
 
 def _drop_rare(

@@ -125,9 +125,9 @@ _LOGS: dict[str, Any] = {}
 def _drift_log(path: str) -> Any:
     """The summary of a configured event log, read once per run."""
     if path not in _LOGS:
-        from cxaudit.eventlog import read_log
+        from cxaudit.logs.read import EventLog
 
-        _LOGS[path] = read_log(path)
+        _LOGS[path] = EventLog(path)  # open for the run: each journey's outcomes give its summary
     return _LOGS[path]
 
 

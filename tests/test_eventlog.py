@@ -8,7 +8,6 @@ import itertools
 import math
 import random
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -471,7 +470,7 @@ def test_xes_decompression_bombs_are_refused_early(run_cli, tmp_path, where):
 def test_xes_memory_stays_bounded_by_the_open_elements(tmp_path):
     import tracemalloc
 
-    from cxaudit.eventlog import _xes_to_csv
+    from cxaudit.logs.xes import xes_to_csv
 
     path = tmp_path / "many.xes"
     with open(path, "w") as stream:
@@ -483,7 +482,7 @@ def test_xes_memory_stays_bounded_by_the_open_elements(tmp_path):
         stream.write("</trace></log>\n")
     tracemalloc.start()
     try:
-        _xes_to_csv(str(path), str(tmp_path / "out.csv"))
+        xes_to_csv(str(path), str(tmp_path / "out.csv"))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -654,26 +653,24 @@ def write_log(path: Path, rows: list[tuple[str, str, int, str]], bad: bool) -> N
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=event_logs(), bad=st.booleans(), seed=st.integers(0, 2**32))
 def test_every_order_of_a_log_gives_the_reference_summary(tmp_path, rows, bad, seed):
-    """The ordered pass (cases together, in time order) and the sort agree with plain Python."""
+    """Whatever the order of the file's rows, the summary equals plain Python's."""
     from cxaudit import eventlog
 
     shuffled = list(rows)
     random.Random(seed).shuffle(shuffled)
-    split = list(rows)  # a case's events in two places: no longer one run per case
-    several = len({case for case, *_ in rows}) > 1
-    if several:
+    split = list(rows)  # a case's events in two places
+    if len({case for case, *_ in rows}) > 1:
         split.append(next(row for row in rows if row[0] == "c0"))
     orders = {
-        "as they occurred": (rows, True),
-        "by time": (sorted(rows, key=lambda row: row[2]), None),
-        "shuffled": (shuffled, None),
-        "a case split": (split, False if several else None),
+        "as they occurred": rows,
+        "by time": sorted(rows, key=lambda row: row[2]),
+        "shuffled": shuffled,
+        "a case split": split,
     }
-    for (name, (order, in_file_order)), prefix in itertools.product(orders.items(), (0, eventlog.PREFIX_ROWS)):
+    for name, order in orders.items():
         log = tmp_path / "log.csv"
         write_log(log, order, bad)
-        with mock.patch.object(eventlog, "PREFIX_ROWS", prefix):  # 0: only the whole pass checks the order
-            summary = eventlog.read_log(str(log))
+        summary = eventlog.read_log(str(log))
         expected = reference_summary(order)
         got = {
             "cases": summary.cases,
@@ -691,8 +688,6 @@ def test_every_order_of_a_log_gives_the_reference_summary(tmp_path, rows, bad, s
             "missing activity": int(bad),
             "unreadable timestamp": int(bad),
         }
-        if in_file_order is not None:
-            assert summary.in_file_order is in_file_order, name
 
 
 def test_times_without_an_offset_mean_the_same_on_every_machine(tmp_path):
@@ -798,20 +793,20 @@ def test_calibrate_refuses_a_bpmn_model(run_cli, tmp_path):
 
 
 def test_calibrate_never_overwrites_a_journey_edited_while_the_log_was_read(run_cli, tmp_path, monkeypatch):
-    from cxaudit import eventlog
+    from cxaudit.logs.read import EventLog
 
     journey = tmp_path / "j.yaml"
     journey.write_text(TYPED_IDS)
     log = tmp_path / "l.csv"
     write_cases(log, [(["One", "Two", "Four", "Done"], 40), (["One", "Three", "Lost"], 60)])
     edited = TYPED_IDS.replace("name: J,", "name: Edited meanwhile,")
-    read_log = eventlog.read_log
+    summary = EventLog.summary
 
     def read_while_someone_edits(*args, **kwargs):
         journey.write_text(edited)
-        return read_log(*args, **kwargs)
+        return summary(*args, **kwargs)
 
-    monkeypatch.setattr(eventlog, "read_log", read_while_someone_edits)
+    monkeypatch.setattr(EventLog, "summary", read_while_someone_edits)
     code, out, err = run_cli("calibrate", str(journey), str(log))
     assert (code, out) == (2, "")
     assert err == f"cxaudit: {journey} changed while the log was read; nothing was written: run calibrate again\n"

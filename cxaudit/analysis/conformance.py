@@ -8,11 +8,14 @@ by an exact binomial test (``scipy.stats.binomtest``, two-sided).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cxaudit.logs.read import UNFINISHED_ID
+
 if TYPE_CHECKING:
-    from cxaudit.eventlog import LogSummary
+    from cxaudit.logs.read import EventLog, LogSummary
     from cxaudit.model import Journey
 
 END = "(end of case)"
@@ -30,17 +33,18 @@ class Conformance:
     """Step id -> {next step id (or END): cases}."""
     outgoing: dict[str, int] = field(default_factory=dict)
     """Step id -> observed departures (the sample size of its row)."""
+    log: LogSummary | None = None
+    """The summary the counts come from (cases cut at the journey's outcomes)."""
 
 
-def map_activities(journey: Journey, log: LogSummary, explicit: dict[str, str] | None = None) -> Conformance:
-    """Map the log's activities to steps and count what customers did from each step."""
+def _step_of(journey: Journey, explicit: dict[str, str] | None) -> Callable[[str], str | None]:
+    """Activity -> step id: the explicit mapping, else a step whose name or id is the activity, ignoring case."""
     by_key: dict[str, str] = {}
     for step_id, step in journey.steps.items():
         by_key.setdefault(step.name.casefold(), step_id)
         by_key.setdefault(step_id.casefold(), step_id)
-    mapping: dict[str, str] = {}
-    unmapped: dict[str, int] = {}
-    for activity, info in log.activities.items():
+
+    def step_of(activity: str) -> str | None:
         step_id = (explicit or {}).get(activity) or by_key.get(activity.casefold())
         if step_id is not None and step_id not in journey.steps:
             from cxaudit.errors import UsageError
@@ -50,6 +54,32 @@ def map_activities(journey: Journey, log: LogSummary, explicit: dict[str, str] |
                 f"the mapping sends activity '{activity}' to step '{step_id}', which the journey does not have"
                 f"{did_you_mean(step_id, journey.steps)}"
             )
+        return step_id
+
+    return step_of
+
+
+def outcome_activities(journey: Journey, activities: Iterable[str], explicit: dict[str, str] | None = None) -> set[str]:
+    """The activities that stand for the journey's outcomes: where the log's cases end."""
+    step_of = _step_of(journey, explicit)
+    return {a for a in activities if (step := step_of(a)) is not None and journey.steps[step].is_outcome}
+
+
+def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[str, str] | None = None) -> Conformance:
+    """Map the log's activities to steps and count what customers did from each step.
+
+    An open :class:`~cxaudit.logs.read.EventLog` is summarised with its cases
+    ending at the journey's outcomes. A case that ends at a step that is not
+    an outcome goes to the journey's ``ended_without_outcome`` step where it
+    has one (as discover writes it), else to :data:`END`.
+    """
+    if not hasattr(log, "follows"):
+        log = log.summary(lambda names: outcome_activities(journey, names, explicit))
+    step_of = _step_of(journey, explicit)
+    mapping: dict[str, str] = {}
+    unmapped: dict[str, int] = {}
+    for activity, info in log.activities.items():
+        step_id = step_of(activity)
         if step_id is None:
             unmapped[activity] = info.events
         else:
@@ -59,12 +89,13 @@ def map_activities(journey: Journey, log: LogSummary, explicit: dict[str, str] |
         if a in mapping and b in mapping:
             row = observed.setdefault(mapping[a], {})
             row[mapping[b]] = row.get(mapping[b], 0) + n
+    unfinished = UNFINISHED_ID if UNFINISHED_ID in journey.steps else END
     for activity, info in log.activities.items():
         if activity in mapping and info.ends and not journey.steps[mapping[activity]].is_outcome:
             row = observed.setdefault(mapping[activity], {})
-            row[END] = row.get(END, 0) + info.ends
+            row[unfinished] = row.get(unfinished, 0) + info.ends
     outgoing = {step_id: sum(row.values()) for step_id, row in observed.items()}
-    return Conformance(mapping, unmapped, observed, outgoing)
+    return Conformance(mapping, unmapped, observed, outgoing, log)
 
 
 def binomial_p_value(successes: int, trials: int, probability: float) -> float:

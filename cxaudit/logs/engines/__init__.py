@@ -1,0 +1,1 @@
+"""Engines that aggregate an event log where it lives: embedded DuckDB by default."""

@@ -1,0 +1,307 @@
+"""Open an event log, find its columns, and summarise it by one definition of a case.
+
+A log is rows of (case, activity, time), with optional columns for the
+resource, a lifecycle transition (``lifecycle:transition``: ``start``,
+``complete``...) or a start time (``start_timestamp``). A *visit* is one
+completed activity instance: a row without a lifecycle, or a ``complete`` row
+(its ``start`` row, when there is one, gives the time it began). A row with
+a ``start_timestamp`` is a visit that began then. A case is its visits in
+the order they began, up to and including its first outcome activity;
+nothing after that enters a journey, and what is left out is counted.
+
+A log without a timestamp column is read in file order: transitions and
+case ends are counted, durations are left out.
+
+:class:`EventLog` opens a log once (DuckDB reads it out of core) and gives
+its :class:`LogSummary` for any set of outcome activities; discover,
+calibrate and drift all read logs through it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cxaudit.errors import UsageError
+
+DEFAULT_COLUMNS = {
+    "case": ("case:concept:name", "case_id", "caseid", "case"),
+    "activity": ("concept:name", "activity", "activity_name", "event"),
+    "timestamp": ("time:timestamp", "timestamp", "time", "end_timestamp", "complete_timestamp", "end_time"),
+    "resource": ("org:resource", "org:group", "resource", "owner"),
+    "start": ("start_timestamp", "start_time", "time:start", "start"),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
+}
+REQUIRED = ("case", "activity")
+UNFINISHED_ID = "ended_without_outcome"
+"""The step of a discovered journey for cases that end without an outcome."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the log says about one activity, over the visits that enter the journey."""
+
+    name: str
+    events: int
+    """Visits (completed instances) before or at their case's first outcome."""
+    starts: int
+    """Cases that start with it."""
+    ends: int
+    """Cases that end with it (at an outcome, or with no outcome at all)."""
+    median_next_s: float | None
+    """Median time from the visit's beginning to the next visit's, in seconds."""
+    resource: str | None
+    """The resource that performs it most often (ties: the first alphabetically)."""
+    mean_next_s: float | None = None
+    """Mean time from the visit's beginning to the next visit's: a step's ``duration``."""
+    p90_next_s: float | None = None
+    """The 90th percentile of that time."""
+
+
+@dataclass(frozen=True)
+class CaseTimes:
+    """How long cases take, from their first visit's beginning to their last visit's, in seconds."""
+
+    mean: float
+    p50: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """A log, summarised by one definition of a case: enough to discover or calibrate a journey."""
+
+    file: str
+    cases: int
+    events: int
+    bad_rows: dict[str, int]
+    activities: dict[str, Activity]
+    follows: dict[tuple[str, str], int]
+    span_s: float
+    """Seconds from the first to the last event."""
+    columns: dict[str, str | None] = field(default_factory=dict)
+    outcomes: frozenset[str] = frozenset()
+    """The activities at which a case ends."""
+    after_outcome: int = 0
+    """Visits left out because their case had reached an outcome before them."""
+    lifecycle_left_out: int = 0
+    """Lifecycle rows that are not completions (start, schedule, assign...): not visits of their own."""
+    timed: bool = True
+    """False for a log without timestamps: read in file order, no durations."""
+    case_times: CaseTimes | None = None
+
+
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise UsageError(
+            "reading event logs needs DuckDB, which is not installed: pip install 'cxaudit[logs]'"
+        ) from None
+    return duckdb
+
+
+def _pick(available: list[str], wanted: str | None, role: str) -> str | None:
+    if wanted is not None:
+        if wanted not in available:
+            from cxaudit.spec import did_you_mean
+
+            raise UsageError(f"the log has no column '{wanted}' for the {role}{did_you_mean(wanted, available)}")
+        return wanted
+    lowered = {name.lower(): name for name in available}
+    for candidate in DEFAULT_COLUMNS[role]:
+        if candidate in lowered:
+            return lowered[candidate]
+    if role in REQUIRED:
+        raise UsageError(f"cannot tell which column holds the {role}: give --{role} (columns: {', '.join(available)})")
+    return None
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (a file name is data, never SQL)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class EventLog:
+    """An event log, read once into an embedded DuckDB database and summarised on demand.
+
+    Parameters name the columns; those not given are found by their usual
+    names (:data:`DEFAULT_COLUMNS`). Use it as a context manager, or call
+    :meth:`close`.
+
+    Raises
+    ------
+    UsageError
+        The file is missing, unreadable or has no usable events; DuckDB is
+        not installed; a named column is not in the log.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        case: str | None = None,
+        activity: str | None = None,
+        timestamp: str | None = None,
+        resource: str | None = None,
+        start: str | None = None,
+        lifecycle: str | None = None,
+        progress: bool = False,
+        name: str | None = None,
+    ) -> None:
+        from cxaudit.logs.engines import duckdb as engine
+
+        self.file = name or path
+        self._summaries: dict[frozenset[str], LogSummary] = {}
+        duckdb = _duckdb()
+        if not os.path.isfile(path):
+            raise UsageError(f"no such event log: {path}")
+        lowered = path.lower()
+        self._folder = None
+        if lowered.endswith((".xes", ".xes.gz")):
+            import tempfile
+
+            from cxaudit.logs.xes import xes_to_csv
+
+            self._folder = tempfile.TemporaryDirectory()
+            flat = os.path.join(self._folder.name, "events.csv")
+            xes_to_csv(path, flat)
+            source = f"read_csv({_literal(flat)}, auto_detect = true, all_varchar = true)"
+        elif lowered.endswith(".parquet"):
+            source = f"read_parquet({_literal(path)})"
+        elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
+            source = f"read_csv({_literal(path)}, auto_detect = true)"
+        else:
+            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
+        self._connection = duckdb.connect(":memory:")
+        self._connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        # A time without an offset is read as UTC, not in this machine's zone: the
+        # same log gives the same gaps everywhere (a time with an offset keeps it).
+        self._connection.execute("SET TimeZone = 'UTC'")
+        wanted = {
+            "case": case,
+            "activity": activity,
+            "timestamp": timestamp,
+            "resource": resource,
+            "start": start,
+            "lifecycle": lifecycle,
+        }
+        try:
+            types = dict(
+                self._connection.execute(
+                    f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"
+                ).fetchall()
+            )
+            available = list(types)
+            self.columns = {role: _pick(available, given, role) for role, given in wanted.items()}
+            if self._folder is not None:  # an XES log's flat file has every column, empty where it had none
+                self.columns = {
+                    role: column
+                    if column is None or role in REQUIRED or engine.has_values(self._connection, source, column)
+                    else None
+                    for role, column in self.columns.items()
+                }
+            self.bad_rows, self.span_s, self.cases, self.lifecycle_left_out = engine.load(
+                self._connection, source, self.columns, types
+            )
+        except duckdb.Error as exc:
+            self.close()
+            raise UsageError(f"cannot read the event log {self.file}: {str(exc).splitlines()[0]}") from None
+        except BaseException:
+            self.close()
+            raise
+        self.timed = self.columns["timestamp"] is not None
+        if not self.cases:
+            self.close()
+            _no_usable_events(self.file, self.bad_rows)
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database (summaries already made stay)."""
+        connection = getattr(self, "_connection", None)
+        if connection is not None:
+            connection.close()
+            self._connection = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def activity_names(self) -> dict[str, int]:
+        """Every activity with its number of visits, before any outcome is known."""
+        from cxaudit.logs.engines import duckdb as engine
+
+        return engine.activity_names(self._connection)
+
+    def summary(self, outcomes: Iterable[str] | Callable[[dict[str, int]], Iterable[str]] = ()) -> LogSummary:
+        """The log summarised with cases ending at their first visit to one of ``outcomes``.
+
+        ``outcomes`` may be a function of the log's activities and their
+        visits (a journey maps them to its steps).
+        """
+        if callable(outcomes):
+            outcomes = outcomes(self.activity_names())
+        key = frozenset(outcomes)
+        if key not in self._summaries:
+            from cxaudit.logs.engines import duckdb as engine
+
+            if self._connection is None:
+                raise UsageError(f"the event log {self.file} is closed")
+            self._summaries[key] = engine.summarise(self._connection, self, key)
+        return self._summaries[key]
+
+
+def _no_usable_events(path: str, bad_rows: dict[str, int]) -> None:
+    """Refuse a log none of whose rows is an event: every figure from it would be made up."""
+    words = {
+        "missing case": "without a case id",
+        "missing activity": "without an activity",
+        "unreadable timestamp": "with an unreadable timestamp",
+    }
+    left_out = ", ".join(f"{int(n):,} {words[reason]}" for reason, n in bad_rows.items() if n)
+    found = f"all its rows were left out ({left_out})" if left_out else "it has no rows"
+    raise UsageError(
+        f"{path}: no usable events: {found}; name the columns with --case, --activity and --timestamp, "
+        "and write times as ISO 8601 (2026-01-31T09:30:00Z)"
+    )
+
+
+def read_log(
+    path: str,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    resource: str | None = None,
+    start: str | None = None,
+    lifecycle: str | None = None,
+    progress: bool = False,
+    name: str | None = None,
+    outcomes: Collection[str] | Callable[[dict[str, int]], Iterable[str]] = (),
+) -> LogSummary:
+    """Summarise an event log (CSV, CSV.gz, Parquet or XES) in one call; see :class:`EventLog`.
+
+    Raises
+    ------
+    UsageError
+        The file is missing or unreadable, DuckDB is not installed, or a
+        column cannot be found.
+    """
+    with EventLog(
+        path,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        resource=resource,
+        start=start,
+        lifecycle=lifecycle,
+        progress=progress,
+        name=name,
+    ) as log:
+        return replace(log.summary(outcomes))
