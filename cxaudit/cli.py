@@ -817,7 +817,7 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code (FR02) or name
 def _fail(message: str, code: int) -> NoReturn:
     from cxaudit.textsafe import clean
 
-    sys.stderr.write(f"cxaudit: {clean(message)}\n")
+    sys.stderr.write(f"cxaudit: {clean(message, keep_newlines=True)}\n")  # a message's own lines stay lines
     sys.exit(code)
 
 

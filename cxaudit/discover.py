@@ -167,19 +167,12 @@ def ends_and_starts(log: LogSummary, shown: int = 15) -> str:
         ranked = sorted((a for a in log.activities.values() if count(a)), key=lambda a: (-count(a), a.name))
         lines.append(f"The log's {log.cases:,} cases {title} with:")
         width = max((len(repr(a.name)) for a in ranked[:shown]), default=0)
-        lines += [f"  {a.name!r:<{width}}  {count(a):>9,} cases  {count(a) / log.cases:6.1%}" for a in ranked[:shown]]
+        for a in ranked[:shown]:
+            cases = f"{count(a):>9,} {'case' if count(a) == 1 else 'cases'}"
+            lines.append(f"  {a.name!r:<{width}}  {cases:<15}  {count(a) / log.cases:6.1%}")
         if len(ranked) > shown:
             lines.append(f"  ... and {len(ranked) - shown} more")
-    if log.after_outcome == 0 and any(a.ends for a in log.activities.values()):
-        example = min(log.activities.values(), key=lambda a: (-a.ends, a.name)).name
-        lines.append(f"For example: --success {_shell_word(example)}")
     return "\n".join(lines)
-
-
-def _shell_word(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 def spread(info: Activity) -> str:

@@ -196,6 +196,9 @@ class EventLog:
             )
             available = list(types)
             self.columns = {role: _pick(available, given, role) for role, given in wanted.items()}
+            if self.columns["timestamp"] is None and self.columns["start"] is not None and start is None:
+                # one time a row (named start_time, say): when the activity happened
+                self.columns["timestamp"], self.columns["start"] = self.columns["start"], None
             if self._folder is not None:  # an XES log's flat file has every column, empty where it had none
                 self.columns = {
                     role: column

@@ -1,0 +1,78 @@
+"""Journeys learned from a real log tell the truth about cases they were not learned from.
+
+The public helpdesk log (../shared/data/helpdesk.csv, see its README) is split
+into two halves of its cases by a seeded draw; a journey discovered from one
+half predicts the other half's outcome shares and mean case time, and is
+consistent with the log it was learned from: no drift against it, and
+calibrate on it changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from cxaudit import load_journey
+from cxaudit.engine import audit
+from tests.conftest import ROOT
+
+pytest.importorskip("duckdb")
+
+HELPDESK = ROOT.parent / "shared" / "data" / "helpdesk.csv"
+pytestmark = pytest.mark.skipif(not HELPDESK.is_file(), reason="the shared real logs are not beside this checkout")
+
+
+def split_cases(source: Path, folder: Path, seed: int) -> tuple[Path, Path]:
+    """The log's cases in two halves, drawn with ``seed``; each case's rows stay together and in order."""
+    with open(source, newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        header = next(reader)
+        rows = list(reader)
+    cases = sorted({row[0] for row in rows})
+    learn = set(random.Random(seed).sample(cases, len(cases) // 2))
+    halves = (folder / "learn.csv", folder / "predict.csv")
+    for path, keep in zip(halves, (True, False), strict=True):
+        with open(path, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(header)
+            writer.writerows(row for row in rows if (row[0] in learn) == keep)
+    return halves
+
+
+def within(predicted: float, observed: float, relative: float, points: float = 0.0) -> bool:
+    return abs(predicted - observed) <= max(relative * abs(observed), points)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_journey_from_half_the_helpdesk_cases_predicts_the_other_half(run_cli, tmp_path, seed):
+    from cxaudit.logs.read import read_log
+
+    learn, predict = split_cases(HELPDESK, tmp_path, seed)
+    journey = tmp_path / "helpdesk.yaml"
+    code, _, err = run_cli("discover", str(learn), "-o", str(journey), "--success", "Closed")
+    assert code == 0, err
+    metrics = audit(load_journey(journey)).metrics
+    observed = read_log(str(predict), outcomes=["Closed"])
+    closed = observed.activities["Closed"].ends / observed.cases
+    assert within(metrics.completion_rate, closed, 0.10, 0.02), (metrics.completion_rate, closed)
+    assert within(metrics.abandonment_rate, 1 - closed, 0.10, 0.02), (metrics.abandonment_rate, 1 - closed)
+    assert within(metrics.expected_duration_s, observed.case_times.mean, 0.10), (
+        metrics.expected_duration_s / 86400,
+        observed.case_times.mean / 86400,
+    )
+
+
+def test_a_journey_discovered_from_a_log_agrees_with_that_log(run_cli, tmp_path):
+    journey = tmp_path / "helpdesk.yaml"
+    code, _, err = run_cli("discover", str(HELPDESK), "-o", str(journey), "--success", "Closed")
+    assert code == 0, err
+    assert "19 visits after their case's first outcome were left out" in err
+    assert run_cli("drift", str(journey), str(HELPDESK)) == (0, "No findings in 1 journey.\n", "")
+    before = journey.read_text()
+    code, _, err = run_cli("calibrate", str(journey), str(HELPDESK))
+    assert code == 0, err
+    assert "Wrote " + str(journey) + ": 0 changes." in err
+    assert journey.read_text() == before
