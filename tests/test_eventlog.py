@@ -828,3 +828,56 @@ def test_discover_writes_any_activity_name_so_that_it_reads_back_the_same(run_cl
     assert code == 0, err
     assert sorted(step.name for step in load_journey(journey).steps.values()) == sorted(AWKWARD)
     assert run_cli("drift", str(journey), str(log)) == (0, "No findings in 1 journey.\n", "")
+
+
+PROM_STYLE = """<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>
+  <global scope="event">
+    <string key="concept:name" value="__INVALID__"/>
+  </global>
+  <string key="concept:name" value="the log's own name"/>
+{traces}
+</log>
+"""
+
+
+def prom_style_xes(odd: bool) -> str:
+    traces = []
+    for case, events in (
+        ("c1", [("Fill &amp; send", "00"), ("Check &lt;ID&gt;", "05"), ("Done", "09")]),
+        ("c2", [("Fill &amp; send", "01"), ("Done", "02")]),
+    ):
+        lines = ["  <trace>", f'    <string key="concept:name" value="{case}"/>']
+        for name, minute in events:
+            lines += [
+                "    <event>",
+                f'      <string key="concept:name" value="{name}"/>',
+                f'      <date key="time:timestamp" value="2026-01-01T10:{minute}:00.000+00:00"/>',
+                '      <string key="org:resource" value="team a"/>',
+                '      <list key="notes"><values><string key="concept:name" value="nested, not the activity"/></values></list>'
+                if name == "Done" and odd
+                else '      <int key="cost" value="3"/>',
+                "    </event>",
+            ]
+        lines.append("  </trace>")
+        traces.append("\n".join(lines))
+    text = PROM_STYLE.format(traces="\n".join(traces))
+    return text.replace("<trace>", "<!-- a comment --><trace>", 1) if odd else text
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["fast", "streamed"])
+def test_xes_in_the_shape_exporters_write_reads_like_its_csv(tmp_path, odd, monkeypatch):
+    from cxaudit.logs import xes
+    from cxaudit.logs.read import read_log
+
+    path = tmp_path / "prom.xes"
+    path.write_text(prom_style_xes(odd))
+    used = []
+    load_fast = xes.load_fast
+    monkeypatch.setattr(xes, "load_fast", lambda *args: used.append(result := load_fast(*args)) or result)
+    summary = read_log(str(path), outcomes=["Done"])
+    assert used == ["xes_events" if not odd else None]
+    assert summary.follows == {("Fill & send", "Check <ID>"): 1, ("Check <ID>", "Done"): 1, ("Fill & send", "Done"): 1}
+    assert summary.cases == 2 and summary.activities["Fill & send"].resource == "team a"
+    assert summary.activities["Fill & send"].mean_next_s == 180.0  # 5 minutes and 1

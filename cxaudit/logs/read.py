@@ -160,26 +160,34 @@ class EventLog:
             raise UsageError(f"no such event log: {path}")
         lowered = path.lower()
         self._folder = None
-        if lowered.endswith((".xes", ".xes.gz")):
-            import tempfile
-
-            from cxaudit.logs.xes import xes_to_csv
-
-            self._folder = tempfile.TemporaryDirectory()
-            flat = os.path.join(self._folder.name, "events.csv")
-            xes_to_csv(path, flat)
-            source = f"read_csv({_literal(flat)}, auto_detect = true, all_varchar = true)"
-        elif lowered.endswith(".parquet"):
-            source = f"read_parquet({_literal(path)})"
-        elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
-            source = f"read_csv({_literal(path)}, auto_detect = true)"
-        else:
-            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
         self._connection = duckdb.connect(":memory:")
         self._connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
         # A time without an offset is read as UTC, not in this machine's zone: the
         # same log gives the same gaps everywhere (a time with an offset keeps it).
         self._connection.execute("SET TimeZone = 'UTC'")
+        xes = lowered.endswith((".xes", ".xes.gz"))
+        if xes:
+            from cxaudit.logs.xes import load_fast, xes_to_csv
+
+            source = load_fast(self._connection, path)
+            if source is None:
+                import tempfile
+
+                self._folder = tempfile.TemporaryDirectory()
+                flat = os.path.join(self._folder.name, "events.csv")
+                try:
+                    xes_to_csv(path, flat)
+                except BaseException:
+                    self.close()
+                    raise
+                source = f"read_csv({_literal(flat)}, auto_detect = true, all_varchar = true)"
+        elif lowered.endswith(".parquet"):
+            source = f"read_parquet({_literal(path)})"
+        elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
+            source = f"read_csv({_literal(path)}, auto_detect = true)"
+        else:
+            self.close()
+            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
         wanted = {
             "case": case,
             "activity": activity,
@@ -199,7 +207,7 @@ class EventLog:
             if self.columns["timestamp"] is None and self.columns["start"] is not None and start is None:
                 # one time a row (named start_time, say): when the activity happened
                 self.columns["timestamp"], self.columns["start"] = self.columns["start"], None
-            if self._folder is not None:  # an XES log's flat file has every column, empty where it had none
+            if xes:  # an XES log's table has every column, empty where the log had none
                 self.columns = {
                     role: column
                     if column is None or role in REQUIRED or engine.has_values(self._connection, source, column)

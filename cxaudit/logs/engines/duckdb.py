@@ -49,7 +49,7 @@ def load(connection: Any, source: str, columns: dict[str, str | None], types: di
     visits of their own.
     """
     timed = columns["timestamp"] is not None
-    resource = f"CAST({_quote(columns['resource'])} AS VARCHAR)" if columns["resource"] else "NULL"
+    resource = f"NULLIF(CAST({_quote(columns['resource'])} AS VARCHAR), '')" if columns["resource"] else "NULL"
     lifecycle = (
         f"lower(TRIM(CAST({_quote(columns['lifecycle'])} AS VARCHAR)))" if columns["lifecycle"] else "NULL::VARCHAR"
     )
