@@ -511,11 +511,12 @@ def graph(
     epilog="Examples:\n\n"
     "  cxaudit discover events.csv -o journey.yaml --success 'Order placed' --abandon 'Basket abandoned'\n\n"
     "  cxaudit discover events.parquet -o j.yaml --success Done --contact '^(Call|Chat)' --period week\n\n"
-    "Columns named case:concept:name, concept:name, time:timestamp and org:resource (or case_id, activity, "
-    "timestamp, resource) are found by themselves.\n\n" + EPILOG
+    "  cxaudit discover events.xes   (lists the activities cases end with, to choose --success from)\n\n"
+    "Columns named case:concept:name, concept:name, time:timestamp, org:resource, lifecycle:transition and "
+    "start_timestamp (or case_id, activity, timestamp, resource) are found by themselves.\n\n" + EPILOG
 )
 def discover(
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz or .parquet.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
     output: Annotated[str, typer.Option("--output", "-o", help="The journey file to write; - for stdout.")] = "-",
     success: Annotated[list[str] | None, typer.Option("--success", help="An activity that ends a case well.")] = None,
     abandon: Annotated[list[str] | None, typer.Option("--abandon", help="An activity where customers give up.")] = None,
@@ -553,7 +554,11 @@ def discover(
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="The journey name.")] = None,
 ) -> None:
-    """Discover a journey from an event log: one step per activity, probabilities from what customers did."""
+    """Discover a journey from an event log: one step per activity, probabilities from what customers did.
+
+    A case ends at its first --success or --abandon activity; without --success, the activities cases end and
+    start with are listed to choose from.
+    """
     import re as _re
 
     from cxaudit.discover import discover as run_discover
@@ -615,7 +620,7 @@ def discover(
 )
 def drift(
     journey: Annotated[str, typer.Argument(help="The journey file.")],
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz or .parquet.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
     output_format: Annotated[
         str,
         typer.Option(
@@ -684,7 +689,7 @@ def drift(
 )
 def calibrate(
     journey: Annotated[str, typer.Argument(help="The journey file (updated in place unless -o is given).")],
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz or .parquet.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the calibrated journey here.")] = None,
     min_observations: Annotated[
         int, typer.Option("--min-observations", help="Steps seen fewer times keep their values.", min=1)

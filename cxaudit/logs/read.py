@@ -187,7 +187,7 @@ class EventLog:
             source = f"read_csv({_literal(path)}, auto_detect = true)"
         else:
             self.close()
-            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet or .xes files")
+            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet, .xes or .xes.gz files")
         wanted = {
             "case": case,
             "activity": activity,
