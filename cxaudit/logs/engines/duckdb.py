@@ -24,13 +24,18 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _time(column: str | None, types: dict[str, str]) -> str:
-    """SQL for a column read as a time (NULL where it cannot be read)."""
+def _time(column: str | None, types: dict[str, str], zoned: bool) -> str:
+    """SQL for a column read as a time (NULL where it cannot be read).
+
+    A column DuckDB already read as a time is taken as it is (its epoch is all
+    that is used; a naive time means UTC), cast to a zoned time only to be
+    compared with another column (``zoned``).
+    """
     if column is None:
         return "NULL::TIMESTAMPTZ"
     quoted = _quote(column)
     if types.get(column, "").startswith(_TIMESTAMP):
-        return f"{quoted}::TIMESTAMPTZ"  # already read as a time by DuckDB (only its epoch is used)
+        return f"{quoted}::TIMESTAMPTZ" if zoned else quoted
     return f"TRY_CAST(NULLIF(TRIM(CAST({quoted} AS VARCHAR)), '') AS TIMESTAMPTZ)"
 
 
@@ -49,61 +54,82 @@ def load(connection: Any, source: str, columns: dict[str, str | None], types: di
     visits of their own.
     """
     timed = columns["timestamp"] is not None
-    resource = f"NULLIF(CAST({_quote(columns['resource'])} AS VARCHAR), '')" if columns["resource"] else "NULL"
-    lifecycle = (
-        f"lower(TRIM(CAST({_quote(columns['lifecycle'])} AS VARCHAR)))" if columns["lifecycle"] else "NULL::VARCHAR"
-    )
+    zoned = columns["start"] is not None
     # Values are taken as written (DuckDB keeps surrounding spaces); an empty
-    # case or activity is a missing one. rowid is the file position.
-    connection.execute(
-        f"""
-        CREATE TABLE events AS
-        SELECT NULLIF(CAST({_quote(columns["case"])} AS VARCHAR), '') AS case_id,
-               NULLIF(CAST({_quote(columns["activity"])} AS VARCHAR), '') AS activity,
-               {_time(columns["timestamp"], types)} AS time,
-               {_time(columns["start"], types)} AS start_time,
-               {lifecycle} AS lifecycle,
-               {resource} AS resource
-        FROM {source}"""
-    )
+    # case or activity is a missing one. rowid is the file position. Columns
+    # the log does not have are not made.
+    selected = [
+        f"NULLIF(CAST({_quote(columns['case'])} AS VARCHAR), '') AS case_id",
+        f"NULLIF(CAST({_quote(columns['activity'])} AS VARCHAR), '') AS activity",
+        f"{_time(columns['timestamp'], types, zoned)} AS time",
+    ]
+    if columns["start"] is not None:
+        selected.append(f"{_time(columns['start'], types, zoned)} AS start_time")
+    if columns["lifecycle"] is not None:
+        selected.append(f"lower(TRIM(CAST({_quote(columns['lifecycle'])} AS VARCHAR))) AS lifecycle")
+    resource = "NULL"
+    if columns["resource"] is not None:
+        # DuckDB's CSV reader reads an empty value as NULL already; other sources say ''.
+        resource = f"CAST({_quote(columns['resource'])} AS VARCHAR)"
+        if not source.startswith("read_csv(") or "all_varchar" in source:
+            resource = f"NULLIF({resource}, '')"
+    selected.append(f"{resource} AS resource")
+    connection.execute(f"CREATE TABLE events AS SELECT {', '.join(selected)} FROM {source}")
     valid = "case_id IS NOT NULL AND activity IS NOT NULL" + (" AND time IS NOT NULL" if timed else "")
+    not_completions = (
+        f"count(*) FILTER (WHERE {valid} AND lifecycle IS NOT NULL AND lifecycle <> 'complete')"
+        if columns["lifecycle"] is not None
+        else "0"
+    )
     counts = connection.execute(
         f"""
         SELECT count(*) FILTER (WHERE case_id IS NULL),
                count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
                count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL),
                epoch_us(min(time) FILTER (WHERE {valid})), epoch_us(max(time) FILTER (WHERE {valid})),
-               count(*) FILTER (WHERE {valid} AND lifecycle IS NOT NULL AND lifecycle <> 'complete')
+               {not_completions},
+               count(DISTINCT case_id) FILTER (WHERE {valid})
         FROM events"""
     ).fetchone()
-    bad_case, bad_activity, bad_time, first, last, not_completions = counts
+    bad_case, bad_activity, bad_time, first, last, not_completions, cases = counts
     bad_rows = {
         "missing case": int(bad_case),
         "missing activity": int(bad_activity),
         "unreadable timestamp": int(bad_time) if timed else 0,
     }
-    # A visit is a row without a lifecycle or a completion; it began at its
-    # own start time, else at the start row of the same activity just before
-    # it in its case, else when it was done.
-    connection.execute(
-        f"""
-        CREATE TABLE visits AS
-        SELECT case_id, activity, resource, time AS done,
-               coalesce(start_time,
-                        CASE WHEN previous_lifecycle = 'start' THEN previous_time END,
-                        time) AS began,
-               position
-        FROM (
-            SELECT *, rowid AS position,
-                   lag(lifecycle) OVER w AS previous_lifecycle, lag(time) OVER w AS previous_time
-            FROM events
-            WHERE {valid} AND (lifecycle IS NULL OR lifecycle IN ('start', 'complete'))
-            WINDOW w AS (PARTITION BY case_id, activity ORDER BY time, rowid)
+    began = "coalesce(start_time, time)" if columns["start"] is not None else "time"
+    if columns["lifecycle"] is None:
+        # Every row is a visit: a view, not a copy.
+        connection.execute(
+            f"""
+            CREATE VIEW visits AS
+            SELECT case_id, activity, resource, time AS done, {began} AS began, rowid AS position
+            FROM events WHERE {valid}"""
         )
-        WHERE lifecycle IS NULL OR lifecycle = 'complete'"""
-    )
-    connection.execute("DROP TABLE events")
-    cases = connection.execute("SELECT count(DISTINCT case_id) FROM visits").fetchone()[0]
+    else:
+        # A visit is a row without a lifecycle or a completion; it began at its
+        # own start time, else at the start row of the same activity just
+        # before it in its case, else when it was done.
+        connection.execute(
+            f"""
+            CREATE TABLE lifecycle_visits AS
+            SELECT case_id, activity, resource, time AS done,
+                   coalesce({"start_time, " if columns["start"] is not None else ""}
+                            CASE WHEN previous_lifecycle = 'start' THEN previous_time END,
+                            time) AS began,
+                   position
+            FROM (
+                SELECT *, rowid AS position,
+                       lag(lifecycle) OVER w AS previous_lifecycle, lag(time) OVER w AS previous_time
+                FROM events
+                WHERE {valid} AND (lifecycle IS NULL OR lifecycle IN ('start', 'complete'))
+                WINDOW w AS (PARTITION BY case_id, activity ORDER BY time, rowid)
+            )
+            WHERE lifecycle IS NULL OR lifecycle = 'complete'"""
+        )
+        connection.execute("CREATE VIEW visits AS SELECT * FROM lifecycle_visits")
+    if columns["lifecycle"] is not None:  # a case of lifecycle rows that are not completions has no visit
+        cases = connection.execute("SELECT count(DISTINCT case_id) FROM visits").fetchone()[0]
     span = (last - first) / 1e6 if timed and first is not None else 0.0
     return bad_rows, span, int(cases), int(not_completions)
 
@@ -114,56 +140,130 @@ def activity_names(connection: Any) -> dict[str, int]:
     return dict(found.fetchall())
 
 
-# Each case's visits in order, cut after the first outcome, each with the
-# next visit of its case (NULL at the case's end) and the microseconds from
-# its beginning to the next one's.
-_STEPS = """
-    CREATE OR REPLACE TEMP TABLE steps AS
-    WITH ordered AS (
-        SELECT case_id, activity, resource, began,
-               row_number() OVER (PARTITION BY case_id ORDER BY began, done, position) AS pos,
-               activity IN (SELECT activity FROM outcomes) AS is_outcome
-        FROM visits
-    ),
-    bounded AS (
-        SELECT *, min(CASE WHEN is_outcome THEN pos END) OVER (PARTITION BY case_id) AS first_outcome
-        FROM ordered
+# Each case's visits in order, grouped by what a journey needs of them: the
+# activity, its resource, the next visit of its case (none at the case's
+# end, and none after an outcome: the case ends there), the microseconds from
+# its beginning to the next one's, whether it is its case's first visit, and
+# whether an outcome came before it in its case (then it is left out).
+#
+# Most exported logs list each case's visits together and in order: then the
+# next visit of a case is the next row, and one pass in file order finds it
+# (no sort), while checking that assumption (no row before the one it
+# follows, no time going back within a case, one run of rows per case). The
+# same pass tells whether any case goes on after an outcome; only then are
+# the visits after one marked, by each case's first outcome. A log that
+# breaks the order is sorted by case and time instead: the same counts.
+_MARKED = "SELECT *, list_contains({outcomes}, activity) AS is_outcome FROM visits"
+_IN_FILE_ORDER = """
+    CREATE OR REPLACE TEMP TABLE grouped AS
+    WITH marked AS ({marked}),
+    paired AS (
+        SELECT *, lag(case_id) OVER () AS previous_case, lead(case_id) OVER () AS next_case,
+               lead(activity) OVER () AS next_activity, lead(began) OVER () AS next_began,
+               lead(done) OVER () AS next_done, lead(position) OVER () AS next_position
+        FROM marked
+    ){firsts}
+    SELECT activity, resource,
+           CASE WHEN NOT is_outcome AND next_case = case_id THEN next_activity END AS following,
+           CASE WHEN NOT is_outcome AND next_case = case_id THEN epoch_us(next_began) - epoch_us(began) END AS gap,
+           previous_case IS DISTINCT FROM case_id AS first_visit,
+           {after} AS after_outcome,
+           count(*) AS n,
+           count(*) FILTER (WHERE next_position <= position
+                            OR next_case = case_id AND (next_began < began OR next_began = began AND next_done < done))
+               AS disorder,
+           count(*) FILTER (WHERE is_outcome AND next_case = case_id) AS followed
+    FROM paired{join}
+    GROUP BY ALL"""
+_FIRST_OUTCOMES = """,
+    firsts AS (SELECT case_id, min(position) FILTER (WHERE is_outcome) AS first_outcome FROM marked GROUP BY case_id)"""
+_SORTED = """
+    CREATE OR REPLACE TEMP TABLE grouped AS
+    SELECT activity, resource, following, gap, first_visit, after_outcome, count(*) AS n, 0 AS disorder, 0 AS followed
+    FROM (
+        SELECT activity, resource,
+               row_number() OVER w = 1 AS first_visit,
+               coalesce(sum(is_outcome::INT) OVER (
+                   PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+               ), 0) > 0 AS after_outcome,
+               CASE WHEN NOT is_outcome THEN lead(activity) OVER w END AS following,
+               CASE WHEN NOT is_outcome THEN epoch_us(lead(began) OVER w) - epoch_us(began) END AS gap
+        FROM ({marked})
+        WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
     )
-    SELECT case_id, activity, resource, began, pos,
-           first_outcome IS NOT NULL AND pos > first_outcome AS after_outcome,
-           lead(activity) OVER k AS following,
-           epoch_us(lead(began) OVER k) - epoch_us(began) AS gap
-    FROM bounded
-    WINDOW k AS (PARTITION BY case_id, first_outcome IS NOT NULL AND pos > first_outcome ORDER BY pos)"""
+    GROUP BY ALL"""
 _FOLLOWS = """
-    SELECT activity, following, count(*) FROM steps WHERE NOT after_outcome GROUP BY ALL"""
-_ACTIVITIES = """
-    SELECT activity, count(*), count(*) FILTER (WHERE pos = 1), count(*) FILTER (WHERE following IS NULL),
-           avg(gap) / 1e6, quantile_cont(gap, 0.5) / 1e6, quantile_cont(gap, 0.9) / 1e6
-    FROM steps WHERE NOT after_outcome GROUP BY activity"""
+    SELECT activity, following, sum(n) FROM grouped WHERE NOT after_outcome AND following IS NOT NULL GROUP BY ALL"""
 _RESOURCES = """
-    SELECT activity, resource, count(*) FROM steps WHERE NOT after_outcome AND resource IS NOT NULL GROUP BY ALL"""
+    SELECT activity, resource, sum(n) FROM grouped WHERE NOT after_outcome AND resource IS NOT NULL GROUP BY ALL"""
+# Counts, starts, ends and the mean time to the next visit per activity, and
+# the exact median and 90th percentile of that time (linear between the two
+# nearest ranks, as quantile_cont), read from the counted gaps.
+_ACTIVITIES = """
+    WITH kept AS (SELECT * FROM grouped WHERE NOT after_outcome),
+    gaps AS (SELECT activity, gap, sum(n) AS n FROM kept WHERE gap IS NOT NULL GROUP BY ALL),
+    ranked AS (
+        SELECT activity, gap, sum(n) OVER (PARTITION BY activity ORDER BY gap) AS upto,
+               sum(n) OVER (PARTITION BY activity) AS total
+        FROM gaps
+    ),
+    spread AS (
+        SELECT activity,
+               {quantiles}
+        FROM ranked GROUP BY activity
+    ),
+    counts AS (
+        SELECT activity, sum(n) AS events, sum(n) FILTER (WHERE first_visit) AS starts,
+               sum(n) FILTER (WHERE following IS NULL) AS ends,
+               sum(gap * n) FILTER (WHERE gap IS NOT NULL) / sum(n) FILTER (WHERE gap IS NOT NULL) / 1e6 AS mean
+        FROM kept GROUP BY activity
+    )
+    SELECT activity, events, coalesce(starts, 0), coalesce(ends, 0), mean, p50 / 1e6, p90 / 1e6
+    FROM counts LEFT JOIN spread USING (activity)"""
+
+
+def _quantile(q: float, name: str) -> str:
+    """SQL for the ``q`` quantile of the counted gaps of one activity (``ranked``), as ``name``."""
+    low = f"floor((total - 1) * {q})"
+    at_low = f"min(gap) FILTER (WHERE upto > {low})"
+    at_high = f"min(gap) FILTER (WHERE upto > {low} + 1)"
+    fraction = f"((any_value(total) - 1) * {q} - floor((any_value(total) - 1) * {q}))"
+    return f"{at_low} + {fraction} * (coalesce({at_high}, {at_low}) - {at_low}) AS {name}"
+
+
 _CASES = """
     SELECT avg(took) / 1e6, quantile_cont(took, 0.5) / 1e6, quantile_cont(took, 0.9) / 1e6
-    FROM (SELECT epoch_us(max(began)) - epoch_us(min(began)) AS took
-          FROM steps WHERE NOT after_outcome GROUP BY case_id)"""
+    FROM (
+        SELECT epoch_us(coalesce(min(began) FILTER (WHERE is_outcome), max(began))) - epoch_us(min(began)) AS took
+        FROM ({marked}) GROUP BY case_id
+    )"""
 
 
 def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSummary:
     """The log's summary with each case cut after its first visit to one of ``outcomes``."""
     from cxaudit.logs.read import Activity, CaseTimes, LogSummary
 
-    connection.execute("CREATE OR REPLACE TEMP TABLE outcomes (activity VARCHAR)")
-    if outcomes:
-        connection.executemany("INSERT INTO outcomes VALUES (?)", [[name] for name in sorted(outcomes)])
-    connection.execute(_STEPS)
+    names = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes)) + "]::VARCHAR[]"
+    marked = _MARKED.format(outcomes=names)
+    connection.execute(_IN_FILE_ORDER.format(marked=marked, firsts="", after="false", join=""))
+    disorder, runs, followed = connection.execute(
+        "SELECT sum(disorder), sum(n) FILTER (WHERE first_visit), sum(followed) FROM grouped"
+    ).fetchone()
+    if disorder or runs != log.cases:
+        connection.execute(_SORTED.format(marked=marked))
+    elif followed:  # in order, but some case goes on after an outcome: mark what follows it
+        after = "first_outcome IS NOT NULL AND position > first_outcome"
+        join = " JOIN firsts USING (case_id)"
+        connection.execute(_IN_FILE_ORDER.format(marked=marked, firsts=_FIRST_OUTCOMES, after=after, join=join))
     follows = {(a, b): int(n) for a, b, n in connection.execute(_FOLLOWS).fetchall() if b is not None}
-    after_outcome = connection.execute("SELECT count(*) FROM steps WHERE after_outcome").fetchone()[0]
+    after_outcome = connection.execute("SELECT coalesce(sum(n), 0) FROM grouped WHERE after_outcome").fetchone()[0]
     performers: dict[str, list[tuple[int, str]]] = {}
     for name, resource, n in connection.execute(_RESOURCES).fetchall():
         performers.setdefault(name, []).append((-int(n), resource))
     activities = {}
-    for name, events, starts, ends, mean, median, p90 in sorted(connection.execute(_ACTIVITIES).fetchall()):
+    quantiles = ", ".join((_quantile(0.5, "p50"), _quantile(0.9, "p90")))
+    rows = connection.execute(_ACTIVITIES.format(quantiles=quantiles)).fetchall()
+    for name, events, starts, ends, mean, median, p90 in sorted(rows):
         timed = log.timed and mean is not None
         activities[name] = Activity(
             name,
@@ -177,9 +277,9 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
         )
     case_times = None
     if log.timed:
-        mean, p50, p90 = connection.execute(_CASES).fetchone()
+        mean, p50, p90 = connection.execute(_CASES.format(marked=marked)).fetchone()
         case_times = CaseTimes(float(mean), float(p50), float(p90))
-    connection.execute("DROP TABLE steps")
+    connection.execute("DROP TABLE grouped")
     return LogSummary(
         file=log.file,
         cases=log.cases,
