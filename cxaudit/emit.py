@@ -113,4 +113,6 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
             lines.append(f"    next: {{{pairs}}}")
         if step.notes:
             lines.append(f"    notes: {yaml_text(step.notes)}")
+        if not step.logged:
+            lines.append("    logged: false")
     return "\n".join(lines) + "\n"

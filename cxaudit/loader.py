@@ -288,6 +288,8 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
             frozen_map(dict(ignores)) if ignores else no_ignores,  # type: ignore[arg-type]  # ignore
             get("notes"),  # notes
             SourceSpan(file, line, column),  # span
+            None,  # origin
+            get("logged", True),  # logged
         )
     entries = tuple(
         Entry(step_id, share, SourceSpan(file, eline, ecol)) for step_id, (share, (eline, ecol)) in entry.items()

@@ -150,6 +150,8 @@ class Step:
     span: SourceSpan
     origin: str | None = None
     """The id of the element the step was imported from (a BPMN element); None for a step written in YAML."""
+    logged: bool = True
+    """False for an outcome that event logs record no event for (a model's end event)."""
 
     @property
     def is_outcome(self) -> bool:

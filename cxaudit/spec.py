@@ -578,6 +578,12 @@ STEP = ObjectSpec(
         ),
         Field("ignore", Ignores(), "Rules suppressed on this step: rule code to the reason, shown in reports."),
         Field("notes", Text(), "Free text, carried into reports."),
+        Field(
+            "logged",
+            Boolean(),
+            "For an outcome: false when event logs record no event for it (a process model's end event), so that "
+            "a case ending at a step that leads to it reached it; default true.",
+        ),
     ),
     "One step of the journey.",
 )

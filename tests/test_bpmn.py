@@ -306,3 +306,71 @@ def test_imported_names_read_back_exactly_whatever_their_characters(run_cli, tmp
     imported = load_journey(target)
     assert "Report 🎉 now\u202e\ufeff\x9f" in [step.name for step in imported.steps.values()]  # line breaks folded
     assert run_cli("check", str(target), "--fail-on", "never")[0] == 0
+
+
+def test_unnamed_elements_get_readable_names_and_the_model_s_simulation_is_used(run_cli, tmp_path):
+    target = tmp_path / "order.yaml"
+    code, _, err = run_cli("import", "bpmn", str(FIXTURES / "bpmn" / "simulated.bpmn"), "-o", str(target))
+    assert code == 0, err
+    journey = load_journey(target)
+    names = {step.id: step.name for step in journey.steps.values()}
+    assert names["sid-b0a1"] == "Timer on 'Place order'"
+    assert names["sid-end-lost"] == "End (error)" and names["sid-unnamed"] == "Unnamed task"
+    shares = {step.id: {t.target: t.probability for t in step.next} for step in journey.steps.values()}
+    # the gateway's branches as simulated (0.8 and 0.2), beside the timer on the task (split evenly with them)
+    assert shares["sid-14b23ce9-aaaa"] == {"sid-charge": 0.4, "sid-unnamed": 0.1, "sid-b0a1": 0.5}
+    assert shares["sid-charge"] == {"sid-end-ok": 0.9, "sid-cancelled": 0.1}
+    assert journey.steps["sid-14b23ce9-aaaa"].duration_s == 120  # UNIFORM(60, 180)
+    assert journey.steps["sid-charge"].duration_s == 30
+
+
+def test_a_cancel_end_leads_to_the_cancel_boundary_event_of_its_transaction():
+    from cxaudit.bpmn import load_bpmn
+
+    journey, _ = load_bpmn((FIXTURES / "bpmn" / "simulated.bpmn").read_bytes(), "simulated.bpmn")
+    assert [t.target for t in journey.steps["sid-charge"].next] == ["sid-end-ok", "sid-cancelled"]
+    assert [t.target for t in journey.steps["sid-cancelled"].next] == ["sid-refund"]  # not on normal completion
+
+
+SMALL_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:qbp="http://www.qbp-simulator.com/Schema201212" id="d" targetNamespace="x">
+  <process id="apply" name="Apply">
+    <startEvent id="s" />
+    <userTask id="fill" name="Fill in the form" />
+    <exclusiveGateway id="g" />
+    <serviceTask id="check" name="Check" />
+    <serviceTask id="reject" name="Reject letter" />
+    <endEvent id="accepted" name="Accepted" />
+    <endEvent id="rejected" name="Rejected" />
+    <sequenceFlow id="f1" sourceRef="s" targetRef="fill" />
+    <sequenceFlow id="f2" sourceRef="fill" targetRef="g" />
+    <sequenceFlow id="f3" sourceRef="g" targetRef="check" />
+    <sequenceFlow id="f4" sourceRef="g" targetRef="reject" />
+    <sequenceFlow id="f5" sourceRef="check" targetRef="accepted" />
+    <sequenceFlow id="f6" sourceRef="reject" targetRef="rejected" />
+  </process>
+  <qbp:processSimulationInfo id="sim"><qbp:sequenceFlows>
+    <qbp:sequenceFlow elementId="f3" executionProbability="0.7" /><qbp:sequenceFlow elementId="f4" executionProbability="0.3" />
+  </qbp:sequenceFlows></qbp:processSimulationInfo>
+</definitions>
+"""
+
+
+def test_a_model_imported_and_checked_against_its_own_process_s_log_has_no_drift(run_cli, tmp_path):
+    pytest.importorskip("duckdb")
+    model = tmp_path / "apply.bpmn"
+    model.write_text(SMALL_MODEL)
+    journey = tmp_path / "apply.yaml"
+    assert run_cli("import", "bpmn", str(model), "-o", str(journey))[0] == 0
+    log = tmp_path / "apply.csv"
+    rows = ["case,activity,timestamp"]
+    for case in range(100):  # no log records an end event: cases end at their last task
+        last = "Check" if case < 70 else "Reject letter"
+        rows += [f"{case},Fill in the form,2026-01-01 10:00", f"{case},{last},2026-01-01 10:05"]
+    log.write_text("\n".join(rows) + "\n")
+    assert run_cli("drift", str(journey), str(log), "--fail-on", "info") == (0, "No findings in 1 journey.\n", "")
+    code, _, err = run_cli("calibrate", str(journey), str(log), "-o", str(tmp_path / "calibrated.yaml"))
+    assert code == 0, err
+    calibrated = load_journey(tmp_path / "calibrated.yaml")
+    assert {t.target: t.probability for t in calibrated.steps["fill"].next} == {"check": 0.7, "reject": 0.3}
+    assert {t.target: t.probability for t in calibrated.steps["check"].next} == {"accepted": 1.0}

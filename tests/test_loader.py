@@ -251,7 +251,17 @@ def test_quick_conversions_give_what_the_full_conversion_gives(what, name, value
 
 
 def test_the_usual_fields_have_quick_conversions():
-    assert sorted(spec.STEP.quick) == ["channel", "duration", "effort", "name", "notes", "owner", "sentiment", "type"]
+    assert sorted(spec.STEP.quick) == [
+        "channel",
+        "duration",
+        "effort",
+        "logged",
+        "name",
+        "notes",
+        "owner",
+        "sentiment",
+        "type",
+    ]
     assert sorted(spec.CHANNEL.quick) == ["assisted", "cost", "name"]
 
 

@@ -70,8 +70,10 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
 
     An open :class:`~cxaudit.logs.read.EventLog` is summarised with its cases
     ending at the journey's outcomes. A case that ends at a step that is not
-    an outcome goes to the journey's ``ended_without_outcome`` step where it
-    has one (as discover writes it), else to :data:`END`.
+    an outcome goes to the one outcome of that step that no activity stands
+    for (a model's end event, which no log records), else to the journey's
+    ``ended_without_outcome`` step where it has one (as discover writes it),
+    else to :data:`END`.
     """
     if not hasattr(log, "follows"):
         log = log.summary(lambda names: outcome_activities(journey, names, explicit))
@@ -89,11 +91,18 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
         if a in mapping and b in mapping:
             row = observed.setdefault(mapping[a], {})
             row[mapping[b]] = row.get(mapping[b], 0) + n
+    # An outcome that logs do not record (``logged: false``, a model's end
+    # event) is silent: a case that ends at a step leading to exactly one
+    # such outcome reached it.
+    silent = {step_id for step_id, step in journey.steps.items() if step.is_outcome and not step.logged}
     unfinished = UNFINISHED_ID if UNFINISHED_ID in journey.steps else END
     for activity, info in log.activities.items():
         if activity in mapping and info.ends and not journey.steps[mapping[activity]].is_outcome:
+            step = journey.steps[mapping[activity]]
+            ends_in = [t.target for t in step.next if t.target in silent]
             row = observed.setdefault(mapping[activity], {})
-            row[unfinished] = row.get(unfinished, 0) + info.ends
+            target = ends_in[0] if len(ends_in) == 1 else unfinished
+            row[target] = row.get(target, 0) + info.ends
     outgoing = {step_id: sum(row.values()) for step_id, row in observed.items()}
     return Conformance(mapping, unmapped, observed, outgoing, log)
 

@@ -23,6 +23,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxaudit.bpmn.names import label as _label
+from cxaudit.bpmn.names import thrown as _thrown
+from cxaudit.bpmn.simulation import simulation
 from cxaudit.emit import slug, unique_slugs
 from cxaudit.errors import JourneyError, Problem
 from cxaudit.model import Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
@@ -211,6 +214,12 @@ def to_journey(
                 )
 
     collect(process, None)
+    simulated = simulation(root)
+    probability: dict[tuple[str, str], float] = {}
+    for source, target, element in flows:
+        given = simulated.flows.get(element.get("id") or "")
+        if given is not None:
+            probability[source, target] = probability.get((source, target), 0.0) + given
     outgoing: dict[str, list[str]] = {}
     incoming: dict[str, list[str]] = {}
     for source, target, element in flows:
@@ -224,8 +233,18 @@ def to_journey(
             continue
         outgoing.setdefault(source, []).append(target)
         incoming.setdefault(target, []).append(source)
+    raised: dict[str, list[str]] = {}  # a sub-process's boundary events that its own end events throw to
     for host, events in boundaries.items():
+        inner_ends = [n for n, node in nodes.items() if node.container == host and node.kind == "endEvent"]
         for event in events:
+            thrown = [end for end in inner_ends if _thrown(nodes[end].element) & _thrown(nodes[event].element)]
+            if thrown:
+                for end in thrown:
+                    raised.setdefault(end, []).append(event)
+                incoming.setdefault(event, []).append(host)
+                if host in owners_of:
+                    owners_of.setdefault(event, owners_of[host])
+                continue
             outgoing.setdefault(host, []).append(event)
             incoming.setdefault(event, []).append(host)
             if host in owners_of:
@@ -245,6 +264,8 @@ def to_journey(
     def is_step(node_id: str) -> bool:
         node = nodes[node_id]
         kind = node.kind
+        if node_id in raised:
+            return False  # an error or cancel end: customers continue at the sub-process's boundary event
         if kind == "endEvent" and node.container and outgoing.get(node.container):
             return False  # the end of a sub-process: customers continue after the sub-process
         if kind in ACTIVITIES | EVENTS | {"endEvent", "boundaryEvent"}:
@@ -258,6 +279,9 @@ def to_journey(
     def successors(node_id: str, share: float, seen: frozenset[str]) -> list[tuple[str, float, bool]]:
         """Where a customer at ``node_id`` can go next: (step, share, assumed)."""
         node = nodes[node_id]
+        if node_id in raised:  # an error or cancel end continues at the boundary event that catches it
+            part = share / len(raised[node_id])
+            return [hit for event in raised[node_id] for hit in enter(event, part, seen, False)]
         if node.kind == "endEvent" and node.container and outgoing.get(node.container):
             # the end of a sub-process continues after the sub-process
             return continue_from(node.container, share, seen)
@@ -268,6 +292,13 @@ def to_journey(
         if not targets:
             return []
         out: list[tuple[str, float, bool]] = []
+        given = [probability.get((node_id, target)) for target in targets]
+        if len(targets) > 1 and all(p is not None for p in given) and sum(given) > 0:  # type: ignore[arg-type]
+            # the model's own simulation says how often each branch is taken
+            total = sum(given)  # type: ignore[arg-type]
+            for target, p in zip(targets, given, strict=True):
+                out += enter(target, share * p / total, seen, False)  # type: ignore[operator]
+            return out
         part = share / len(targets)
         assumed = len(targets) > 1
         for target in targets:
@@ -287,6 +318,8 @@ def to_journey(
             return out
         if is_step(node_id) or node.kind == "startEvent":
             return [(node_id, share, assumed)]
+        if node_id in raised:
+            return [(t, p, a or assumed) for t, p, a in successors(node_id, share, seen | {node_id})]
         if node.kind == "endEvent":  # the end of a sub-process
             return [(t, p, a or assumed) for t, p, a in continue_from(node.container, share, seen | {node_id})]
         return [(t, p, a or assumed) for t, p, a in continue_from(node_id, share, seen | {node_id})]
@@ -316,21 +349,37 @@ def to_journey(
     abandon = re.compile(abandon_pattern)
     # A start event that leads nowhere is a dead end of its own, reported as one.
     lonely_starts = {s for s in starts if nodes[s].kind == "startEvent" and not outgoing.get(s)}
-    step_ids = unique_slugs(
-        (n for n in nodes if is_step(n) or n in lonely_starts or (implicit and n in starts)), empty="node"
-    )
+    labels = {
+        n: _label(nodes[n], nodes, boundaries)
+        for n in nodes
+        if is_step(n) or n in lonely_starts or (implicit and n in starts)
+    }
+    step_ids = unique_slugs(labels, empty="node")
 
     steps: dict[str, Step] = {}
     for node_id, step_id in step_ids.items():
         node = nodes[node_id]
         element = node.element
-        label = " ".join((element.get("name") or "").split()) or node_id  # line breaks are for the diagram
+        label = labels[node_id]
         span = SourceSpan(name, node.line, node.column)
         if node.kind == "endEvent" and not (node.container and outgoing.get(node.container)):
             definitions = {local(child.tag) for child in element}
             kind = "abandon" if definitions & ABANDON_DEFINITIONS or abandon.search(label) else "success"
             steps[step_id] = Step(
-                step_id, label, kind, None, None, None, None, None, (), frozen_map({}), None, span, origin=node_id
+                step_id,
+                label,
+                kind,
+                None,
+                None,
+                None,
+                None,
+                None,
+                (),
+                frozen_map({}),
+                None,
+                span,
+                origin=node_id,
+                logged=False,  # no log records an end event: a case ends at its last task
             )
             continue
         shares: dict[str, float] = {}
@@ -350,6 +399,8 @@ def to_journey(
             note += f"; parallel branches of gateway '{flattened[node_id]}' taken one after another"
         if assumed:
             note += "; shares split evenly at gateways (assumed: calibrate from a log)"
+        if node_id in simulated.durations:
+            note += "; duration: the mean of the model's simulation"
         kind = "contact" if node_id in customer else "step"
         steps[step_id] = Step(
             step_id,
@@ -358,7 +409,7 @@ def to_journey(
             None,
             owners_of.get(node_id),
             None,
-            None,
+            simulated.durations.get(node_id),
             None,
             transitions,
             frozen_map({}),
