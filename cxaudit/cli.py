@@ -520,6 +520,10 @@ def discover(
     output: Annotated[str, typer.Option("--output", "-o", help="The journey file to write; - for stdout.")] = "-",
     success: Annotated[list[str] | None, typer.Option("--success", help="An activity that ends a case well.")] = None,
     abandon: Annotated[list[str] | None, typer.Option("--abandon", help="An activity where customers give up.")] = None,
+    decline: Annotated[
+        list[str] | None,
+        typer.Option("--decline", help="An activity where the organisation decides no (declined, rejected)."),
+    ] = None,
     contact: Annotated[
         str | None, typer.Option("--contact", help="A regular expression for activities that are contacts.")
     ] = None,
@@ -571,6 +575,7 @@ def discover(
     given = load_activity_map(mapping) if mapping else ActivityMap()
     success = [*given.success, *(success or [])]
     abandon = [*given.abandon, *(abandon or [])]
+    decline = [*given.decline, *(decline or [])]
     contact = contact or given.contact
     if contact:
         try:
@@ -588,16 +593,17 @@ def discover(
         progress=_log_progress(output),
     ) as events:
         names = events.activity_names()
-        if not success or any(name not in names for name in (*success, *abandon)):
+        if not success or any(name not in names for name in (*success, *abandon, *decline)):
             whole = events.summary(())  # every case to its last visit: where cases end, to choose from
-            raise UsageError(f"{outcome_problem(whole, success, abandon)}\n{ends_and_starts(whole)}")
-        summary = events.summary([*success, *abandon])
+            raise UsageError(f"{outcome_problem(whole, success, abandon, decline)}\n{ends_and_starts(whole)}")
+        summary = events.summary([*success, *abandon, *decline])
     err = _stderr_console()
     _say_left_out(summary)
     found = run_discover(
         summary,
         success=success,
         abandon=abandon,
+        decline=decline,
         contact=contact,
         journey_id=journey_id,
         name=name,
@@ -759,6 +765,10 @@ def import_bpmn(
     abandon_pattern: Annotated[
         str | None, typer.Option("--abandon-pattern", help="End events whose name matches are abandon outcomes.")
     ] = None,
+    decline_pattern: Annotated[
+        str | None,
+        typer.Option("--decline-pattern", help="End events whose name matches are decline outcomes (a decision)."),
+    ] = None,
     customer_pattern: Annotated[
         str | None, typer.Option("--customer-pattern", help="The pool whose message flows make contact steps.")
     ] = None,
@@ -776,6 +786,7 @@ def import_bpmn(
     journey = bpmn.to_journey(
         parsed,
         abandon_pattern=abandon_pattern or bpmn.DEFAULT_ABANDON,
+        decline_pattern=decline_pattern or bpmn.DEFAULT_DECLINE,
         customer_pattern=customer_pattern or bpmn.DEFAULT_CUSTOMER,
         process_id=process,
     )

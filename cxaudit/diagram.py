@@ -30,6 +30,7 @@ TOP_FINDINGS = 10
 COLOURS = {
     "success": ("#d1fadf", "#039855", "#054f31"),
     "abandon": ("#fee4e2", "#d92d20", "#7a271a"),
+    "decline": ("#f2f4f7", "#475467", "#101828"),
     "contact": ("#fef0c7", "#dc6803", "#7a2e0e"),
     "pothole": ("#ffffff", "#d92d20", "#101828"),
     "stuck": ("#d92d20", "#7a271a", "#ffffff"),
@@ -44,7 +45,7 @@ class DiagramView:
     steps: tuple[str, ...]
     total: int
     marks: dict[str, str]
-    """Step id -> success, abandon, contact, pothole or stuck."""
+    """Step id -> success, abandon, decline, contact, pothole or stuck."""
 
     @property
     def partial(self) -> bool:
@@ -60,7 +61,7 @@ def view(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> DiagramView:
     for step_id, step in journey.steps.items():
         if step_id in stuck:
             marks[step_id] = "stuck"
-        elif step.type in ("success", "abandon"):
+        elif step.is_outcome:
             marks[step_id] = step.type
         elif step_id in potholes:
             marks[step_id] = "pothole"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cxaudit import fmt
@@ -58,6 +59,7 @@ def discover(
     success: list[str],
     abandon: list[str],
     contact: str | None = None,
+    decline: list[str] | None = None,
     journey_id: str | None = None,
     name: str | None = None,
     period: str = "month",
@@ -69,14 +71,15 @@ def discover(
 
     notes: list[str] = []
     activities = log.activities
-    problem = outcome_problem(log, success, abandon)
+    decline = decline or []
+    problem = outcome_problem(log, success, abandon, decline)
     if problem:
         raise UsageError(problem + "\n" + ends_and_starts(log))
     if not activities:
         raise UsageError(f"{log.file}: no usable events")
     pattern = re.compile(contact) if contact else None
     ids = unique_slugs(sorted(activities), taken=[UNFINISHED_ID])
-    outcomes = {a: "success" for a in success} | {a: "abandon" for a in abandon}
+    outcomes = {a: "success" for a in success} | {a: "abandon" for a in abandon} | {a: "decline" for a in decline}
 
     # Where customers go from each non-outcome activity: followers, and the end of the case.
     rows: dict[str, dict[str, int]] = {a: {} for a in activities if a not in outcomes}
@@ -147,13 +150,13 @@ def discover(
     return Discovery("\n".join(lines) + "\n", notes)
 
 
-def outcome_problem(log: LogSummary, success: list[str], abandon: list[str]) -> str | None:
+def outcome_problem(log: LogSummary, success: list[str], abandon: list[str], decline: Sequence[str] = ()) -> str | None:
     """Why ``success`` and ``abandon`` cannot end the log's cases, or None when they can."""
     from cxaudit.spec import did_you_mean
 
     if not success:
         return "discover needs --success: an activity at which a case ends well (or 'success' in the --map file)"
-    for label, names in (("--success", success), ("--abandon", abandon)):
+    for label, names in (("--success", success), ("--abandon", abandon), ("--decline", decline)):
         for activity in names:
             if activity not in log.activities:
                 return f"{label} '{activity}' is not an activity of the log{did_you_mean(activity, log.activities)}"

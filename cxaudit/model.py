@@ -155,8 +155,8 @@ class Step:
 
     @property
     def is_outcome(self) -> bool:
-        """True for ``success`` and ``abandon`` steps, which end the journey."""
-        return self.type in ("success", "abandon")
+        """True for ``success``, ``abandon`` and ``decline`` steps, which end the journey."""
+        return self.type in ("success", "abandon", "decline")
 
     @property
     def is_contact(self) -> bool:

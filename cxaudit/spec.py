@@ -29,8 +29,8 @@ LARGEST = 1e12
 """The largest volume, amount of money or number of seconds a journey may state:
 more than any organisation needs, and small enough that no figure made of their
 products (customers x visits x cost) overflows a float."""
-STEP_TYPES = ("step", "contact", "success", "abandon")
-OUTCOME_TYPES = ("success", "abandon")
+STEP_TYPES = ("step", "contact", "success", "abandon", "decline")
+OUTCOME_TYPES = ("success", "abandon", "decline")
 
 _SLUG_RE = re.compile(SLUG)
 _CODE_RE = re.compile(RULE_CODE)
@@ -559,7 +559,8 @@ STEP = ObjectSpec(
             "type",
             Choice(STEP_TYPES),
             "step (default); contact: the customer reaches out to the organisation; "
-            "success and abandon are outcomes and end the journey.",
+            "success, abandon (the customer gives up) and decline (the organisation decides no: declined, "
+            "rejected) are outcomes and end the journey.",
         ),
         Field("channel", Reference("channel"), "Channel id where the step happens."),
         Field("owner", Reference("owner"), "Owner id of the team accountable for the step."),

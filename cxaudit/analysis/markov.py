@@ -70,6 +70,9 @@ class JourneyMetrics:
     steps_without_effort: int
     steps_without_duration: int
     contact_steps_without_cost: int
+    decline_rate: float = 0.0
+    """Share of customers the organisation declines (``decline`` outcomes): a decision, not a customer lost."""
+    customers_declined_per_period: float = 0.0
 
 
 @quick_init
@@ -297,10 +300,12 @@ def solve_chain(
 
     completion = sum(mass for sid, mass in absorbed.items() if steps[sid].type == "success")
     abandonment = sum(mass for sid, mass in absorbed.items() if steps[sid].type == "abandon")
+    declined = sum(mass for sid, mass in absorbed.items() if steps[sid].type == "decline")
     stuck_rate = sum(mass for sid, mass in absorbed.items() if sid in stuck)
-    total = completion + abandonment + stuck_rate
-    if total > 0:  # remove rounding drift so the three sum to 1
-        completion, abandonment, stuck_rate = completion / total, abandonment / total, stuck_rate / total
+    total = completion + abandonment + declined + stuck_rate
+    if total > 0:  # remove rounding drift so the four sum to 1
+        completion, abandonment = completion / total, abandonment / total
+        declined, stuck_rate = declined / total, stuck_rate / total
 
     chain_arrays = (q_rows, q_cols, q_vals, to_absorbing)
     fcr, contact_rate, repeat = _first_contact_resolution(
@@ -363,6 +368,8 @@ def solve_chain(
         steps_without_effort=sum(1 for s in steps.values() if not s.is_outcome and s.effort is None),
         steps_without_duration=sum(1 for s in steps.values() if not s.is_outcome and s.duration_s is None),
         contact_steps_without_cost=sum(1 for number in contact_numbers if cost_list[number] == 0),
+        decline_rate=declined,
+        customers_declined_per_period=declined * volume,
     )
     chain = _Chain(system, index, entry, after, rhs, absorbed, volume)
     return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual, chain)

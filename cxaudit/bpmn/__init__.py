@@ -56,6 +56,8 @@ ABANDON_DEFINITIONS = {"errorEventDefinition", "cancelEventDefinition", "termina
 DEFAULT_ABANDON = (
     r"(?i)cancel|abandon|reject|declin|fail|lost|gave up|give up|error|timeout|timed out|expired|withdr[ae]w"
 )
+DEFAULT_DECLINE = r"(?i)reject|declin|refus|denied|not approved|turned down|ineligible"
+"""End events named like a decision of the organisation: ``decline`` outcomes, not customers giving up."""
 DEFAULT_CUSTOMER = r"(?i)customer|client|user|applicant|consumer"
 
 
@@ -138,6 +140,7 @@ def to_journey(
     *,
     abandon_pattern: str = DEFAULT_ABANDON,
     customer_pattern: str = DEFAULT_CUSTOMER,
+    decline_pattern: str = DEFAULT_DECLINE,
     process_id: str | None = None,
 ) -> Journey:
     """The journey a BPMN model describes: the process ``process_id``, or its main process.
@@ -347,6 +350,7 @@ def to_journey(
         )
     customer = _customer_nodes(root, nodes, re.compile(customer_pattern))
     abandon = re.compile(abandon_pattern)
+    decline = re.compile(decline_pattern)
     # A start event that leads nowhere is a dead end of its own, reported as one.
     lonely_starts = {s for s in starts if nodes[s].kind == "startEvent" and not outgoing.get(s)}
     labels = {
@@ -364,7 +368,12 @@ def to_journey(
         span = SourceSpan(name, node.line, node.column)
         if node.kind == "endEvent" and not (node.container and outgoing.get(node.container)):
             definitions = {local(child.tag) for child in element}
-            kind = "abandon" if definitions & ABANDON_DEFINITIONS or abandon.search(label) else "success"
+            if decline.search(label):  # the organisation's decision, whatever its definition
+                kind = "decline"
+            elif definitions & ABANDON_DEFINITIONS or abandon.search(label):
+                kind = "abandon"
+            else:
+                kind = "success"
             steps[step_id] = Step(
                 step_id,
                 label,

@@ -14,9 +14,11 @@ class ActivityMap:
     contact: str | None = None
     steps: dict[str, str] = field(default_factory=dict)
     """Activity -> step id, where the names differ."""
+    decline: tuple[str, ...] = ()
+    """Activities where the organisation decides no (declined, rejected)."""
 
 
-MAP_KEYS = ("success", "abandon", "contact", "steps")
+MAP_KEYS = ("success", "abandon", "decline", "contact", "steps")
 
 
 def load_activity_map(path: str) -> ActivityMap:
@@ -24,6 +26,7 @@ def load_activity_map(path: str) -> ActivityMap:
 
         success: [Order placed]
         abandon: [Basket abandoned, Session timed out]
+        decline: [Payment refused]
         contact: "^(Call|Chat)"
         steps:
           "Enter card data": pay
@@ -84,4 +87,6 @@ def load_activity_map(path: str) -> ActivityMap:
         steps = {}
     if problems:
         raise ConfigError(problems)
-    return ActivityMap(names("success"), names("abandon"), None if contact is None else str(contact), dict(steps))
+    return ActivityMap(
+        names("success"), names("abandon"), None if contact is None else str(contact), dict(steps), names("decline")
+    )

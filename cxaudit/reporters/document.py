@@ -137,6 +137,14 @@ class DocumentReporter:
             f"| Completion | {fmt.pct(m.completion_rate)} of customers complete the journey |",
             f"| Customers lost | {fmt.count(m.customers_lost_per_period)} {per} "
             f"({fmt.pct(m.abandonment_rate)} give up, {fmt.pct(m.stuck_rate)} get stuck) |",
+            *(
+                [
+                    f"| Declined by decision | {fmt.count(m.customers_declined_per_period)} {per} "
+                    f"({fmt.pct(m.decline_rate)}; declined or rejected by us, not counted as lost) |"
+                ]
+                if any(step.type == "decline" for step in journey.steps.values())
+                else []
+            ),
             f"| Contacts | {fmt.count(m.contacts_per_period)} {per}, {money(m.contact_cost_per_period, currency)} |",
             f"| Value at risk | {var} |",
             f"| First-contact resolution | {'no contacts' if fcr is None else fmt.pct(fcr)} "

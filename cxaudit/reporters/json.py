@@ -144,7 +144,7 @@ def report_schema() -> dict[str, Any]:
         {
             "id": {"type": "string"},
             "name": {"type": "string"},
-            "type": {"enum": ["step", "contact", "success", "abandon"]},
+            "type": {"enum": ["step", "contact", "success", "abandon", "decline"]},
             "owner": nullable_string,
             "channel": nullable_string,
             "line": {"type": "integer", "minimum": 1},

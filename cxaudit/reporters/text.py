@@ -108,15 +108,23 @@ class TextReporter:
         headline = Table.grid(padding=(0, 2))
         headline.add_column(style="bold")
         headline.add_column()
+        declines = any(step.type == "decline" for step in journey.steps.values())
+        declined = f"{fmt.pct(metrics.decline_rate)} declined, " if declines else ""
+        stuck = "stuck" if declines else "get stuck"  # one line, with the declines too
         headline.add_row(
             "Customers",
-            f"{fmt.count(journey.volume)} enter {per}: {fmt.pct(metrics.completion_rate)} complete, "
-            f"{fmt.pct(metrics.abandonment_rate)} give up, {fmt.pct(metrics.stuck_rate)} get stuck",
+            f"{fmt.count(journey.volume)} enter {per}: {fmt.pct(metrics.completion_rate)} complete, {declined}"
+            f"{fmt.pct(metrics.abandonment_rate)} give up, {fmt.pct(metrics.stuck_rate)} {stuck}",
         )
         lost = f"{fmt.count(metrics.customers_lost_per_period)} {per}"
         if metrics.value_at_risk is not None:
             lost += f", value at risk {fmt.money(metrics.value_at_risk, money)} {per}"
         headline.add_row("Customers lost", lost)
+        if declines:
+            headline.add_row(
+                "Declined",
+                f"{fmt.count(metrics.customers_declined_per_period)} {per} by our decision: not lost, no value at risk",
+            )
         contacts = (
             f"{fmt.count(metrics.contacts_per_period)} {per} ({fmt.number(metrics.expected_contacts, 3)} per customer)"
         )

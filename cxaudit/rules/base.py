@@ -215,6 +215,15 @@ class AuditContext:
         """Whether a step's channel is assisted; None when the catalog does not say."""
         return self._assisted[step_id]
 
+    def kind(self, step_id: str) -> str:
+        """Who does the work at a step, for advice that fits it: ``self-service`` (the customer, in a channel
+        nobody serves), ``assisted`` (a person of the organisation serves the customer) or ``back office`` (no
+        channel: the organisation works while the customer waits)."""
+        assisted = self._assisted[step_id]
+        if assisted is None:
+            return "back office"
+        return "assisted" if assisted else "self-service"
+
     # Rules ask these for every step or transition: answered once per step here.
     @cached_property
     def _owner_names(self) -> dict[str, str | None]:

@@ -7,6 +7,13 @@ from cxaudit import fmt
 from cxaudit.model import Severity
 from cxaudit.rules.base import AuditContext, Hit, Option, Rule
 
+ADVICE = {
+    "self-service": "prefill what you know, remove fields, explain errors before they happen.",
+    "assisted": "let the person serving the customer look up and fill in what the organisation knows; ask once.",
+    "back office": "ask customers only for what the organisation cannot find itself, and fetch the rest.",
+}
+"""How to cut effort, by who does the work at the step."""
+
 
 class EffortPothole(Rule):
     """A high-effort step that many customers reach.
@@ -64,7 +71,7 @@ class EffortPothole(Rule):
                 step=step_id,
                 message=f"'{step.name}' asks a lot of customers (effort {step.effort} of 5) and "
                 f"{fmt.pct(reach)} of them reach it: {fmt.count(reach * audit.volume)} customers {audit.per}",
-                remediation=f"Cut the effort of '{step.name}': prefill what you know, remove fields, "
-                f"explain errors before they happen. Owner: {audit.owner(step_id)}.",
+                remediation=f"Cut the effort of '{step.name}': {ADVICE[audit.kind(step_id)]} "
+                f"Owner: {audit.owner(step_id)}.",
                 customers_affected=reach * audit.volume,
             )

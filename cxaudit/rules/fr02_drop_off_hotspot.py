@@ -7,6 +7,13 @@ from cxaudit import fmt
 from cxaudit.model import Severity
 from cxaudit.rules.base import AuditContext, Hit, Option, Rule
 
+ADVICE = {
+    "self-service": "exit survey, session replays, contact reasons",
+    "assisted": "call recordings, the notes of the people serving them, contact reasons",
+    "back office": "how long they wait for it, what they are told meanwhile, contact reasons",
+}
+"""Where to look for the cause, by who does the work at the step."""
+
 
 class DropOffHotspot(Rule):
     """A step that loses a large share of its customers.
@@ -69,8 +76,8 @@ class DropOffHotspot(Rule):
                 step=step_id,
                 message=f"{fmt.pct(share)} of customers at '{step.name}' give up there: "
                 f"{fmt.count(lost)} customers lost {audit.per}",
-                remediation=f"Find out why customers leave at '{step.name}' (exit survey, session replays, "
-                f"contact reasons) and remove the cause. Owner: {audit.owner(step_id)}.",
+                remediation=f"Find out why customers leave at '{step.name}' ({ADVICE[audit.kind(step_id)]}) and "
+                f"remove the cause. Owner: {audit.owner(step_id)}.",
                 fix=tuple((step_id, target) for target, _ in losses),
                 customers_affected=lost,
             )

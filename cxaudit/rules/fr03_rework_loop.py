@@ -7,6 +7,14 @@ from cxaudit import fmt
 from cxaudit.model import Severity
 from cxaudit.rules.base import AuditContext, Hit, Option, Rule
 
+ADVICE = {
+    "self-service": "validate as the customer types, say exactly what went wrong, keep what they entered.",
+    "assisted": "give the person serving the customer a checklist and the authority to finish in one go.",
+    "back office": "check that the work is complete once, when it arrives, and send it to the right team the "
+    "first time.",
+}
+"""How to stop the rework, by who does the work at the step."""
+
 
 class ReworkLoop(Rule):
     """Customers repeat a step, or go round a loop, before they move on.
@@ -75,8 +83,8 @@ class ReworkLoop(Rule):
                 step=step_id,
                 message=f"customers repeat '{step.name}': {fmt.number(ratio)} visits for every customer "
                 f"who reaches it, {fmt.count(extra)} extra visits {audit.per}",
-                remediation=f"Make '{step.name}' right the first time: validate as the customer types, "
-                f"say exactly what went wrong, keep what they entered. Owner: {audit.owner(step_id)}.",
+                remediation=f"Make '{step.name}' right the first time: {ADVICE[audit.kind(step_id)]} "
+                f"Owner: {audit.owner(step_id)}.",
                 fix=loops,
                 customers_affected=reach * audit.volume,
             )

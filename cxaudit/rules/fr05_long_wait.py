@@ -7,6 +7,14 @@ from cxaudit import fmt
 from cxaudit.model import Severity
 from cxaudit.rules.base import AuditContext, Hit, Option, Rule
 
+ADVICE = {
+    "self-service": "Shorten the wait at '{step}' and send proactive status updates so customers do not have to ask.",
+    "assisted": "Shorten the queue at '{step}' (staffing, call-backs) and tell customers how long they will wait.",
+    "back office": "Shorten the handling of '{step}' (queues, batches, handoffs) and tell customers when to expect "
+    "the answer, so they do not have to ask.",
+}
+"""How to shorten a wait, by who does the work at the step."""
+
 
 class LongWait(Rule):
     """A long step on a path many customers take.
@@ -65,8 +73,7 @@ class LongWait(Rule):
                 step=step_id,
                 message=f"customers wait {fmt.duration(step.duration_s)} at '{step.name}', and {fmt.pct(reach)} "
                 f"of them reach it ({fmt.count(reach * audit.volume)} {audit.per}){chased}",
-                remediation=f"Shorten the wait at '{step.name}' and send proactive status updates so customers "
-                f"do not have to ask. Owner: {audit.owner(step_id)}.",
+                remediation=f"{ADVICE[audit.kind(step_id)].format(step=step.name)} Owner: {audit.owner(step_id)}.",
                 customers_affected=reach * audit.volume,
                 contacts=contacts,
             )
