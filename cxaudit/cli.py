@@ -160,6 +160,7 @@ def _choice(table_name: str) -> object:
 
 _fail_level = _one_of(FAIL_LEVELS)
 _compare_format = _one_of(("text", "json", "markdown"))
+BACKTEST_FORMATS = ("text", "json", "markdown", "sarif")
 _graph_format = _one_of(("mermaid", "dot"))
 
 
@@ -747,6 +748,57 @@ def calibrate(
         write_atomic(target, result.text, inputs=[log])
         err.print(f"Wrote {target}: {len(result.changes)} changes.")
     raise typer.Exit(exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit backtest journeys/checkout.yaml events.csv\n\n"
+    "  cxaudit backtest checkout.yaml events.parquet --format sarif -o backtest.sarif\n\n"
+    "Exit codes: 0 every figure within its interval, 1 a figure outside, 2 input, configuration or usage "
+    "error, 3 internal error."
+)
+def backtest(
+    journey: Annotated[str, typer.Argument(help="The journey file.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    output_format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="text, json, markdown or sarif.", callback=_one_of(BACKTEST_FORMATS)),
+    ] = "text",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    confidence: Annotated[
+        float,
+        typer.Option("--confidence", help="Of the prediction intervals, for all figures together.", min=0.5, max=0.999),
+    ] = 0.95,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
+) -> None:
+    """Set a journey's predictions against what a log's customers did: outcome shares, repeats, visits, times.
+
+    Each figure has a prediction interval for a log of that size; a figure outside it fails the backtest.
+    """
+    from cxaudit.analysis.backtest import backtest as run_backtest
+    from cxaudit.loader import load_journey
+    from cxaudit.logs.mapping import load_activity_map
+    from cxaudit.logs.read import EventLog
+    from cxaudit.reporters.backtest import BACKTEST_REPORTERS
+
+    current = load_journey(journey)
+    explicit = load_activity_map(mapping).steps if mapping else None
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        result = run_backtest(current, events, confidence=confidence, activity_map=explicit)
+    _write(BACKTEST_REPORTERS[output_format]().render(result), output, [journey, log])
+    raise typer.Exit(exitcodes.CLEAN if result.passed else exitcodes.FINDINGS)
 
 
 import_app = typer.Typer(help="Import models from other tools as journeys.", no_args_is_help=True)

@@ -65,6 +65,16 @@ def outcome_activities(journey: Journey, activities: Iterable[str], explicit: di
     return {a for a in activities if (step := step_of(a)) is not None and journey.steps[step].is_outcome}
 
 
+def case_end(journey: Journey, step_id: str) -> str:
+    """Where a case that ends at the step ``step_id`` (not an outcome) went: the one outcome of the step
+    that logs do not record (``logged: false``, a model's end event), else the journey's
+    ``ended_without_outcome`` step, else :data:`END`."""
+    silent = [t.target for t in journey.steps[step_id].next if not journey.steps[t.target].logged]
+    if len(silent) == 1:
+        return silent[0]
+    return UNFINISHED_ID if UNFINISHED_ID in journey.steps else END
+
+
 def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[str, str] | None = None) -> Conformance:
     """Map the log's activities to steps and count what customers did from each step.
 
@@ -91,17 +101,10 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
         if a in mapping and b in mapping:
             row = observed.setdefault(mapping[a], {})
             row[mapping[b]] = row.get(mapping[b], 0) + n
-    # An outcome that logs do not record (``logged: false``, a model's end
-    # event) is silent: a case that ends at a step leading to exactly one
-    # such outcome reached it.
-    silent = {step_id for step_id, step in journey.steps.items() if step.is_outcome and not step.logged}
-    unfinished = UNFINISHED_ID if UNFINISHED_ID in journey.steps else END
     for activity, info in log.activities.items():
         if activity in mapping and info.ends and not journey.steps[mapping[activity]].is_outcome:
-            step = journey.steps[mapping[activity]]
-            ends_in = [t.target for t in step.next if t.target in silent]
             row = observed.setdefault(mapping[activity], {})
-            target = ends_in[0] if len(ends_in) == 1 else unfinished
+            target = case_end(journey, mapping[activity])
             row[target] = row.get(target, 0) + info.ends
     outgoing = {step_id: sum(row.values()) for step_id, row in observed.items()}
     return Conformance(mapping, unmapped, observed, outgoing, log)

@@ -267,6 +267,15 @@ class EventLog:
             self._summaries[key] = engine.summarise(self._connection, self, key)
         return self._summaries[key]
 
+    def per_case(self, outcomes: Iterable[str]) -> tuple[list[int], list[float], dict[str, int]]:
+        """Each case's visits and time, and how many cases repeat each activity, cut at ``outcomes`` as
+        :meth:`summary` cuts them (for the backtest)."""
+        from cxaudit.logs.engines import duckdb as engine
+
+        if self._connection is None:
+            raise UsageError(f"the event log {self.file} is closed")
+        return engine.per_case(self._connection, self, frozenset(outcomes))
+
 
 def _no_usable_events(path: str, bad_rows: dict[str, int]) -> None:
     """Refuse a log none of whose rows is an event: every figure from it would be made up."""

@@ -306,3 +306,42 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
         timed=log.timed,
         case_times=case_times,
     )
+
+
+# Per case, over the visits before or at its first outcome: how many visits,
+# how long it took, and which activities it visits twice or more.
+_PER_CASE = """
+    WITH ordered AS (
+        SELECT case_id, activity, began,
+               coalesce(sum(is_outcome::INT) OVER (
+                   PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+               ), 0) = 0 AS kept
+        FROM ({marked})
+    ),
+    kept AS (SELECT * FROM ordered WHERE kept)
+    SELECT 'case', NULL, count(*), epoch_us(max(began)) - epoch_us(min(began)) FROM kept GROUP BY case_id
+    UNION ALL
+    SELECT 'repeat', activity, count(*), NULL FROM (
+        SELECT case_id, activity FROM kept GROUP BY case_id, activity HAVING count(*) >= 2
+    ) GROUP BY activity"""
+
+
+def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[list[int], list[float], dict[str, int]]:
+    """Each case's visits and time (seconds; none for a log without times), and the cases that repeat each activity.
+
+    The lists are in no particular order (they are samples); the backtest reads their means and spreads.
+    """
+    names = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes)) + "]::VARCHAR[]"
+    visits: list[int] = []
+    times: list[float] = []
+    repeats: dict[str, int] = {}
+    for kind, activity, n, took in connection.execute(
+        _PER_CASE.format(marked=_MARKED.format(outcomes=names))
+    ).fetchall():
+        if kind == "case":
+            visits.append(int(n))
+            if log.timed and took is not None:
+                times.append(took / 1e6)
+        else:
+            repeats[activity] = int(n)
+    return visits, times, repeats
