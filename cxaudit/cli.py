@@ -645,7 +645,7 @@ def drift(
     mapping: Annotated[str | None, MAP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
-    """Compare a journey with what customers did in an event log: DR01-DR04, as findings.
+    """Compare a journey with what customers did in an event log: DR01-DR05, as findings.
 
     Exit 1 when a finding is at least --fail-on (warning by default), 2 on input errors.
     """
@@ -663,7 +663,7 @@ def drift(
     base = settings.for_file(journey)
     current = load_journey(journey, limits=settings.limits)
     explicit = load_activity_map(mapping).steps if mapping else None
-    drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04"})
+    drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04", "DR05"})
     with EventLog(
         log,
         case=case,

@@ -108,7 +108,7 @@ class Settings:
     limits: Limits = DEFAULT_LIMITS
     """Bounds on what a journey file may be (size, nesting, aliases, steps)."""
     drift_log: str | None = None
-    """An event log to check every journey against (the drift rules DR01-DR04)."""
+    """An event log to check every journey against (the drift rules DR01-DR05)."""
     root: Path | None = None
     """The directory per-path globs are relative to."""
     source: str | None = None

@@ -42,14 +42,25 @@ def test_rule_case(code: str, case: dict, tmp_path):
     # "also": rules that run beside the one tested (SP01 judges what they find)
     selected = frozenset({code, *case["also"]})
     log = None
+    if "log_paths" in case:  # a log made of paths, each taken by so many cases, a minute a step
+        rows, number = ["case,activity,timestamp"], 0
+        for route in case["log_paths"]:
+            for _ in range(route["cases"]):
+                number += 1
+                rows += [f"{number},{name},2026-01-01 10:{i:02d}" for i, name in enumerate(route["path"])]
+        case = {**case, "log": "\n".join(rows) + "\n"}
     if "log" in case:  # the drift rules compare the journey with an event log
         pytest.importorskip("duckdb")
-        from cxaudit.eventlog import read_log
+        from cxaudit.logs.read import EventLog
 
         path = tmp_path / "log.csv"
         path.write_text(case["log"])
-        log = read_log(str(path))
-    result = audit(journey, AuditConfig(select=selected, options={code: options}), log=log)
+        log = EventLog(str(path))
+    try:
+        result = audit(journey, AuditConfig(select=selected, options={code: options}), log=log)
+    finally:
+        if log is not None:
+            log.close()
     result = type(result)(**{**result.__dict__, "findings": tuple(f for f in result.findings if f.code == code)})
     got = []
     for finding, expected in zip(result.findings, case["expect"] + [{}] * len(result.findings), strict=False):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cxaudit.model import Journey
 
 END = "(end of case)"
+START = "(start of case)"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Conformance:
     """Step id -> observed departures (the sample size of its row)."""
     log: LogSummary | None = None
     """The summary the counts come from (cases cut at the journey's outcomes)."""
+    history: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(previous step, step, next step) -> cases, where the log was open to ask (previous is
+    ``START`` at a case's start; next as in :attr:`observed`)."""
 
 
 def _step_of(journey: Journey, explicit: dict[str, str] | None) -> Callable[[str], str | None]:
@@ -85,8 +89,11 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
     ``ended_without_outcome`` step where it has one (as discover writes it),
     else to :data:`END`.
     """
+    triples: dict[tuple[str | None, str, str | None], int] = {}
     if not hasattr(log, "follows"):
-        log = log.summary(lambda names: outcome_activities(journey, names, explicit))
+        events = log
+        log = events.summary(lambda names: outcome_activities(journey, names, explicit))
+        triples = events.triples(log.outcomes)
     step_of = _step_of(journey, explicit)
     mapping: dict[str, str] = {}
     unmapped: dict[str, int] = {}
@@ -107,7 +114,17 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
             target = case_end(journey, mapping[activity])
             row[target] = row.get(target, 0) + info.ends
     outgoing = {step_id: sum(row.values()) for step_id, row in observed.items()}
-    return Conformance(mapping, unmapped, observed, outgoing, log)
+    history: dict[tuple[str, str, str], int] = {}
+    for (previous, activity, following), n in triples.items():
+        step_id = mapping.get(activity)
+        if step_id is None or journey.steps[step_id].is_outcome:
+            continue
+        before = START if previous is None else mapping.get(previous)
+        after = case_end(journey, step_id) if following is None else mapping.get(following)
+        if before is not None and after is not None:
+            key = (before, step_id, after)
+            history[key] = history.get(key, 0) + n
+    return Conformance(mapping, unmapped, observed, outgoing, log, history)
 
 
 def binomial_p_value(successes: int, trials: int, probability: float) -> float:

@@ -267,6 +267,15 @@ class EventLog:
             self._summaries[key] = engine.summarise(self._connection, self, key)
         return self._summaries[key]
 
+    def triples(self, outcomes: Iterable[str]) -> dict[tuple[str | None, str, str | None], int]:
+        """(previous, activity, next) -> visits, cut at ``outcomes``: where customers go after an activity,
+        by where they came from (None at a case's start or end)."""
+        from cxaudit.logs.engines import duckdb as engine
+
+        if self._connection is None:
+            raise UsageError(f"the event log {self.file} is closed")
+        return engine.triples(self._connection, frozenset(outcomes))
+
     def per_case(self, outcomes: Iterable[str]) -> tuple[list[int], list[float], dict[str, int]]:
         """Each case's visits and time, and how many cases repeat each activity, cut at ``outcomes`` as
         :meth:`summary` cuts them (for the backtest)."""

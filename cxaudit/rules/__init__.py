@@ -10,6 +10,7 @@ from cxaudit.rules.dr01_undeclared_transition import UndeclaredTransition
 from cxaudit.rules.dr02_unobserved_transition import UnobservedTransition
 from cxaudit.rules.dr03_probability_drift import ProbabilityDrift
 from cxaudit.rules.dr04_unmapped_activity import UnmappedActivity
+from cxaudit.rules.dr05_history_dependence import HistoryDependence
 from cxaudit.rules.fr01_effort_pothole import EffortPothole
 from cxaudit.rules.fr02_drop_off_hotspot import DropOffHotspot
 from cxaudit.rules.fr03_rework_loop import ReworkLoop
@@ -52,6 +53,7 @@ RULES: dict[str, type[Rule]] = {
         UnobservedTransition,
         ProbabilityDrift,
         UnmappedActivity,
+        HistoryDependence,
         UnusedSuppression,
     )
 }

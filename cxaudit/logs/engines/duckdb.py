@@ -345,3 +345,27 @@ def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[
         else:
             repeats[activity] = int(n)
     return visits, times, repeats
+
+
+# Each kept visit with the visit before it and the one after it in its case
+# (NULL at the case's start and end; nothing after an outcome), counted.
+_TRIPLES = """
+    WITH ordered AS (
+        SELECT case_id, activity, is_outcome,
+               coalesce(sum(is_outcome::INT) OVER (
+                   PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+               ), 0) = 0 AS kept,
+               lag(activity) OVER w AS previous, lead(activity) OVER w AS following
+        FROM ({marked})
+        WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
+    )
+    SELECT previous, activity, CASE WHEN NOT is_outcome THEN following END, count(*)
+    FROM ordered WHERE kept GROUP BY ALL"""
+
+
+def triples(connection: Any, outcomes: frozenset[str]) -> dict[tuple[str | None, str, str | None], int]:
+    """(previous activity, activity, next activity) -> visits, over the visits before or at each case's first
+    outcome; None where a case starts or ends."""
+    names = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes)) + "]::VARCHAR[]"
+    rows = connection.execute(_TRIPLES.format(marked=_MARKED.format(outcomes=names))).fetchall()
+    return {(previous, activity, following): int(n) for previous, activity, following, n in rows}
