@@ -211,11 +211,13 @@ def test_the_program_exits_quickly_with_all_its_output_and_its_code(tmp_path):
 
 def test_the_program_exits_normally_under_a_tracer(monkeypatch):
     """Coverage and profilers write their results at exit: with one active, no os._exit."""
+    import importlib
     import sys
 
     from cxaudit import cli
 
-    monkeypatch.setattr(cli.os, "_exit", lambda code: pytest.fail(f"os._exit({code}) under a tracer"))
+    app = importlib.import_module("cxaudit.cli.app")
+    monkeypatch.setattr(app.os, "_exit", lambda code: pytest.fail(f"os._exit({code}) under a tracer"))
     monkeypatch.setattr(sys, "argv", ["cxaudit", "--version"])
     previous = sys.gettrace()
     sys.settrace(lambda *args: None)

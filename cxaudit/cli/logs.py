@@ -1,0 +1,323 @@
+"""Commands on event logs: discover, drift, calibrate, backtest."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cxaudit import exitcodes
+from cxaudit.cli.app import (
+    ACTIVITY_OPTION,
+    BACKTEST_FORMATS,
+    CASE_OPTION,
+    CONFIG_OPTION,
+    EPILOG,
+    FAIL_ON_OPTION,
+    LIFECYCLE_OPTION,
+    MAP_OPTION,
+    START_OPTION,
+    TIMESTAMP_OPTION,
+    _choice,
+    _color,
+    _finish,
+    _log_progress,
+    _one_of,
+    _say_left_out,
+    _stderr_console,
+    _width,
+    _write,
+    app,
+)
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  cxaudit discover events.csv -o journey.yaml --success 'Order placed' --abandon 'Basket abandoned'\n\n"
+    "  cxaudit discover events.parquet -o j.yaml --success Done --contact '^(Call|Chat)' --period week\n\n"
+    "  cxaudit discover events.xes   (lists the activities cases end with, to choose --success from)\n\n"
+    "Columns named case:concept:name, concept:name, time:timestamp, org:resource, lifecycle:transition and "
+    "start_timestamp (or case_id, activity, timestamp, resource) are found by themselves.\n\n" + EPILOG
+)
+def discover(
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="The journey file to write; - for stdout.")] = "-",
+    success: Annotated[list[str] | None, typer.Option("--success", help="An activity that ends a case well.")] = None,
+    abandon: Annotated[list[str] | None, typer.Option("--abandon", help="An activity where customers give up.")] = None,
+    decline: Annotated[
+        list[str] | None,
+        typer.Option("--decline", help="An activity where the organisation decides no (declined, rejected)."),
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="A regular expression for activities that are contacts.")
+    ] = None,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
+    resource: Annotated[str | None, typer.Option("--resource", help="The column of the resource (owner).")] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="day, week, month, quarter or year: the period of volume.",
+            callback=_one_of(("day", "week", "month", "quarter", "year")),
+        ),
+    ] = "month",
+    min_share: Annotated[
+        float, typer.Option("--min-share", help="Drop transitions rarer than this share of their step.", min=0, max=1)
+    ] = 0.0,
+    unfinished: Annotated[
+        str,
+        typer.Option(
+            "--unfinished",
+            help="What cases that end on another activity count as: abandon (default) or success.",
+            callback=_one_of(("abandon", "success")),
+        ),
+    ] = "abandon",
+    journey_id: Annotated[
+        str | None, typer.Option("--id", help="The journey id (default: from the file name).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The journey name.")] = None,
+) -> None:
+    """Discover a journey from an event log: one step per activity, probabilities from what customers did.
+
+    A case ends at its first --success or --abandon activity; without --success, the activities cases end and
+    start with are listed to choose from.
+    """
+    import re as _re
+
+    from cxaudit.discover import discover as run_discover
+    from cxaudit.discover import ends_and_starts, outcome_problem
+    from cxaudit.errors import UsageError
+    from cxaudit.loader import loads_journey
+    from cxaudit.logs.mapping import ActivityMap, load_activity_map
+    from cxaudit.logs.read import EventLog
+
+    given = load_activity_map(mapping) if mapping else ActivityMap()
+    success = [*given.success, *(success or [])]
+    abandon = [*given.abandon, *(abandon or [])]
+    decline = [*given.decline, *(decline or [])]
+    contact = contact or given.contact
+    if contact:
+        try:
+            _re.compile(contact)
+        except _re.error as exc:
+            raise UsageError(f"--contact is not a regular expression: {exc}") from None
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        resource=resource,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        names = events.activity_names()
+        if not success or any(name not in names for name in (*success, *abandon, *decline)):
+            whole = events.summary(())  # every case to its last visit: where cases end, to choose from
+            raise UsageError(f"{outcome_problem(whole, success, abandon, decline)}\n{ends_and_starts(whole)}")
+        summary = events.summary([*success, *abandon, *decline])
+    err = _stderr_console()
+    _say_left_out(summary)
+    found = run_discover(
+        summary,
+        success=success,
+        abandon=abandon,
+        decline=decline,
+        contact=contact,
+        journey_id=journey_id,
+        name=name,
+        period=period,
+        min_share=min_share,
+        unfinished=unfinished,
+    )
+    loads_journey(found.text, name=output)  # the journey must pass its own validation
+    for note in found.notes:
+        err.print(note)
+    _write(found.text, output, [log])
+    if output != "-":
+        err.print(f"Wrote {output}: {len(summary.activities)} activities from {summary.cases:,} cases.")
+    raise typer.Exit(exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit drift journeys/web-checkout.yaml events.csv\n\n"
+    "  cxaudit drift checkout.yaml events.parquet --format sarif -o drift.sarif --fail-on warning\n\n" + EPILOG
+)
+def drift(
+    journey: Annotated[str, typer.Argument(help="The journey file.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="text, json, sarif, github, junit or markdown.", callback=_choice("CHECK_REPORTERS")
+        ),
+    ] = "text",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[str | None, FAIL_ON_OPTION] = "warning",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Findings only, no summary.")] = False,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
+) -> None:
+    """Compare a journey with what customers did in an event log: DR01-DR05, as findings.
+
+    Exit 1 when a finding is at least --fail-on (warning by default), 2 on input errors.
+    """
+    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import AuditConfig
+    from cxaudit.engine import audit as run_audit
+    from cxaudit.loader import load_journey
+    from cxaudit.logs.mapping import load_activity_map
+    from cxaudit.logs.read import EventLog
+    from cxaudit.model import Severity
+    from cxaudit.report import Report
+    from cxaudit.reporters import CHECK_REPORTERS, get_reporter
+
+    settings = ConfigResolver(config).for_path(journey)
+    base = settings.for_file(journey)
+    current = load_journey(journey, limits=settings.limits)
+    explicit = load_activity_map(mapping).steps if mapping else None
+    drift_rules = frozenset({"DR01", "DR02", "DR03", "DR04", "DR05"})
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        result = run_audit(
+            current,
+            AuditConfig(select=drift_rules, severity=base.severity, options=base.options),
+            log=events,
+            activity_map=explicit,
+        )
+    report = Report((result,), files=1)
+    color = _color(output, output_format)
+    _write(
+        get_reporter(output_format, CHECK_REPORTERS)(color=color, width=_width(), quiet=quiet).render(report),
+        output,
+        [journey, log],
+    )
+    failing = fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.active)
+    _finish((), failing)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit calibrate journeys/web-checkout.yaml events.csv\n\n"
+    "  cxaudit calibrate checkout.yaml events.parquet -o checkout-calibrated.yaml\n\n" + EPILOG
+)
+def calibrate(
+    journey: Annotated[str, typer.Argument(help="The journey file (updated in place unless -o is given).")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the calibrated journey here.")] = None,
+    min_observations: Annotated[
+        int, typer.Option("--min-observations", help="Steps seen fewer times keep their values.", min=1)
+    ] = 30,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
+) -> None:
+    """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
+    from cxaudit.atomic import write_atomic
+    from cxaudit.calibrate import calibrate as run_calibrate
+    from cxaudit.discover import log_notes
+    from cxaudit.errors import UsageError
+    from cxaudit.loader import decode, load_named, loads_journey, read_source
+    from cxaudit.logs.mapping import load_activity_map
+    from cxaudit.logs.read import EventLog
+
+    current, data = load_named(journey)  # the journey is read once: what is calibrated is what was loaded
+    text = decode(data, journey)
+    explicit = load_activity_map(mapping).steps if mapping else None
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        result = run_calibrate(text, current, events, min_observations=min_observations, activity_map=explicit)
+    target = output or journey
+    loads_journey(result.text, name=target)  # never write a journey that does not load
+    if target == journey and read_source(journey) != data:
+        raise UsageError(f"{journey} changed while the log was read; nothing was written: run calibrate again")
+    err = _stderr_console()
+    _say_left_out(result.log)
+    for note in log_notes(result.log):
+        err.print(note, highlight=False)
+    for change in result.changes:
+        err.print(change, highlight=False)
+    for kept in result.kept:
+        err.print(f"kept: {kept}", highlight=False)
+    if target == "-":
+        sys.stdout.write(result.text)
+    else:
+        write_atomic(target, result.text, inputs=[log])
+        err.print(f"Wrote {target}: {len(result.changes)} changes.")
+    raise typer.Exit(exitcodes.CLEAN)
+
+
+@app.command(
+    epilog="Examples:\n\n  cxaudit backtest journeys/checkout.yaml events.csv\n\n"
+    "  cxaudit backtest checkout.yaml events.parquet --format sarif -o backtest.sarif\n\n"
+    "Exit codes: 0 every figure within its interval, 1 a figure outside, 2 input, configuration or usage "
+    "error, 3 internal error."
+)
+def backtest(
+    journey: Annotated[str, typer.Argument(help="The journey file.")],
+    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    output_format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="text, json, markdown or sarif.", callback=_one_of(BACKTEST_FORMATS)),
+    ] = "text",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    confidence: Annotated[
+        float,
+        typer.Option("--confidence", help="Of the prediction intervals, for all figures together.", min=0.5, max=0.999),
+    ] = 0.95,
+    case: Annotated[str | None, CASE_OPTION] = None,
+    activity: Annotated[str | None, ACTIVITY_OPTION] = None,
+    timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
+    start: Annotated[str | None, START_OPTION] = None,
+    lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    mapping: Annotated[str | None, MAP_OPTION] = None,
+) -> None:
+    """Set a journey's predictions against what a log's customers did: outcome shares, repeats, visits, times.
+
+    Each figure has a prediction interval for a log of that size; a figure outside it fails the backtest.
+    """
+    from cxaudit.analysis.backtest import backtest as run_backtest
+    from cxaudit.loader import load_journey
+    from cxaudit.logs.mapping import load_activity_map
+    from cxaudit.logs.read import EventLog
+    from cxaudit.reporters.backtest import BACKTEST_REPORTERS
+
+    current = load_journey(journey)
+    explicit = load_activity_map(mapping).steps if mapping else None
+    with EventLog(
+        log,
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start=start,
+        lifecycle=lifecycle,
+        progress=_log_progress(output),
+    ) as events:
+        result = run_backtest(current, events, confidence=confidence, activity_map=explicit)
+    _write(BACKTEST_REPORTERS[output_format]().render(result), output, [journey, log])
+    raise typer.Exit(exitcodes.CLEAN if result.passed else exitcodes.FINDINGS)
