@@ -69,6 +69,8 @@ _SINGLE = re.compile(r"'([^']*)'(?!')")
 # the full reader.
 _UNSAFE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
 _COMMENT = re.compile(r" +#")
+LONG_LINE = 1000
+"""Lines this long or longer are left to the full reader."""
 
 
 _MEMORY: tuple[dict[str, Any], set[str]] = ({}, set())
@@ -108,8 +110,10 @@ def _read(text: str, limits: Limits) -> Document:
     entry_match = _ENTRY.match
     lines = text.split("\n")
     # No scalar is longer than its line: one check here instead of one a value.
+    # A line of 1,000 characters or more may hold a key over the 1,024 that
+    # PyYAML's pure parser allows and libyaml does not check: the full reader's.
     max_scalar = limits.max_scalar_length
-    if max(map(len, lines)) > max_scalar:
+    if max(map(len, lines)) > min(max_scalar, LONG_LINE - 1):
         raise _GiveUp
     # Every line split into its indentation, key and plain or flow value, by
     # one pass of the regex engine over the text (one row a line).
