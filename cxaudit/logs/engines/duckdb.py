@@ -155,6 +155,20 @@ def activity_names(connection: Any) -> dict[str, int]:
 # the visits after one marked, by each case's first outcome. A log that
 # breaks the order is sorted by case and time instead: the same counts.
 _MARKED = "SELECT *, list_contains({outcomes}, activity) AS is_outcome FROM visits"
+
+
+# How many outcomes came before a visit in its case, in the order visits began.
+_OUTCOMES_BEFORE = """coalesce(sum(is_outcome::INT) OVER (
+        PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ), 0)"""
+
+
+def _marked(outcomes: frozenset[str]) -> str:
+    """SQL for the visits, each marked whether its activity is one of ``outcomes`` (names are data, quoted)."""
+    names = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes))
+    return _MARKED.format(outcomes=f"[{names}]::VARCHAR[]")
+
+
 _IN_FILE_ORDER = """
     CREATE OR REPLACE TEMP TABLE grouped AS
     WITH marked AS ({marked}),
@@ -184,9 +198,7 @@ _SORTED = """
     FROM (
         SELECT activity, resource,
                row_number() OVER w = 1 AS first_visit,
-               coalesce(sum(is_outcome::INT) OVER (
-                   PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-               ), 0) > 0 AS after_outcome,
+               {outcomes_before} > 0 AS after_outcome,
                CASE WHEN NOT is_outcome THEN lead(activity) OVER w END AS following,
                CASE WHEN NOT is_outcome THEN epoch_us(lead(began) OVER w) - epoch_us(began) END AS gap
         FROM ({marked})
@@ -244,8 +256,7 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
     """The log's summary with each case cut after its first visit to one of ``outcomes``."""
     from cxaudit.logs.read import Activity, CaseTimes, LogSummary
 
-    names = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes)) + "]::VARCHAR[]"
-    marked = _MARKED.format(outcomes=names)
+    marked = _marked(outcomes)
 
     def case_times() -> Any:
         cursor = connection.cursor()
@@ -264,7 +275,7 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
         "SELECT sum(disorder), sum(n) FILTER (WHERE first_visit), sum(followed) FROM grouped"
     ).fetchone()
     if disorder or runs != log.cases:
-        connection.execute(_SORTED.format(marked=marked))
+        connection.execute(_SORTED.format(marked=marked, outcomes_before=_OUTCOMES_BEFORE))
     elif followed:  # in order, but some case goes on after an outcome: mark what follows it
         after = "first_outcome IS NOT NULL AND position > first_outcome"
         join = " JOIN firsts USING (case_id)"
@@ -313,9 +324,7 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
 _PER_CASE = """
     WITH ordered AS (
         SELECT case_id, activity, began,
-               coalesce(sum(is_outcome::INT) OVER (
-                   PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-               ), 0) = 0 AS kept
+               {outcomes_before} = 0 AS kept
         FROM ({marked})
     ),
     kept AS (SELECT * FROM ordered WHERE kept)
@@ -331,13 +340,11 @@ def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[
 
     The lists are in no particular order (they are samples); the backtest reads their means and spreads.
     """
-    names = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes)) + "]::VARCHAR[]"
     visits: list[int] = []
     times: list[float] = []
     repeats: dict[str, int] = {}
-    for kind, activity, n, took in connection.execute(
-        _PER_CASE.format(marked=_MARKED.format(outcomes=names))
-    ).fetchall():
+    query = _PER_CASE.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE)
+    for kind, activity, n, took in connection.execute(query).fetchall():
         if kind == "case":
             visits.append(int(n))
             if log.timed and took is not None:
@@ -352,9 +359,7 @@ def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[
 _TRIPLES = """
     WITH ordered AS (
         SELECT case_id, activity, is_outcome,
-               coalesce(sum(is_outcome::INT) OVER (
-                   PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-               ), 0) = 0 AS kept,
+               {outcomes_before} = 0 AS kept,
                lag(activity) OVER w AS previous, lead(activity) OVER w AS following
         FROM ({marked})
         WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
@@ -366,6 +371,6 @@ _TRIPLES = """
 def triples(connection: Any, outcomes: frozenset[str]) -> dict[tuple[str | None, str, str | None], int]:
     """(previous activity, activity, next activity) -> visits, over the visits before or at each case's first
     outcome; None where a case starts or ends."""
-    names = "[" + ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes)) + "]::VARCHAR[]"
-    rows = connection.execute(_TRIPLES.format(marked=_MARKED.format(outcomes=names))).fetchall()
+    query = _TRIPLES.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE)
+    rows = connection.execute(query).fetchall()
     return {(previous, activity, following): int(n) for previous, activity, following, n in rows}
