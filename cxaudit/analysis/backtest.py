@@ -160,6 +160,20 @@ def backtest(
             ("case time mean", None, "mean case time, in seconds", "mean", markov.metrics.expected_duration_s,
              _mean_spread(times))
         )  # fmt: skip
+    logged = {s for s in ended if steps[s].logged and s in conformance.mapping.values()}
+    lengths = length_distribution(journey, logged, longest=max(visits) * 2 + 10)
+    observed_lengths: dict[int, int] = {}
+    for count in visits:
+        observed_lengths[count] = observed_lengths.get(count, 0) + 1
+    for low, high in length_buckets(lengths):
+        predicted = sum(p for k, p in lengths.items() if low <= k <= high)
+        observed = sum(c for k, c in observed_lengths.items() if low <= k <= high) / n
+        name = f"case length {low}" if low == high else f"case length {low}-{high if high < _LONGEST else ''}"
+        words = f"cases of {low if low == high else f'{low} to {high}' if high < _LONGEST else f'{low} or more'} visits"
+        checks.append((name.rstrip("-") + ("+" if high >= _LONGEST else ""), None, words, "share", predicted, observed))
+    total_variation = 0.5 * sum(
+        abs(lengths.get(k, 0.0) - observed_lengths.get(k, 0) / n) for k in set(lengths) | set(observed_lengths)
+    )
     gated = len(checks)
     tail = (1 - confidence) / 2 / gated
     z = _normal_quantile(1 - tail)
@@ -174,12 +188,99 @@ def backtest(
             low, high = predicted - half, predicted + half
         within = low - 1e-12 <= value <= high + 1e-12
         figures.append(Figure(name, predicted, value, low, high, within, step_id, label))
+    figures.append(
+        Figure(
+            "case length total variation", None, total_variation, None, None, None, None,
+            "total variation distance between the predicted and observed case lengths (not checked)",
+        )
+    )  # fmt: skip
     if times:
         ordered = sorted(times)
         for q, name in ((0.5, "case time p50"), (0.9, "case time p90")):
             words = f"{'median' if q == 0.5 else '90th percentile'} case time, in seconds (not checked)"
             figures.append(Figure(name, None, _quantile(ordered, q), None, None, None, None, words))
     return Backtest(journey, summary.file, n, confidence, tuple(figures))
+
+
+_LONGEST = 10**9
+"""The upper end of the last length bucket: no end."""
+
+
+def length_distribution(journey: Journey, logged: set[str], longest: int) -> dict[int, float]:
+    """The probability that a case makes ``k`` visits, for ``k`` up to ``longest`` (the rest at ``longest + 1``).
+
+    A case's visits are its visits to the journey's steps, and its outcome's
+    when logs record that outcome (``logged``): the chain walked step by
+    step from the entry, exactly.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    transient = [s for s, step in journey.steps.items() if not step.is_outcome]
+    index = {s: i for i, s in enumerate(transient)}
+    rows, cols, vals = [], [], []
+    stop_unlogged = np.zeros(len(transient))  # mass that ends the case now, adding no visit
+    stop_logged = np.zeros(len(transient))  # mass that ends it at a logged outcome: one more visit
+    for s in transient:
+        step = journey.steps[s]
+        left = 1.0
+        for t in step.next:
+            left -= t.probability
+            if t.target in index:
+                rows.append(index[s])
+                cols.append(index[t.target])
+                vals.append(t.probability)
+            elif t.target in logged:
+                stop_logged[index[s]] += t.probability
+            else:
+                stop_unlogged[index[s]] += t.probability
+        stop_unlogged[index[s]] += max(left, 0.0)  # a dead end: the case stops there
+    q = csr_matrix((vals, (rows, cols)), shape=(len(transient), len(transient)))
+    at = np.zeros(len(transient))
+    distribution: dict[int, float] = {}
+    for entry in journey.entry:
+        if entry.step in index:
+            at[index[entry.step]] += entry.share
+        else:  # a case that starts at an outcome: one visit if logged, else none
+            key = 1 if entry.step in logged else 0
+            distribution[key] = distribution.get(key, 0.0) + entry.share
+    for k in range(1, longest + 1):
+        if at.sum() < 1e-12:
+            break
+        distribution[k] = distribution.get(k, 0.0) + float(at @ stop_unlogged)
+        distribution[k + 1] = distribution.get(k + 1, 0.0) + float(at @ stop_logged)
+        at = q.T @ at
+    rest = max(0.0, 1.0 - sum(distribution.values()))
+    if rest > 1e-12:
+        distribution[longest + 1] = distribution.get(longest + 1, 0.0) + rest
+    return {k: p for k, p in sorted(distribution.items()) if p > 0}
+
+
+def length_buckets(distribution: dict[int, float]) -> list[tuple[int, int]]:
+    """Consecutive ranges of case lengths, cut where the predicted share passes 20, 40, 60, 80 and 95%.
+
+    >>> length_buckets({2: 0.5, 3: 0.3, 4: 0.15, 7: 0.05})
+    [(0, 2), (3, 3), (4, 4), (5, 1000000000)]
+    """
+    cuts: list[int] = []
+    total = 0.0
+    targets = iter((0.2, 0.4, 0.6, 0.8, 0.95))
+    target = next(targets)
+    for k, p in sorted(distribution.items()):
+        total += p
+        if total >= target - 1e-12:
+            cuts.append(k)
+            while target is not None and total >= target - 1e-12:
+                target = next(targets, None)
+            if target is None:
+                break
+    buckets = []
+    low = 0
+    for cut in cuts:
+        buckets.append((low, cut))
+        low = cut + 1
+    buckets.append((low, _LONGEST))
+    return buckets
 
 
 def _mean_spread(values: list[Any]) -> tuple[float, float]:

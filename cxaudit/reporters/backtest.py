@@ -21,7 +21,9 @@ def shown(figure: Figure, value: float | None) -> str:
     """A figure's value for people: a share as a percentage, a time as a duration, visits to two decimals."""
     if value is None:
         return "-"
-    if figure.figure.startswith(("outcome:", "repeats:")):
+    if figure.figure.startswith(("outcome:", "repeats:")) or (
+        figure.figure.startswith("case length") and not figure.figure.endswith("variation")
+    ):
         return fmt.pct(value)
     if figure.figure.startswith("case time"):
         return fmt.duration(value)
