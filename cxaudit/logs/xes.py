@@ -159,15 +159,31 @@ def load_fast(connection: Any, path: str) -> str | None:
             return None  # a comment, a DTD or CDATA
         wanted = " OR ".join(f"contains(token, 'key=\"{key}\"')" for key in XES_COLUMNS[1:])
         boundary = "starts_with(token, 'trace') OR starts_with(token, 'event') OR starts_with(token, '/event')"
+        # A line with attributes but none read here is not split at all (most of a log's lines); a line without
+        # attributes is (the boundaries, and the closing tags that tell nested attributes).
+        wanted_keys = " OR ".join(f"contains(line, 'key=\"{key}\"')" for key in XES_COLUMNS[1:])
+        on_line = f"NOT contains(line, 'key=\"') OR {wanted_keys}"
         # attributes inside other attributes, lists or containers
         nested = " OR ".join(
             f"starts_with(token, '{start}')"
-            for start in ("list", "container", "/string", "/date", "/int", "/float", "/boolean", "/id")
+            for start in (
+                "list",
+                "/list",
+                "container",
+                "/container",
+                "/string",
+                "/date",
+                "/int",
+                "/float",
+                "/boolean",
+                "/id",
+            )
         )
         connection.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE xes_tokens AS
-            WITH split AS (SELECT rowid AS line_no, string_split(line, '<') AS parts FROM xes_lines),
+            WITH interesting AS (SELECT rowid AS line_no, line FROM xes_lines WHERE {on_line}),
+            split AS (SELECT line_no, string_split(line, '<') AS parts FROM interesting),
             tokens AS (SELECT line_no, unnest(parts) AS token, generate_subscripts(parts, 1) AS k FROM split)
             SELECT line_no * 65536 + k AS position,
                    CASE WHEN starts_with(token, 'trace') THEN 1 WHEN starts_with(token, 'event') THEN 2
