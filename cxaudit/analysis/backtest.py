@@ -93,15 +93,13 @@ def backtest(
     UsageError
         An explicit mapping names a step the journey does not have.
     """
-    from cxaudit.analysis.conformance import case_end, map_activities, outcome_activities
+    from cxaudit.analysis.conformance import case_end, map_activities
     from cxaudit.engine import _solve
 
     _, markov = _solve(journey, None)
-    names = events.activity_names()
-    outcomes = outcome_activities(journey, names, activity_map)
     conformance = map_activities(journey, events, activity_map)
     summary = conformance.log
-    visits, times, repeats_by_activity = events.per_case(outcomes)
+    visits, times, repeats_by_activity = events.per_case(summary.outcomes)
     n = summary.cases
     steps = journey.steps
 
@@ -150,7 +148,8 @@ def backtest(
                 )
             )
     # Visits per case: the journey's visits to its steps, and the outcome a case ends at when logs record it.
-    logged_ends = sum(absorbed[s] for s in ended if steps[s].logged and s in conformance.mapping.values())
+    logged = {s for s in ended if steps[s].logged and s in conformance.mapping.values()}
+    logged_ends = sum(absorbed[s] for s in logged)
     predicted_visits = sum(metrics_of[s].expected_visits for s, step in steps.items() if not step.is_outcome)
     checks.append(
         ("visits per case", None, "visits per case", "mean", predicted_visits + logged_ends, _mean_spread(visits))
@@ -160,7 +159,6 @@ def backtest(
             ("case time mean", None, "mean case time, in seconds", "mean", markov.metrics.expected_duration_s,
              _mean_spread(times))
         )  # fmt: skip
-    logged = {s for s in ended if steps[s].logged and s in conformance.mapping.values()}
     lengths = length_distribution(journey, logged, longest=max(visits) * 2 + 10)
     observed_lengths: dict[int, int] = {}
     for count in visits:
@@ -168,9 +166,13 @@ def backtest(
     for low, high in length_buckets(lengths):
         predicted = sum(p for k, p in lengths.items() if low <= k <= high)
         observed = sum(c for k, c in observed_lengths.items() if low <= k <= high) / n
-        name = f"case length {low}" if low == high else f"case length {low}-{high if high < _LONGEST else ''}"
-        words = f"cases of {low if low == high else f'{low} to {high}' if high < _LONGEST else f'{low} or more'} visits"
-        checks.append((name.rstrip("-") + ("+" if high >= _LONGEST else ""), None, words, "share", predicted, observed))
+        if low == high:
+            span, words = f"{low}", f"{low}"
+        elif high >= _LONGEST:
+            span, words = f"{low}+", f"{low} or more"
+        else:
+            span, words = f"{low}-{high}", f"{low} to {high}"
+        checks.append((f"case length {span}", None, f"cases of {words} visits", "share", predicted, observed))
     total_variation = 0.5 * sum(
         abs(lengths.get(k, 0.0) - observed_lengths.get(k, 0) / n) for k in set(lengths) | set(observed_lengths)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cxaudit.logs.read import UNFINISHED_ID
@@ -36,9 +37,31 @@ class Conformance:
     """Step id -> observed departures (the sample size of its row)."""
     log: LogSummary | None = None
     """The summary the counts come from (cases cut at the journey's outcomes)."""
-    history: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    """(previous step, step, next step) -> cases, where the log was open to ask (previous is
-    ``START`` at a case's start; next as in :attr:`observed`)."""
+    triples: Callable[[], dict[tuple[str | None, str, str | None], int]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Counts the log's (previous, activity, next) visits when asked; None for a summary, which cannot."""
+    journey: Journey | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def history(self) -> dict[tuple[str, str, str], int]:
+        """(previous step, step, next step) -> cases, where the log was open to ask (previous is
+        :data:`START` at a case's start; next as in :attr:`observed`). Counted on first use: only
+        DR05 asks, and it takes one more pass over the log."""
+        if self.triples is None or self.journey is None:
+            return {}
+        journey, mapping = self.journey, self.mapping
+        history: dict[tuple[str, str, str], int] = {}
+        for (previous, activity, following), n in self.triples().items():
+            step_id = mapping.get(activity)
+            if step_id is None or journey.steps[step_id].is_outcome:
+                continue
+            before = START if previous is None else mapping.get(previous)
+            after = case_end(journey, step_id) if following is None else mapping.get(following)
+            if before is not None and after is not None:
+                key = (before, step_id, after)
+                history[key] = history.get(key, 0) + n
+        return history
 
 
 def _step_of(journey: Journey, explicit: dict[str, str] | None) -> Callable[[str], str | None]:
@@ -89,11 +112,15 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
     ``ended_without_outcome`` step where it has one (as discover writes it),
     else to :data:`END`.
     """
-    triples: dict[tuple[str | None, str, str | None], int] = {}
+    triples = None
     if not hasattr(log, "follows"):
         events = log
         log = events.summary(lambda names: outcome_activities(journey, names, explicit))
-        triples = events.triples(log.outcomes)
+        outcomes = log.outcomes
+
+        def triples() -> dict[tuple[str | None, str, str | None], int]:
+            return events.triples(outcomes)
+
     step_of = _step_of(journey, explicit)
     mapping: dict[str, str] = {}
     unmapped: dict[str, int] = {}
@@ -114,17 +141,7 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
             target = case_end(journey, mapping[activity])
             row[target] = row.get(target, 0) + info.ends
     outgoing = {step_id: sum(row.values()) for step_id, row in observed.items()}
-    history: dict[tuple[str, str, str], int] = {}
-    for (previous, activity, following), n in triples.items():
-        step_id = mapping.get(activity)
-        if step_id is None or journey.steps[step_id].is_outcome:
-            continue
-        before = START if previous is None else mapping.get(previous)
-        after = case_end(journey, step_id) if following is None else mapping.get(following)
-        if before is not None and after is not None:
-            key = (before, step_id, after)
-            history[key] = history.get(key, 0) + n
-    return Conformance(mapping, unmapped, observed, outgoing, log, history)
+    return Conformance(mapping, unmapped, observed, outgoing, log, triples, journey)
 
 
 def binomial_p_value(successes: int, trials: int, probability: float) -> float:
