@@ -248,7 +248,7 @@ class EventLog:
         """Every activity with its number of visits, before any outcome is known."""
         from cxaudit.logs.engines import duckdb as engine
 
-        return engine.activity_names(self._connection)
+        return engine.activity_names(self._open())
 
     def summary(self, outcomes: Iterable[str] | Callable[[dict[str, int]], Iterable[str]] = ()) -> LogSummary:
         """The log summarised with cases ending at their first visit to one of ``outcomes``.
@@ -262,9 +262,7 @@ class EventLog:
         if key not in self._summaries:
             from cxaudit.logs.engines import duckdb as engine
 
-            if self._connection is None:
-                raise UsageError(f"the event log {self.file} is closed")
-            self._summaries[key] = engine.summarise(self._connection, self, key)
+            self._summaries[key] = engine.summarise(self._open(), self, key)
         return self._summaries[key]
 
     def triples(self, outcomes: Iterable[str]) -> dict[tuple[str | None, str, str | None], int]:
@@ -272,18 +270,20 @@ class EventLog:
         by where they came from (None at a case's start or end)."""
         from cxaudit.logs.engines import duckdb as engine
 
-        if self._connection is None:
-            raise UsageError(f"the event log {self.file} is closed")
-        return engine.triples(self._connection, frozenset(outcomes))
+        return engine.triples(self._open(), frozenset(outcomes))
 
     def per_case(self, outcomes: Iterable[str]) -> tuple[list[int], list[float], dict[str, int]]:
         """Each case's visits and time, and how many cases repeat each activity, cut at ``outcomes`` as
         :meth:`summary` cuts them (for the backtest)."""
         from cxaudit.logs.engines import duckdb as engine
 
+        return engine.per_case(self._open(), self, frozenset(outcomes))
+
+    def _open(self) -> Any:
+        """The database connection; an error once the log is closed."""
         if self._connection is None:
             raise UsageError(f"the event log {self.file} is closed")
-        return engine.per_case(self._connection, self, frozenset(outcomes))
+        return self._connection
 
 
 def _no_usable_events(path: str, bad_rows: dict[str, int]) -> None:
