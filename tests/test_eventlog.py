@@ -842,7 +842,7 @@ PROM_STYLE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def prom_style_xes(odd: bool) -> str:
+def prom_style_xes(odd: bool, event_a_line: bool = False) -> str:
     traces = []
     for case, events in (
         ("c1", [("Fill &amp; send", "00"), ("Check &lt;ID&gt;", "05"), ("Done", "09")]),
@@ -860,19 +860,26 @@ def prom_style_xes(odd: bool) -> str:
                 else '      <int key="cost" value="3"/>',
                 "    </event>",
             ]
+            if event_a_line:
+                lines[-6:] = ["".join(line.strip() for line in lines[-6:])]
         lines.append("  </trace>")
         traces.append("\n".join(lines))
     text = PROM_STYLE.format(traces="\n".join(traces))
     return text.replace("<trace>", "<!-- a comment --><trace>", 1) if odd else text
 
 
-@pytest.mark.parametrize("odd", [False, True], ids=["fast", "streamed"])
-def test_xes_in_the_shape_exporters_write_reads_like_its_csv(tmp_path, odd, monkeypatch):
+@pytest.mark.parametrize(
+    ("odd", "event_a_line"),
+    [(False, False), (False, True), (True, False)],
+    ids=["fast", "fast-event-a-line", "streamed"],
+)
+def test_xes_in_the_shape_exporters_write_reads_like_its_csv(tmp_path, odd, event_a_line, monkeypatch):
     from cxaudit.logs import xes
     from cxaudit.logs.read import read_log
 
     path = tmp_path / "prom.xes"
-    path.write_text(prom_style_xes(odd))
+    path.write_text(prom_style_xes(odd, event_a_line))
+    assert ("<event><string" in path.read_text()) is event_a_line
     used = []
     load_fast = xes.load_fast
     monkeypatch.setattr(xes, "load_fast", lambda *args: used.append(result := load_fast(*args)) or result)

@@ -110,14 +110,15 @@ def xes_to_csv(path: str, target: str) -> None:
         raise UsageError(f"{path}: not a readable XES file: {exc}") from None
 
 
-# The fast path: DuckDB splits the file's lines at '<' (in parallel, out of
-# core) and keeps the elements that matter: trace and event boundaries and
-# the attributes cxaudit reads. A running count over them in file order tells
-# each attribute's trace and event. It reads the XES that exporters write;
-# anything else (comments, DTDs, CDATA, character references, nested
-# attributes and lists, an attribute cut across lines, in single quotes or
-# with spaces around '=', a line over the limit, elements with a namespace
-# prefix) is left to the streaming parser above, which reads all of XES.
+# The fast path: DuckDB reads the file's lines (in parallel, out of core) and
+# keeps the elements that matter: trace and event boundaries and the
+# attributes cxaudit reads, each matched whole by one pattern. Running counts
+# over them in file order tell each attribute's trace and event. It reads the
+# XES that exporters write, an element a line or several; anything else
+# (comments, DTDs, CDATA, character references, nested attributes and lists,
+# an element cut across lines, other quoting or spacing, a line over the
+# limit, elements with a namespace prefix) is left to the streaming parser
+# above, which reads all of XES.
 
 
 FAST_BYTES = 512 * 1024 * 1024
@@ -131,6 +132,22 @@ def _unescaped(column: str) -> str:
     for entity, character in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "''"), ("&amp;", "&")):
         text = f"replace({text}, '{entity}', '{character}')"
     return text
+
+
+def _places(kinds: Any) -> dict[str, Any]:
+    """Each token's trace and event, and how many events are open there, from the kinds in file order.
+
+    The running counts are NumPy's: a window over the tokens in SQL sorts
+    them again, though they are in order already.
+    """
+    import numpy as np
+
+    return {
+        "trace_no": np.cumsum(kinds == 1, dtype=np.int64),
+        "event_no": np.cumsum(kinds == 2, dtype=np.int64),
+        "open_events": np.cumsum((kinds == 2).astype(np.int64) - (kinds == 3)),
+        "position": np.arange(len(kinds)),
+    }
 
 
 def load_fast(connection: Any, path: str) -> str | None:
@@ -147,56 +164,51 @@ def load_fast(connection: Any, path: str) -> str | None:
     if os.path.getsize(path) > limit:
         return None  # streamed instead, in bounded memory
     literal = "'" + path.replace("'", "''") + "'"
+    keys = ", ".join(f"'{key}'" for key in XES_COLUMNS[1:])
+    wanted = " OR ".join(f"contains(line, 'key=\"{key}\"')" for key in XES_COLUMNS[1:])
+    lines = f"""
+        SELECT line FROM read_csv({literal}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f',
+                                  quote = '', escape = '', auto_detect = false, max_line_size = {XES_MAX_RUN})
+        WHERE NOT contains(line, 'key="') OR {wanted}"""
+    # A line with attributes but none read here is dropped as it is read (most of a log's lines). The others
+    # are read as one element a line, which most exporters write; if one is not, every line is split at '<'
+    # and read as an element a piece, in the order of lines and places.
+    one_a_line = f"SELECT line AS text FROM ({lines})"
+    split = """
+        SELECT CASE WHEN k = 1 THEN part ELSE '<' || part END AS text FROM (
+            SELECT rowid, unnest(parts) AS part, generate_subscripts(parts, 1) AS k
+            FROM (SELECT rowid, string_split(line, '<') AS parts FROM xes_lines)
+        ) ORDER BY rowid, k"""
+    element = """'^\\s*<(/?[\\w:.-]+)(?: key="([^"]*)" value="([^"]*)")?[^<>]*>\\s*$'"""
+    attribute_tags = "'string', 'date', 'int', 'float', 'boolean', 'id'"
+    # the closing tags of attributes (which then hold others), lists and containers
+    nested_tags = "'/string', '/date', '/int', '/float', '/boolean', '/id', 'list', '/list', 'container', '/container'"
+    tokens = f"""
+        CREATE OR REPLACE TEMP TABLE xes_tokens AS
+        WITH matched AS (SELECT text, regexp_extract(text, {element}, ['tag', 'key', 'value']) AS m FROM (%s)),
+        kinds AS (
+            SELECT text, m.tag AS tag, m.key AS key, m.value AS value,
+                   CASE m.tag WHEN 'trace' THEN 1 WHEN 'event' THEN 2 WHEN '/event' THEN 3
+                              WHEN '' THEN 0 ELSE 4 END::TINYINT AS kind
+            FROM matched
+        )
+        SELECT kind, key, value,
+               CASE WHEN kind = 0 THEN trim(text) <> '' AND NOT starts_with(ltrim(text), '<?xml ')
+                    ELSE tag IN ({nested_tags}) OR (tag IN ({attribute_tags}) AND (key = '' OR contains(value, '&#')))
+                         OR (kind = 4 AND NOT tag IN ({attribute_tags}) AND contains(text, 'key="'))
+               END AS odd
+        FROM kinds WHERE kind BETWEEN 1 AND 3 OR key IN ({keys}) OR kind = 0 OR tag IN ({nested_tags})
+                         OR contains(text, 'key="')"""
     try:
-        connection.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE xes_lines AS
-            SELECT line FROM read_csv({literal}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x1f',
-                                      quote = '', escape = '', auto_detect = false, max_line_size = {XES_MAX_RUN})
-            WHERE trim(line) <> ''"""
-        )
-        if connection.execute("SELECT count(*) FROM xes_lines WHERE contains(line, '<!')").fetchone()[0]:
-            return None  # a comment, a DTD or CDATA
-        wanted = " OR ".join(f"contains(token, 'key=\"{key}\"')" for key in XES_COLUMNS[1:])
-        boundary = "starts_with(token, 'trace') OR starts_with(token, 'event') OR starts_with(token, '/event')"
-        # A line with attributes but none read here is not split at all (most of a log's lines); a line without
-        # attributes is (the boundaries, and the closing tags that tell nested attributes).
-        wanted_keys = " OR ".join(f"contains(line, 'key=\"{key}\"')" for key in XES_COLUMNS[1:])
-        on_line = f"NOT contains(line, 'key=\"') OR {wanted_keys}"
-        # attributes inside other attributes, lists or containers
-        nested = " OR ".join(
-            f"starts_with(token, '{start}')"
-            for start in (
-                "list",
-                "/list",
-                "container",
-                "/container",
-                "/string",
-                "/date",
-                "/int",
-                "/float",
-                "/boolean",
-                "/id",
-            )
-        )
-        connection.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE xes_tokens AS
-            WITH interesting AS (SELECT rowid AS line_no, line FROM xes_lines WHERE {on_line}),
-            split AS (SELECT line_no, string_split(line, '<') AS parts FROM interesting),
-            tokens AS (SELECT line_no, unnest(parts) AS token, generate_subscripts(parts, 1) AS k FROM split)
-            SELECT line_no * 65536 + k AS position,
-                   CASE WHEN starts_with(token, 'trace') THEN 1 WHEN starts_with(token, 'event') THEN 2
-                        WHEN starts_with(token, '/event') THEN 3 ELSE 4 END AS kind,
-                   CASE WHEN NOT ({boundary}) THEN split_part(split_part(token, 'key="', 2), '"', 1) END AS key,
-                   CASE WHEN NOT ({boundary}) THEN split_part(split_part(token, 'value="', 2), '"', 1) END AS value,
-                   NOT ({boundary}) AND (NOT contains(token, 'value="') OR NOT contains(token, '>')
-                                         OR contains(token, '&#') OR {nested}) AS odd
-            FROM tokens WHERE {boundary} OR {wanted} OR {nested}"""
-        )
-        connection.execute("DROP TABLE xes_lines")
+        connection.execute(tokens % one_a_line)
+        if connection.execute("SELECT count(*) FROM xes_tokens WHERE kind = 0 AND odd").fetchone()[0]:
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE xes_lines AS {lines}")
+            connection.execute(tokens % split)
+            connection.execute("DROP TABLE xes_lines")
         if connection.execute("SELECT count(*) FROM xes_tokens WHERE odd").fetchone()[0]:
-            return None
+            return None  # a comment, a DTD or CDATA, or elements in a form not read here
+        kinds = connection.execute("SELECT kind FROM xes_tokens").fetchnumpy()["kind"]
+        connection.register("xes_places", _places(kinds))
         pivot = ",\n".join(
             f'{_unescaped(f"first(value) FILTER (WHERE key = {chr(39)}{key}{chr(39)})")} AS "{key}"'
             for key in XES_COLUMNS[1:]
@@ -204,12 +216,7 @@ def load_fast(connection: Any, path: str) -> str | None:
         connection.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE xes_events AS
-            WITH counted AS (
-                SELECT *, sum((kind = 1)::INT) OVER w AS trace_no, sum((kind = 2)::INT) OVER w AS event_no,
-                       sum((kind = 2)::INT - (kind = 3)::INT) OVER w AS open_events
-                FROM xes_tokens WINDOW w AS (ORDER BY position ROWS UNBOUNDED PRECEDING)
-            ),
-            attributes AS (SELECT * FROM counted WHERE kind = 4 AND trace_no > 0),
+            WITH attributes AS (SELECT * FROM xes_tokens POSITIONAL JOIN xes_places WHERE kind = 4 AND trace_no > 0),
             cases AS (
                 SELECT trace_no, {_unescaped("arg_min(value, position)")} AS case_id FROM attributes
                 WHERE open_events = 0 AND key = 'concept:name' GROUP BY trace_no
@@ -221,11 +228,12 @@ def load_fast(connection: Any, path: str) -> str | None:
             ORDER BY event_no"""
         )
         connection.execute("DROP TABLE xes_tokens")
+        connection.unregister("xes_places")
     except duckdb.Error:
         return None  # a line over the limit, or a file DuckDB cannot read as lines: the streaming parser says why
     events, unnamed = connection.execute(
         f'SELECT count(*), count(*) FILTER (WHERE "{XES_COLUMNS[1]}" IS NULL) FROM xes_events'
     ).fetchone()
     if not events or unnamed:
-        return None  # elements with a namespace prefix, attributes in a form not read here, or no events at all
+        return None  # attributes in a form not read here, or no events at all
     return "xes_events"
