@@ -195,6 +195,10 @@ def calibrate(
             result.changes.append(f"journey.volume: {journey.volume:g} -> {volume}")
     elif not period:
         result.kept.append(f"journey.volume: the period '{journey.period}' has no fixed length")
+    if journey.cases != log.cases:  # the sample the numbers now come from
+        document["journey"]["cases"] = str(log.cases)
+        before = "-" if journey.cases is None else f"{journey.cases}"
+        result.changes.append(f"journey.cases: {before} -> {log.cases}")
     stream = io.StringIO()
     yaml.dump(document, stream)
     result.text = stream.getvalue()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from cxaudit import fmt
 from cxaudit.emit import slug, unique_slugs, yaml_text
+from cxaudit.logs.history import START
 from cxaudit.logs.read import UNFINISHED_ID, Activity, LogSummary
 
 PERIOD_SECONDS = {
@@ -65,8 +66,14 @@ def discover(
     period: str = "month",
     min_share: float = 0.0,
     unfinished: str = "abandon",
+    states: dict[str, tuple[tuple[str, ...], str]] | None = None,
 ) -> Discovery:
-    """A journey from a log: one step per activity, probabilities from directly-follows counts."""
+    """A journey from a log: one step per activity, probabilities from directly-follows counts.
+
+    With ``states`` (the log split by history, :meth:`~cxaudit.logs.read.EventLog.split`), the log's
+    activities include labels, each standing for an activity after a context: one step each, named
+    like the activity, with the context as its ``after``.
+    """
     from cxaudit.errors import UsageError
 
     notes: list[str] = []
@@ -78,7 +85,17 @@ def discover(
     if not activities:
         raise UsageError(f"{log.file}: no usable events")
     pattern = re.compile(contact) if contact else None
-    ids = unique_slugs(sorted(activities), taken=[UNFINISHED_ID])
+    states = states or {}
+
+    def readable(label: str) -> str:
+        if label not in states:
+            return label
+        after, activity = states[label]
+        return f"{activity}__{'_'.join('start' if item == START else item for item in after)}"
+
+    ordered = sorted(activities, key=lambda a: (readable(a), a))
+    slugs = unique_slugs([readable(a) for a in ordered], taken=[UNFINISHED_ID])
+    ids = {a: slugs[readable(a)] for a in ordered}
     outcomes = {a: "success" for a in success} | {a: "abandon" for a in abandon} | {a: "decline" for a in decline}
 
     # Where customers go from each non-outcome activity: followers, and the end of the case.
@@ -114,6 +131,7 @@ def discover(
         f"  name: {yaml_text(name or journey_id.replace('-', ' ').replace('_', ' ').capitalize())}",
         f"  volume: {round(volume)}",
         f"  period: {period}",
+        f"  cases: {log.cases}",
     ]
     starts = [(ids[a], info.starts) for a, info in sorted(activities.items()) if info.starts]
     shares = round_shares([n for _, n in starts])
@@ -126,10 +144,13 @@ def discover(
     lines.append("steps:")
     for activity in sorted(activities, key=lambda a: ids[a]):
         info = activities[activity]
-        step = [f"  {ids[activity]}:", f"    name: {yaml_text(activity)}"]
-        kind = outcomes.get(activity) or ("contact" if pattern and pattern.search(activity) else None)
+        after, named = states.get(activity, ((), activity))
+        step = [f"  {ids[activity]}:", f"    name: {yaml_text(named)}"]
+        kind = outcomes.get(activity) or ("contact" if pattern and pattern.search(named) else None)
         if kind:
             step.append(f"    type: {kind}")
+        if after:
+            step.append(f"    after: [{', '.join(yaml_text(item) for item in after)}]")
         if activity not in outcomes:
             if info.resource:
                 step.append(f"    owner: {owner_ids[info.resource]}")

@@ -75,6 +75,8 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
     if journey.description:
         lines.append(f"  description: {yaml_text(journey.description)}")
     lines += [f"  volume: {_number(journey.volume)}", f"  period: {yaml_text(journey.period)}"]
+    if journey.cases is not None:
+        lines.append(f"  cases: {journey.cases}")
     if journey.currency:
         lines.append(f"  currency: {journey.currency}")
     if journey.value is not None:
@@ -100,6 +102,8 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
         lines += [f"  {step.id}:", f"    name: {yaml_text(step.name)}"]
         if step.type != "step":
             lines.append(f"    type: {step.type}")
+        if step.after:
+            lines.append(f"    after: [{', '.join(yaml_text(name) for name in step.after)}]")
         for field in ("channel", "owner"):
             if getattr(step, field):
                 lines.append(f"    {field}: {getattr(step, field)}")

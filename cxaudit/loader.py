@@ -251,7 +251,14 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
                     f"'next' is not allowed on {step_type} step '{step_id}': outcomes end the journey",
                     f"{step_path}.next",
                 )
+            if step_type in spec.OUTCOME_TYPES and step_map.get("after") is not None:
+                ctx.add(
+                    step_map.where_key("after"),
+                    f"'after' is not allowed on {step_type} step '{step_id}': outcomes are not split by history",
+                    f"{step_path}.after",
+                )
             raw_steps[step_id] = (fields, key_where)
+        _check_histories(raw_steps, steps_map, ctx)
 
     entry = None
     if "entry" in root and root["entry"] is not None:
@@ -290,6 +297,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
             SourceSpan(file, line, column),  # span
             None,  # origin
             get("logged", True),  # logged
+            get("after", ()),  # after
         )
     entries = tuple(
         Entry(step_id, share, SourceSpan(file, eline, ecol)) for step_id, (share, (eline, ecol)) in entry.items()
@@ -308,6 +316,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
         steps=frozen_map(steps),  # type: ignore[arg-type]
         file=file,
         span=SourceSpan(file, *root.where_key("journey")),
+        cases=info.get("cases"),
     )
 
 
@@ -335,6 +344,25 @@ def _catalog(root: YMap, key: str, object_spec: spec.ObjectSpec, ctx: spec.Conte
         else:
             out[item_id] = Owner(item_id, fields.get("name", item_id), span)
     return out
+
+
+def _check_histories(raw_steps: dict[str, Any], steps_map: Any, ctx: spec.Context) -> None:
+    """Two steps for the same activity after the same history: a visit could be either."""
+    seen: dict[tuple[str, tuple[str, ...]], str] = {}
+    for step_id, (fields, _) in raw_steps.items():
+        after = fields.get("after")
+        if not after or not isinstance(fields.get("name"), str):
+            continue
+        key = (fields["name"].casefold(), after)
+        if key in seen:
+            body = steps_map[step_id]
+            ctx.add(
+                body.where_key("after"),
+                f"step '{step_id}' and step '{seen[key]}' are both '{fields['name']}' after the same history",
+                f"steps.{step_id}.after",
+            )
+        else:
+            seen[key] = step_id
 
 
 def _check_references(

@@ -152,6 +152,8 @@ class Step:
     """The id of the element the step was imported from (a BPMN element); None for a step written in YAML."""
     logged: bool = True
     """False for an outcome that event logs record no event for (a model's end event)."""
+    after: tuple[str, ...] = ()
+    """The activities just before the step, oldest first, for a step split by history; empty otherwise."""
 
     @property
     def is_outcome(self) -> bool:
@@ -189,6 +191,8 @@ class Journey:
     file: str
     span: SourceSpan
     version: int = 1
+    cases: int | None = None
+    """The cases of the log the numbers were learned from; None for a journey written by hand."""
 
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError if there is none)."""

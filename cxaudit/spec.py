@@ -280,6 +280,23 @@ class Boolean(Kind):
         return self.reject(value, raw, ctx, where, path)
 
 
+class Names(Kind):
+    """A list of names (non-empty text), in order."""
+
+    described = "a list of activity names"
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if isinstance(value, YSeq) and value and all(isinstance(item, str) and item.strip() for item in value):
+            return tuple(value)
+        if isinstance(value, YSeq) and not value:
+            ctx.add(where, f"'{path.rsplit('.', 1)[-1]}' must name at least one activity", path)
+            return INVALID
+        return self.reject(value, raw, ctx, where, path)
+
+
 @dataclass
 class Choice(Kind):
     choices: tuple[str, ...]
@@ -527,6 +544,12 @@ JOURNEY = ObjectSpec(
             "ISO 4217 currency code of costs and value, used in reports.",
         ),
         Field("value", Number(0, LARGEST), "Value of one successful completion, in the journey's currency."),
+        Field(
+            "cases",
+            Integer(1, int(LARGEST)),
+            "The cases of the event log the journey's numbers were learned from (discover and calibrate write "
+            "it); the backtest's intervals allow for that sample.",
+        ),
     ),
     "What the journey is and how many customers take it.",
 )
@@ -584,6 +607,13 @@ STEP = ObjectSpec(
             Boolean(),
             "For an outcome: false when event logs record no event for it (a process model's end event), so that "
             "a case ending at a step that leads to it reached it; default true.",
+        ),
+        Field(
+            "after",
+            Names(),
+            "For a step that depends on where customers came from (discover --history): the activities "
+            'visited just before it, oldest first; "(start)" first when the case began there. The step '
+            "stands for the activity named by its name after that history.",
         ),
     ),
     "One step of the journey.",

@@ -13,6 +13,12 @@ value falls in its prediction interval for a log of that size:
   spread of the log's own cases (the journey knows each step's mean time,
   not its spread).
 
+A journey learned from a log says from how many cases (``cases``); its
+predictions are then estimates, and the intervals allow for both samples:
+a share's count is beta-binomial (the predicted share's uncertainty from
+the learned cases, compounded with the log's sampling), a mean's spread is
+``sqrt(1/n + 1/cases)`` times the cases' spread.
+
 So that a true journey passes, the intervals are widened for the number of
 figures checked (Bonferroni): with 20 figures at 95%, each is a 99.75%
 interval, and a journey that tells the truth fails with a chance of at most
@@ -83,6 +89,23 @@ def _binomial_interval(p: float, n: int, tail: float) -> tuple[float, float]:
     return float(binom.ppf(tail, n, p)) / n, float(binom.isf(tail, n, p)) / n
 
 
+def _share_interval(p: float, n: int, tail: float, learned: int | None) -> tuple[float, float]:
+    """The share interval holding the count of ``n`` cases with probability at least 1 - 2 tail.
+
+    For a journey learned from ``learned`` cases, the predicted share is itself
+    an estimate: the count is beta-binomial, the share's uncertainty from
+    those cases (a beta with ``p * learned`` and ``(1 - p) * learned``)
+    compounded with the sampling of the ``n`` cases. Otherwise binomial.
+    """
+    from scipy.stats import betabinom
+
+    p = min(max(p, 0.0), 1.0)
+    if not learned or p in (0.0, 1.0):
+        return _binomial_interval(p, n, tail)
+    a, b = p * learned, (1 - p) * learned
+    return float(betabinom.ppf(tail, n, a, b)) / n, float(betabinom.isf(tail, n, a, b)) / n
+
+
 def backtest(
     journey: Journey, events: EventLog, *, confidence: float = 0.95, activity_map: dict[str, str] | None = None
 ) -> Backtest:
@@ -99,6 +122,9 @@ def backtest(
     _, markov = _solve(journey, None)
     conformance = map_activities(journey, events, activity_map)
     summary = conformance.log
+    split = any(step.after for step in journey.steps.values())
+    if split:  # repeats of an activity, whichever of its steps: the log as read
+        events.unsplit()
     visits, times, repeats_by_activity = events.per_case(summary.outcomes)
     n = summary.cases
     steps = journey.steps
@@ -129,7 +155,9 @@ def backtest(
         step_id = conformance.mapping.get(activity)
         if step_id is not None:
             by_step[step_id] = by_step.get(step_id, 0) + count
-    for step_id, step in steps.items():
+    if split:
+        checks += _activity_repeats(journey, repeats_by_activity, (activity_map or {}), n)
+    for step_id, step in [] if split else steps.items():
         m = metrics_of[step_id]
         if step.is_outcome or not m.expected_visits:
             continue
@@ -180,13 +208,14 @@ def backtest(
     tail = (1 - confidence) / 2 / gated
     z = _normal_quantile(1 - tail)
     figures: list[Figure] = []
+    learned = journey.cases
     for name, step_id, label, kind, predicted, observed in checks:
         if kind == "share":
-            low, high = _binomial_interval(predicted, n, tail)
+            low, high = _share_interval(predicted, n, tail, learned)
             value = observed
         else:
             value, spread = observed
-            half = z * spread / math.sqrt(max(len(visits), 1))
+            half = z * spread * math.sqrt(1 / max(len(visits), 1) + (1 / learned if learned else 0.0))
             low, high = predicted - half, predicted + half
         within = low - 1e-12 <= value <= high + 1e-12
         figures.append(Figure(name, predicted, value, low, high, within, step_id, label))
@@ -206,6 +235,61 @@ def backtest(
 
 _LONGEST = 10**9
 """The upper end of the last length bucket: no end."""
+
+
+def _activity_repeats(
+    journey: Journey, repeats: dict[str, int], explicit: dict[str, str], n: int
+) -> list[tuple[str, str | None, str, str, float, Any]]:
+    """For a journey split by history: the share of cases doing each activity twice or more, whichever
+    of its steps, predicted exactly and observed."""
+    groups: dict[str, set[str]] = {}
+    for step_id, step in journey.steps.items():
+        if not step.is_outcome:
+            groups.setdefault(step.name.casefold(), set()).add(step_id)
+    observed: dict[str, int] = {}
+    for activity, count in repeats.items():
+        mapped = explicit.get(activity)
+        name = journey.steps[mapped].name.casefold() if mapped in journey.steps else activity.casefold()
+        observed[name] = observed.get(name, 0) + count
+    checks = []
+    for name, group in sorted(groups.items()):
+        predicted = repeat_probability(journey, group)
+        first = journey.steps[min(group)]
+        if predicted >= 0.0005 or observed.get(name):
+            label = f"cases doing '{first.name}' twice or more"
+            checks.append((f"repeats:{first.name}", None, label, "share", predicted, observed.get(name, 0) / n))
+    return checks
+
+
+def repeat_probability(journey: Journey, group: set[str]) -> float:
+    """The probability that a case visits the steps ``group`` twice or more, exactly from the chain.
+
+    Where the first visit to the group lands, times the chance of coming
+    back to the group from there.
+    """
+    import numpy as np
+
+    transient = [s for s, step in journey.steps.items() if not step.is_outcome]
+    index = {s: i for i, s in enumerate(transient)}
+    q = np.zeros((len(transient), len(transient)))
+    for s in transient:
+        for t in journey.steps[s].next:
+            if t.target in index:
+                q[index[s], index[t.target]] += t.probability
+    start = np.zeros(len(transient))
+    for entry in journey.entry:
+        if entry.step in index:
+            start[index[entry.step]] += entry.share
+    inside = np.array([s in group for s in transient])
+    outside = ~inside
+    a = np.eye(int(outside.sum())) - q[np.ix_(outside, outside)]
+    # the chance of reaching the group from each step outside it, and the expected visits outside before
+    hit = np.ones(len(transient))
+    hit[outside] = np.linalg.lstsq(a, q[np.ix_(outside, inside)].sum(axis=1), rcond=None)[0]
+    before = np.linalg.lstsq(a.T, start[outside], rcond=None)[0]
+    first = start[inside] + before @ q[np.ix_(outside, inside)]
+    again = q[inside] @ hit
+    return float(min(max(first @ again, 0.0), 1.0))
 
 
 def length_distribution(journey: Journey, logged: set[str], longest: int) -> dict[int, float]:

@@ -110,11 +110,22 @@ def map_activities(journey: Journey, log: LogSummary | EventLog, explicit: dict[
     an outcome goes to the one outcome of that step that no activity stands
     for (a model's end event, which no log records), else to the journey's
     ``ended_without_outcome`` step where it has one (as discover writes it),
-    else to :data:`END`.
+    else to :data:`END`. For a journey whose steps depend on history
+    (``after``), each visit of an open log goes to the step its history leads
+    to (:func:`cxaudit.logs.history.labeller`).
     """
     triples = None
     if not hasattr(log, "follows"):
+        from cxaudit.logs.history import labeller
+
         events = log
+        split = labeller(journey)
+        if split is None:
+            events.unsplit()
+        else:  # the visits labelled with the steps their history leads to
+            depth, label, steps = split
+            events.split(depth, label)
+            explicit = {**(explicit or {}), **steps}
         log = events.summary(lambda names: outcome_activities(journey, names, explicit))
         outcomes = log.outcomes
 

@@ -30,6 +30,12 @@ from cxaudit.cli.app import (
 )
 
 
+def _history_option(value: str) -> str:
+    if value != "auto" and not (value.isdigit() and 1 <= int(value) <= 9):
+        raise typer.BadParameter(f"'{value}' is not auto or a whole number from 1 to 9")
+    return value
+
+
 @app.command(
     epilog="Examples:\n\n"
     "  cxaudit discover events.csv -o journey.yaml --success 'Order placed' --abandon 'Basket abandoned'\n\n"
@@ -80,18 +86,30 @@ def discover(
         str | None, typer.Option("--id", help="The journey id (default: from the file name).")
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="The journey name.")] = None,
+    history: Annotated[
+        str,
+        typer.Option(
+            "--history",
+            help="1: a step per activity; N: a step per activity and the N-1 activities before it; "
+            "auto (default): the N from 1 to 3 that predicts the log best (lowest AIC), said on stderr.",
+            callback=_history_option,
+        ),
+    ] = "auto",
 ) -> None:
-    """Discover a journey from an event log: one step per activity, probabilities from what customers did.
+    """Discover a journey from an event log: a step per activity (and history), probabilities from what customers did.
 
     A case ends at its first --success or --abandon activity; without --success, the activities cases end and
     start with are listed to choose from.
     """
     import re as _re
 
+    from rich.markup import escape
+
     from cxaudit.discover import discover as run_discover
     from cxaudit.discover import ends_and_starts, outcome_problem
     from cxaudit.errors import UsageError
     from cxaudit.loader import loads_journey
+    from cxaudit.logs.history import split_for_discovery
     from cxaudit.logs.mapping import ActivityMap, load_activity_map
     from cxaudit.logs.read import EventLog
 
@@ -119,8 +137,12 @@ def discover(
         if not success or any(name not in names for name in (*success, *abandon, *decline)):
             whole = events.summary(())  # every case to its last visit: where cases end, to choose from
             raise UsageError(f"{outcome_problem(whole, success, abandon, decline)}\n{ends_and_starts(whole)}")
-        summary = events.summary([*success, *abandon, *decline])
+        outcomes = frozenset([*success, *abandon, *decline])
+        states, choice = split_for_discovery(events, outcomes, None if history == "auto" else int(history))
+        summary = events.summary(outcomes)
     err = _stderr_console()
+    if choice is not None:
+        err.print(escape(f"--history auto: {choice.reason()}"))
     _say_left_out(summary)
     found = run_discover(
         summary,
@@ -133,13 +155,15 @@ def discover(
         period=period,
         min_share=min_share,
         unfinished=unfinished,
+        states=states,
     )
     loads_journey(found.text, name=output)  # the journey must pass its own validation
     for note in found.notes:
         err.print(note)
     _write(found.text, output, [log])
     if output != "-":
-        err.print(f"Wrote {output}: {len(summary.activities)} activities from {summary.cases:,} cases.")
+        steps = len(summary.activities)
+        err.print(f"Wrote {output}: {steps} steps from {summary.cases:,} cases.")
     raise typer.Exit(exitcodes.CLEAN)
 
 

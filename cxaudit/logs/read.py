@@ -155,6 +155,7 @@ class EventLog:
 
         self.file = name or path
         self._summaries: dict[frozenset[str], LogSummary] = {}
+        self._split = False
         duckdb = _duckdb()
         if not os.path.isfile(path):
             raise UsageError(f"no such event log: {path}")
@@ -271,6 +272,39 @@ class EventLog:
         from cxaudit.logs.engines import duckdb as engine
 
         return engine.triples(self._open(), frozenset(outcomes))
+
+    def ngrams(self, outcomes: Iterable[str], depth: int) -> dict[tuple[str | None, ...], int]:
+        """(the ``depth`` previous activities, oldest first, activity, next) -> visits, cut at ``outcomes``
+        (None before a case's start and at its end)."""
+        from cxaudit.logs.engines import duckdb as engine
+
+        return engine.ngrams(self._open(), frozenset(outcomes), depth)
+
+    def split(self, depth: int, label: Callable[[tuple[str | None, ...]], str | None]) -> None:
+        """See the visits through steps that depend on history, from now on: a visit whose (previous
+        ``depth`` activities, activity) ``label`` names is a visit of that name (see
+        :mod:`cxaudit.logs.history`)."""
+        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.history import LABEL
+
+        connection = self._open()
+        engine.unlabel(connection)
+        odd = sorted(name for name in engine.activity_names(connection) if name.startswith(LABEL))
+        if odd:
+            raise UsageError(f"{self.file}: activity {odd[0]!r} starts with a NUL character; rename it")
+        keys = engine.histories(connection, depth)
+        engine.relabel(connection, depth, {key: name for key in keys if (name := label(key)) is not None})
+        self._summaries.clear()
+        self._split = True
+
+    def unsplit(self) -> None:
+        """See the visits as read again, after :meth:`split`."""
+        from cxaudit.logs.engines import duckdb as engine
+
+        if self._split:
+            engine.unlabel(self._open())
+            self._summaries.clear()
+            self._split = False
 
     def per_case(self, outcomes: Iterable[str]) -> tuple[list[int], list[float], dict[str, int]]:
         """Each case's visits and time, and how many cases repeat each activity, cut at ``outcomes`` as

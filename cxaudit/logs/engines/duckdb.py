@@ -354,23 +354,84 @@ def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[
     return visits, times, repeats
 
 
-# Each kept visit with the visit before it and the one after it in its case
-# (NULL at the case's start and end; nothing after an outcome), counted.
-_TRIPLES = """
+# Each kept visit with the ``depth`` visits before it and the one after it in
+# its case (NULL before the case's start and at its end; nothing after an
+# outcome), counted.
+_NGRAMS = """
     WITH ordered AS (
         SELECT case_id, activity, is_outcome,
                {outcomes_before} = 0 AS kept,
-               lag(activity) OVER w AS previous, lead(activity) OVER w AS following
+               {lags}lead(activity) OVER w AS following
         FROM ({marked})
         WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
     )
-    SELECT previous, activity, CASE WHEN NOT is_outcome THEN following END, count(*)
+    SELECT {history}activity, CASE WHEN NOT is_outcome THEN following END, count(*)
     FROM ordered WHERE kept GROUP BY ALL"""
+
+
+def ngrams(connection: Any, outcomes: frozenset[str], depth: int) -> dict[tuple[str | None, ...], int]:
+    """(the ``depth`` previous activities, oldest first, activity, next activity) -> visits, over the visits
+    before or at each case's first outcome; None before a case's start and at its end."""
+    lags = "".join(f"lag(activity, {k}) OVER w AS h{k}, " for k in range(depth, 0, -1))
+    history = "".join(f"h{k}, " for k in range(depth, 0, -1))
+    query = _NGRAMS.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE, lags=lags, history=history)
+    return {tuple(row[:-1]): int(row[-1]) for row in connection.execute(query).fetchall()}
 
 
 def triples(connection: Any, outcomes: frozenset[str]) -> dict[tuple[str | None, str, str | None], int]:
     """(previous activity, activity, next activity) -> visits, over the visits before or at each case's first
     outcome; None where a case starts or ends."""
-    query = _TRIPLES.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE)
-    rows = connection.execute(query).fetchall()
-    return {(previous, activity, following): int(n) for previous, activity, following, n in rows}
+    return ngrams(connection, outcomes, 1)  # type: ignore[return-value]
+
+
+def _base(connection: Any) -> str:
+    """The visits as read, before any relabelling."""
+    found = connection.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'base_visits'").fetchone()
+    return "base_visits" if found[0] else "visits"
+
+
+def histories(connection: Any, depth: int) -> list[tuple[str | None, ...]]:
+    """Every (the ``depth`` previous activities, oldest first, activity) of the log's visits as read."""
+    lags = ", ".join(f"lag(activity, {k}) OVER w" for k in range(depth, 0, -1))
+    rows = connection.execute(
+        f"""
+        SELECT DISTINCT {lags}, activity FROM {_base(connection)}
+        WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)"""
+    ).fetchall()
+    return [tuple(row) for row in rows]
+
+
+def relabel(connection: Any, depth: int, labels: dict[tuple[str | None, ...], str]) -> None:
+    """Give each visit whose (previous ``depth`` activities, activity) is in ``labels`` that label as its
+    activity, from now on (the log seen through a journey whose steps depend on history); the visits as
+    read are kept, and a later call relabels those."""
+    if _base(connection) == "visits":
+        connection.execute("CREATE TABLE base_visits AS SELECT * FROM visits")
+    names = [f"h{k}" for k in range(depth, 0, -1)]
+    columns = ", ".join(f"{name} VARCHAR" for name in names)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE history_labels ({columns}, activity VARCHAR, label VARCHAR)")
+    marks = ", ".join("?" for _ in range(depth + 2))
+    connection.executemany(
+        f"INSERT INTO history_labels VALUES ({marks})", [[*key, label] for key, label in labels.items()]
+    )
+    lags = "".join(f"lag(activity, {k}) OVER w AS h{k}, " for k in range(depth, 0, -1))
+    matched = " AND ".join(f"v.{name} IS NOT DISTINCT FROM l.{name}" for name in names)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE relabelled_visits AS
+        SELECT case_id, coalesce(l.label, v.activity) AS activity, resource, done, began, position
+        FROM (
+            SELECT *, {lags}NULL AS _ FROM base_visits
+            WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
+        ) v LEFT JOIN history_labels l ON v.activity = l.activity AND {matched}
+        ORDER BY position"""
+    )
+    connection.execute("DROP TABLE history_labels")
+    connection.execute("CREATE OR REPLACE VIEW visits AS SELECT * FROM relabelled_visits")
+
+
+def unlabel(connection: Any) -> None:
+    """The visits as read again, after :func:`relabel`."""
+    if _base(connection) == "base_visits":
+        connection.execute("CREATE OR REPLACE VIEW visits AS SELECT * FROM base_visits")
+        connection.execute("DROP TABLE IF EXISTS relabelled_visits")

@@ -1,0 +1,136 @@
+"""Journeys whose steps depend on where customers came from: discover --history, and the log seen through them.
+
+The oracle is a journey of history 2 (where customers go after 'A' depends
+on the step before it): logs simulated from it are discovered again, and a
+first-order chain of the same log invents repeats that no simulated case
+makes, while the discovered history-aware journey predicts held-out cases.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxaudit import loads_journey
+from cxaudit.errors import JourneyError
+from tests.test_backtest import simulate
+from tests.test_real_logs import HELPDESK
+
+pytest.importorskip("duckdb")
+
+SECOND_ORDER = """cxaudit: 1
+journey: {id: order, name: Order, volume: 1000, period: month}
+entry: s
+steps:
+  s: {name: S, duration: 60, next: {x: 0.5, y: 0.5}}
+  x: {name: X, duration: 60, next: {a_x: 1}}
+  y: {name: Y, duration: 60, next: {a_y: 1}}
+  a_x: {name: A, after: [X], duration: 600, next: {b: 1}}
+  a_y: {name: A, after: [Y], duration: 600, next: {e: 1}}
+  a_c: {name: A, after: [C], duration: 600, next: {d: 0.8, gave_up: 0.2}}
+  b: {name: B, duration: 300, next: {c: 1}}
+  c: {name: C, duration: 300, next: {a_c: 1}}
+  d: {name: D, duration: 60, next: {done: 1}}
+  e: {name: E, duration: 60, next: {done: 0.9, gave_up: 0.1}}
+  done: {name: Done, type: success}
+  gave_up: {name: Gave up, type: abandon}
+"""
+
+
+def figures(out: str) -> dict[str, dict]:
+    return {f["figure"]: f for f in json.loads(out)["figures"]}
+
+
+def test_a_first_order_chain_invents_repeats_that_history_removes(run_cli, tmp_path):
+    learn, predict = tmp_path / "learn.csv", tmp_path / "predict.csv"
+    simulate(SECOND_ORDER, 2000, 1, learn)
+    simulate(SECOND_ORDER, 2000, 2, predict)
+    success = ("--success", "Done", "--abandon", "Gave up")
+
+    first = tmp_path / "first.yaml"
+    assert run_cli("discover", str(learn), "-o", str(first), *success, "--history", "1")[0] == 0
+    code, out, _ = run_cli("backtest", str(first), str(predict), "--format", "json")
+    phantom = figures(out)["repeats:b"]
+    assert code == 1 and phantom["within"] is False
+    assert phantom["observed"] == 0 and phantom["predicted"] > 0.1  # B again after C -> A -> B: no case does
+
+    auto = tmp_path / "auto.yaml"
+    code, _, err = run_cli("discover", str(learn), "-o", str(auto), *success)
+    assert code == 0, err
+    assert "--history auto: history 2 has the lowest AIC" in err
+    journey = loads_journey(auto.read_text())
+    assert sorted(step.after for step in journey.steps.values() if step.name == "A") == [("C",), ("X",), ("Y",)]
+    code, out, err = run_cli("backtest", str(auto), str(predict), "--format", "json")
+    assert code == 0, out
+    shown = figures(out)
+    assert "repeats:B" not in shown  # predicted under 0.05% and done by no case: not a figure
+    assert shown["repeats:A"]["within"] and shown["repeats:A"]["observed"] > 0.3  # after X, A comes again
+    # drift and calibrate read the log through the same steps: nothing to say about the log it came from
+    assert run_cli("drift", str(auto), str(learn)) == (0, "No findings in 1 journey.\n", "")
+    before = auto.read_text()
+    assert run_cli("calibrate", str(auto), str(learn))[0] == 0
+    assert auto.read_text() == before
+
+
+def test_auto_history_on_the_helpdesk_log_says_what_it_chose_and_agrees_with_the_log(run_cli, tmp_path):
+    journey = tmp_path / "helpdesk.yaml"
+    code, _, err = run_cli("discover", str(HELPDESK), "-o", str(journey), "--success", "Closed")
+    assert code == 0, err
+    assert (
+        "--history auto: history 3 has the lowest AIC, -2 log L + 2k (history 1: 20,882 (42 parameters), "
+        "2: 20,393 (99 parameters), 3: 20,134 (158 parameters))"
+    ) in err.replace("\n", " ")
+    assert "  cases: 4580\n" in journey.read_text()
+    assert run_cli("drift", str(journey), str(HELPDESK)) == (0, "No findings in 1 journey.\n", "")
+    assert run_cli("calibrate", str(journey), str(HELPDESK))[2].endswith(": 0 changes.\n")
+
+
+def test_the_history_option_is_checked(run_cli):
+    code, _, err = run_cli("discover", str(HELPDESK), "--success", "Closed", "--history", "0")
+    assert code == 2 and "'0' is not auto or a whole number from 1 to 9" in err
+
+
+def test_repeats_of_a_group_of_one_step_agree_with_the_visits_formula():
+    from cxaudit.analysis.backtest import repeat_probability
+    from cxaudit.engine import _solve
+    from tests.test_backtest import TRUE
+
+    journey = loads_journey(TRUE)
+    _, markov = _solve(journey, None)
+    for step_id in ("report", "assess", "call", "pay"):
+        m = markov.steps[step_id]
+        expected = m.reach_probability - m.reach_probability**2 / m.expected_visits
+        assert repeat_probability(journey, {step_id}) == pytest.approx(expected, abs=1e-12), step_id
+
+
+def test_a_history_the_journey_never_saw_goes_to_the_closest_step():
+    from cxaudit.logs.history import LABEL, labeller
+
+    depth, label, steps = labeller(loads_journey(SECOND_ORDER))
+    assert depth == 1
+    assert label((None, "X")) is None  # X is not split: its name maps it
+    assert label(("X", "A")) == LABEL + "a_x"
+    assert label(("Z", "A")) == LABEL + "a_c"  # no step of A after Z: the first by id of equals
+    assert steps[LABEL + "a_y"] == "a_y"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("  done: {name: Done, type: success}", "  done: {name: Done, type: success, after: [D]}"),
+            "'after' is not allowed on success step 'done': outcomes are not split by history",
+        ),
+        (
+            ("after: [Y]", "after: [X]"),
+            "step 'a_y' and step 'a_x' are both 'A' after the same history",
+        ),
+        (("after: [Y]", "after: []"), "'after' must name at least one activity"),
+        (("after: [Y]", "after: Y"), "'after' must be a list of activity names, not 'Y'"),
+    ],
+)
+def test_after_is_checked_where_it_is_written(change, message):
+    with pytest.raises(JourneyError) as raised:
+        loads_journey(SECOND_ORDER.replace(*change))
+    assert [problem.message for problem in raised.value.problems] == [message]
