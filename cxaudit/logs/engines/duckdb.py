@@ -369,10 +369,16 @@ _NGRAMS = """
     FROM ordered WHERE kept GROUP BY ALL"""
 
 
+def _lags(depth: int) -> str:
+    """SQL for the ``depth`` previous activities of a visit in its case (window ``w``), oldest first, as
+    ``h{depth}`` ... ``h1``, each followed by a comma."""
+    return "".join(f"lag(activity, {k}) OVER w AS h{k}, " for k in range(depth, 0, -1))
+
+
 def ngrams(connection: Any, outcomes: frozenset[str], depth: int) -> dict[tuple[str | None, ...], int]:
     """(the ``depth`` previous activities, oldest first, activity, next activity) -> visits, over the visits
     before or at each case's first outcome; None before a case's start and at its end."""
-    lags = "".join(f"lag(activity, {k}) OVER w AS h{k}, " for k in range(depth, 0, -1))
+    lags = _lags(depth)
     history = "".join(f"h{k}, " for k in range(depth, 0, -1))
     query = _NGRAMS.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE, lags=lags, history=history)
     return {tuple(row[:-1]): int(row[-1]) for row in connection.execute(query).fetchall()}
@@ -392,10 +398,9 @@ def _base(connection: Any) -> str:
 
 def histories(connection: Any, depth: int) -> list[tuple[str | None, ...]]:
     """Every (the ``depth`` previous activities, oldest first, activity) of the log's visits as read."""
-    lags = ", ".join(f"lag(activity, {k}) OVER w" for k in range(depth, 0, -1))
     rows = connection.execute(
         f"""
-        SELECT DISTINCT {lags}, activity FROM {_base(connection)}
+        SELECT DISTINCT {_lags(depth)}activity FROM {_base(connection)}
         WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)"""
     ).fetchall()
     return [tuple(row) for row in rows]
@@ -414,7 +419,7 @@ def relabel(connection: Any, depth: int, labels: dict[tuple[str | None, ...], st
     connection.executemany(
         f"INSERT INTO history_labels VALUES ({marks})", [[*key, label] for key, label in labels.items()]
     )
-    lags = "".join(f"lag(activity, {k}) OVER w AS h{k}, " for k in range(depth, 0, -1))
+    lags = _lags(depth)
     matched = " AND ".join(f"v.{name} IS NOT DISTINCT FROM l.{name}" for name in names)
     connection.execute(
         f"""
