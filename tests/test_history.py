@@ -128,9 +128,23 @@ def test_a_history_the_journey_never_saw_goes_to_the_closest_step():
         ),
         (("after: [Y]", "after: []"), "'after' must name at least one activity"),
         (("after: [Y]", "after: Y"), "'after' must be a list of activity names, not 'Y'"),
+        (
+            ("period: month}", "period: month, cases: 0}"),
+            "'cases' must be a whole number from 1 to 1000000000000, not 0",
+        ),
     ],
 )
 def test_after_is_checked_where_it_is_written(change, message):
     with pytest.raises(JourneyError) as raised:
         loads_journey(SECOND_ORDER.replace(*change))
     assert [problem.message for problem in raised.value.problems] == [message]
+
+
+def test_a_log_whose_activity_starts_with_nul_is_refused_for_a_split_journey(run_cli, tmp_path):
+    journey = tmp_path / "order.yaml"
+    journey.write_text(SECOND_ORDER)
+    log = tmp_path / "log.csv"
+    log.write_text("case,activity,timestamp\nc1,S,2026-01-01T00:00:00\nc1,\x00X,2026-01-01T00:01:00\n")
+    code, out, err = run_cli("drift", str(journey), str(log))
+    assert (code, out) == (2, "")
+    assert f"{log}: activity '\\x00X' starts with a NUL character; rename it" in err

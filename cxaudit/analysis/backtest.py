@@ -150,31 +150,24 @@ def backtest(
     stuck = markov.metrics.stuck_rate
     if elsewhere or stuck > 0:
         checks.append(("outcome:(elsewhere)", None, "cases ending at no outcome", "share", stuck, elsewhere / n))
-    by_step: dict[str, int] = {}
-    for activity, count in repeats_by_activity.items():
-        step_id = conformance.mapping.get(activity)
-        if step_id is not None:
-            by_step[step_id] = by_step.get(step_id, 0) + count
     if split:
         checks += _activity_repeats(journey, repeats_by_activity, (activity_map or {}), n)
-    for step_id, step in [] if split else steps.items():
-        m = metrics_of[step_id]
-        if step.is_outcome or not m.expected_visits:
-            continue
-        # reached, then back again: reach x (1 - 1 / visits per customer who reaches it)
-        predicted = max(m.reach_probability - m.reach_probability**2 / m.expected_visits, 0.0)
-        observed = by_step.get(step_id, 0) / n
-        if predicted >= 0.0005 or observed > 0:
-            checks.append(
-                (
-                    f"repeats:{step_id}",
-                    step_id,
-                    f"cases doing '{step.name}' twice or more",
-                    "share",
-                    predicted,
-                    observed,
-                )
-            )
+    else:
+        by_step: dict[str, int] = {}
+        for activity, count in repeats_by_activity.items():
+            step_id = conformance.mapping.get(activity)
+            if step_id is not None:
+                by_step[step_id] = by_step.get(step_id, 0) + count
+        for step_id, step in steps.items():
+            m = metrics_of[step_id]
+            if step.is_outcome or not m.expected_visits:
+                continue
+            # reached, then back again: reach x (1 - 1 / visits per customer who reaches it)
+            predicted = max(m.reach_probability - m.reach_probability**2 / m.expected_visits, 0.0)
+            observed = by_step.get(step_id, 0) / n
+            if predicted >= 0.0005 or observed > 0:
+                label = f"cases doing '{step.name}' twice or more"
+                checks.append((f"repeats:{step_id}", step_id, label, "share", predicted, observed))
     # Visits per case: the journey's visits to its steps, and the outcome a case ends at when logs record it.
     logged = {s for s in ended if steps[s].logged and s in conformance.mapping.values()}
     logged_ends = sum(absorbed[s] for s in logged)

@@ -138,7 +138,7 @@ def labeller(
             return LABEL + plain[activity.casefold()]
         # A history the journey has no step for (the log it was learned from never had it): the step whose
         # history ends most like it, the first by id among equals.
-        best = max(steps, key=lambda item: (_shared_tail(item[0], tuple(history)), [-ord(c) for c in item[1]]))
+        best = min(steps, key=lambda item: (-_shared_tail(item[0], tuple(history)), item[1]))
         return LABEL + best[1]
 
     return depth, label, {LABEL + step_id: step_id for step_id in journey.steps}
