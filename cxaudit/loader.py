@@ -15,6 +15,7 @@ from typing import Any
 
 from cxaudit import spec
 from cxaudit.errors import JourneyError, Problem
+from cxaudit.journey import kinds
 from cxaudit.journey.read import read_yaml
 from cxaudit.model import Channel, Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
 from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap
@@ -201,11 +202,11 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
     version = root.get("cxaudit")
     if version is None:
         ctx.add(where, "missing 'cxaudit: 1' (the format version) at the top of the file", "cxaudit")
-    elif version != spec.FORMAT_VERSION or isinstance(version, bool):
+    elif version != kinds.FORMAT_VERSION or isinstance(version, bool):
         ctx.add(
             root.where("cxaudit"),
             f"unsupported format version {spec.show(version, root.text('cxaudit'))}; "
-            f"this cxaudit reads version {spec.FORMAT_VERSION}",
+            f"this cxaudit reads version {kinds.FORMAT_VERSION}",
             "cxaudit",
         )
 
@@ -245,13 +246,13 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
                 continue
             fields = spec.check_object(step_map, spec.STEP, ctx, step_path, f"step '{step_id}'", key_where)
             step_type = fields.get("type", "step")
-            if step_type in spec.OUTCOME_TYPES and step_map.get("next"):
+            if step_type in kinds.OUTCOME_TYPES and step_map.get("next"):
                 ctx.add(
                     step_map.where_key("next"),
                     f"'next' is not allowed on {step_type} step '{step_id}': outcomes end the journey",
                     f"{step_path}.next",
                 )
-            if step_type in spec.OUTCOME_TYPES and step_map.get("after") is not None:
+            if step_type in kinds.OUTCOME_TYPES and step_map.get("after") is not None:
                 ctx.add(
                     step_map.where_key("after"),
                     f"'after' is not allowed on {step_type} step '{step_id}': outcomes are not split by history",

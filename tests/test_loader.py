@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxaudit import JourneyError, load_journey, loads_journey, spec
-from cxaudit.spec import parse_duration
+from cxaudit.journey.kinds import parse_duration
 from cxaudit.yamlread import has_c_parser
 from tests.conftest import FIXTURES, JOURNEYS
 

@@ -39,7 +39,7 @@ class Option:
 
     def parse(self, value: Any) -> float:
         """The option's value from configuration (ValueError with the reason)."""
-        from cxaudit.spec import parse_duration
+        from cxaudit.journey.kinds import parse_duration
 
         if self.kind == "duration":
             seconds = parse_duration(value)
