@@ -103,6 +103,40 @@ def _number(units: int) -> float:
     return round(units / 10**DIGITS, DIGITS)
 
 
+def _evidence(
+    steps: Any,
+    step_id: str,
+    shared: set[int],
+    journey: Any,
+    log: Any,
+    conformance: Any,
+    counts: dict[str, int] | None,
+    result: Calibration,
+) -> None:
+    """Write the step's ``evidence`` from the log (as discover writes it) where it differs from the file's.
+
+    ``counts`` are the transitions the step's probabilities now come from;
+    None for an outcome, whose evidence is its visits alone.
+    """
+    from cxaudit.discover import evidence
+
+    infos = [info for a, info in log.activities.items() if conformance.mapping.get(a) == step_id]
+    visits = sum(info.events for info in infos)
+    if not visits:
+        return
+    text = evidence(visits, counts, infos[0] if len(infos) == 1 and counts is not None else None)
+    old = journey.steps[step_id].evidence
+    if old is not None:
+        spread = None if old.duration_sd is None else round(old.duration_sd)
+        written = evidence(old.visits or 0, None if counts is None else dict(old.next), None)
+        if spread is not None:
+            written = written[:-1] + f", duration_sd: {spread}}}"
+        if written == text:
+            return
+    _own(steps, step_id, shared)["evidence"] = _ruamel().load(f"evidence: {text}")["evidence"]  # one flow mapping
+    result.changes.append(f"steps.{step_id}.evidence: {'-' if old is None else 'updated'} -> {text}")
+
+
 def calibrate(
     text: str, journey: Any, log: Any, *, min_observations: int = 30, activity_map: dict[str, str] | None = None
 ) -> Calibration:
@@ -155,7 +189,9 @@ def calibrate(
             or new.get(target) is None
             or abs(old[target] - row[target] / observed) >= 10**-DIGITS / 2
         ]
+        counts = {t: row[t] for t in new}
         if not changed:
+            _evidence(steps, step_id, shared, journey, log, conformance, counts, result)
             continue
         node = _own(steps, step_id, shared)
         current = node.get("next")
@@ -177,6 +213,10 @@ def calibrate(
             shown_before = "-" if before is None else f"{before:g}"
             shown_after = "-" if after is None else f"{after:g}"
             result.changes.append(f"steps.{step_id}.next.{target}: {shown_before} -> {shown_after}")
+        _evidence(steps, step_id, shared, journey, log, conformance, counts, result)
+    for step_id, step in journey.steps.items():
+        if step.is_outcome:
+            _evidence(steps, step_id, shared, journey, log, conformance, None, result)
     by_step = {conformance.mapping[a]: info for a, info in log.activities.items() if a in conformance.mapping}
     for step_id, info in sorted(by_step.items()):
         step = journey.steps[step_id]

@@ -161,14 +161,33 @@ def discover(
             units = round_shares([row[t] for t in targets])
             pairs = ", ".join(f"{t}: {_decimal(u)}" for t, u in zip(targets, units, strict=True) if u)
             step.append(f"    next: {{{pairs}}}")
+            counts = {t: row[t] for t, u in zip(targets, units, strict=True) if u}
+            step.append(f"    evidence: {evidence(info.events, counts, info)}")
+        else:
+            step.append(f"    evidence: {evidence(info.events)}")
         lines += step
     if unfinished_cases:
         lines += [
             f"  {UNFINISHED_ID}:",
             f"    type: {unfinished}",
             '    name: "Case ended without an outcome"',
+            f"    evidence: {evidence(unfinished_cases)}",
         ]
     return Discovery("\n".join(lines) + "\n", notes)
+
+
+def evidence(visits: int, counts: dict[str, int] | None = None, info: Activity | None = None) -> str:
+    """A step's ``evidence`` as one flow mapping: its visits, where they went, the spread of its time.
+
+    >>> evidence(40, {"b": 30, "lost": 10}, Activity("A", 40, 40, 10, 60.0, None, 90.0, 200.0, 75.4))
+    '{visits: 40, next: {b: 30, lost: 10}, duration_sd: 75}'
+    """
+    parts = [f"visits: {visits}"]
+    if counts is not None:
+        parts.append("next: {" + ", ".join(f"{t}: {n}" for t, n in counts.items()) + "}")
+    if info is not None and info.sd_next_s is not None:
+        parts.append(f"duration_sd: {round(info.sd_next_s)}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def outcome_problem(log: LogSummary, success: list[str], abandon: list[str], decline: Sequence[str] = ()) -> str | None:

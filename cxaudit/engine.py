@@ -13,12 +13,13 @@ of the journey with the fix applied.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from cxaudit.analysis.attribution import apply_fix
 from cxaudit.errors import JourneyError, Problem
-from cxaudit.model import Finding, Impact, Severity, Transition, frozen_map
+from cxaudit.model import Finding, Impact, Severity
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -49,6 +50,8 @@ class AuditConfig:
     """Option overrides by rule code, already parsed."""
     exact_top: int = 10
     """How many of the top findings are verified by an exact recompute."""
+    intervals: bool = True
+    """Give a journey learned from a log (with evidence) 95% intervals on its metrics and top fixes."""
 
     def enabled(self, code: str) -> bool:
         return (self.select is None or code in self.select) and code not in self.ignore
@@ -68,6 +71,12 @@ class JourneyAudit:
     warnings: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     """Codes of the rules that ran, in catalog order."""
+    intervals: Mapping[str, tuple[float, float] | None] | None = None
+    """95% intervals of the metrics, by metric, for a journey with evidence (:mod:`cxaudit.analysis.intervals`)."""
+    fix_intervals: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
+    """95% intervals of the values of the fixes valued exactly, by the finding's fingerprint, then by field."""
+    ties: Mapping[str, int] = field(default_factory=dict)
+    """For a fix the evidence cannot tell apart from the one ranked just above it: that one's rank, by fingerprint."""
 
     @property
     def metrics(self) -> JourneyMetrics:
@@ -116,28 +125,6 @@ def _solve(journey: Journey, edges: Transitions | None) -> tuple[Structure, Mark
     return structure, solve_chain(journey, None, structure, edges)
 
 
-def apply_fix(journey: Journey, removed: Iterable[tuple[str, str]]) -> Journey | None:
-    """The journey with these transitions removed, each step's other shares scaled up.
-
-    None when a step would be left with nowhere to go (the fix cannot be
-    modelled by redistribution).
-    """
-    by_source: dict[str, set[str]] = {}
-    for source, target in removed:
-        by_source.setdefault(source, set()).add(target)
-    steps = dict(journey.steps)
-    for source, targets in by_source.items():
-        step = steps[source]
-        kept = [t for t in step.next if t.target not in targets]
-        remaining = sum(t.probability for t in kept)
-        if remaining <= 1e-12:
-            return None
-        steps[source] = replace(
-            step, next=tuple(Transition(t.source, t.target, t.probability / remaining, t.span) for t in kept)
-        )
-    return replace(journey, steps=frozen_map(steps))  # type: ignore[arg-type]
-
-
 def _check_ignores(journey: Journey) -> None:
     from cxaudit.rules import RULES
     from cxaudit.spec import did_you_mean
@@ -182,6 +169,7 @@ def audit(
         A step ignores a rule code that does not exist.
     """
     from cxaudit.analysis.attribution import contacts_by_owner
+    from cxaudit.analysis.intervals import has_evidence, metric_intervals, posterior
     from cxaudit.analysis.markov import transitions
     from cxaudit.analysis.paths import most_probable_path
     from cxaudit.rules import RULES, AuditContext
@@ -217,6 +205,11 @@ def audit(
     fixes = {f.fingerprint: hit.fix for f, (_, hit) in zip(findings, kept, strict=True)}
     ranked = _rank(context, findings, fixes, 0 if findings_only else config.exact_top)
 
+    intervals, fix_intervals, ties = None, {}, {}
+    if config.intervals and not findings_only and has_evidence(journey):
+        drawn = posterior(journey, structure)
+        intervals = metric_intervals(markov.metrics, drawn.results)
+        fix_intervals, ties = _uncertain_fixes(context, ranked, fixes, config.exact_top, drawn)
     warnings = []
     if markov.ill_conditioned:
         warnings.append(
@@ -240,6 +233,9 @@ def audit(
         findings=tuple(ranked),
         warnings=tuple(warnings),
         rules=tuple(enabled),
+        intervals=intervals,
+        fix_intervals=fix_intervals,
+        ties=ties,
     )
 
 
@@ -375,41 +371,114 @@ def _first_order(context, hit: Hit) -> Impact:  # type: ignore[no-untyped-def]
 
 
 def _exact(context, fix: tuple[tuple[str, str], ...], impact: Impact) -> Impact:  # type: ignore[no-untyped-def]
-    """The value of a fix from the exact metrics of the journey with it applied.
-
-    By a low-rank update of the factorised chain (see
-    :func:`cxaudit.analysis.markov.evaluate_fix`); where that cannot be used,
-    by solving the changed journey from scratch.
-    """
-    from cxaudit.analysis.markov import evaluate_fix
-
+    """The value of a fix from the exact metrics of the journey with it applied (:func:`_fixed`)."""
     journey = context.journey
     before = context.markov.metrics
-    removed: dict[str, set[str]] = {}
-    for source, target in fix:
-        removed.setdefault(source, set()).add(target)
-    updated = evaluate_fix(journey, context.markov, removed)
+    updated = _fixed(journey, context.markov, fix)
     if updated is None:
-        fixed = apply_fix(journey, fix)
-        if fixed is None:
-            return impact
-        after = _solve(fixed, None)[1].metrics
-        updated = (after.completion_rate, after.contacts_per_period, after.contact_cost_per_period)
-    completion, contacts, cost = updated
-    volume = journey.volume
-    customers_kept = _clean((completion - before.completion_rate) * volume)
-    cost_avoided = _clean(before.contact_cost_per_period - cost)
+        return impact
+    customers_kept, contacts_avoided, cost_avoided = _gains(before, updated, journey.volume)
     value_kept, money = _money(context, cost_avoided, customers_kept)
     return Impact(
         impact.customers_affected,
         impact.contacts,
         customers_kept=customers_kept,
-        contacts_avoided=_clean(before.contacts_per_period - contacts),
+        contacts_avoided=contacts_avoided,
         cost_avoided=cost_avoided,
         value_kept=value_kept,
         money=money,
         exact=True,
     )
+
+
+def _fixed(
+    journey: Journey, result: MarkovResult, fix: tuple[tuple[str, str], ...]
+) -> tuple[float, float, float] | None:
+    """Completion rate, contacts and contact cost per period of ``journey`` with ``fix`` applied.
+
+    By a low-rank update of the factorised chain (see
+    :func:`cxaudit.analysis.markov.evaluate_fix`); where that cannot be used,
+    by solving the changed journey from scratch. None when the fix cannot be modelled.
+    """
+    from cxaudit.analysis.markov import evaluate_fix
+
+    removed: dict[str, set[str]] = {}
+    for source, target in fix:
+        removed.setdefault(source, set()).add(target)
+    updated = evaluate_fix(journey, result, removed)
+    if updated is None:
+        fixed = apply_fix(journey, fix)
+        if fixed is None:
+            return None
+        after = _solve(fixed, None)[1].metrics
+        updated = (after.completion_rate, after.contacts_per_period, after.contact_cost_per_period)
+    return updated
+
+
+def _gains(before: JourneyMetrics, updated: tuple[float, float, float], volume: float) -> tuple[float, float, float]:
+    """Customers kept, contacts avoided and contact cost avoided per period, from before and after a fix."""
+    completion, contacts, cost = updated
+    return (
+        _clean((completion - before.completion_rate) * volume),
+        _clean(before.contacts_per_period - contacts),
+        _clean(before.contact_cost_per_period - cost),
+    )
+
+
+_FIX_FIELDS = ("money", "customers_kept", "contacts_avoided", "cost_avoided", "value_kept")
+"""What a fix is worth, in the order of :meth:`Finding.rank_key` first."""
+
+
+def _uncertain_fixes(context, ranked: list[Finding], fixes: dict, top: int, drawn: Any) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """The intervals of the top fixes' values over the posterior's draws, and which of them cannot be
+    told apart from the fix ranked just above: it ranks above in fewer than 97.5% of the draws."""
+    import numpy as np
+
+    from cxaudit.analysis.intervals import beats, interval
+
+    volume = context.journey.volume
+    samples: dict[str, Any] = {}
+    for finding in ranked[:top]:
+        fix = fixes.get(finding.fingerprint)
+        if finding.suppressed is not None or not fix or not finding.impact.exact:
+            continue
+        rows = []
+        for journey, result in zip(drawn.journeys, drawn.results, strict=True):
+            updated = _fixed(journey, result, fix)
+            kept, avoided, cost = (0.0, 0.0, 0.0) if updated is None else _gains(result.metrics, updated, volume)
+            value_kept, money = _money(context, cost, kept)
+            rows.append((money or 0.0, kept, avoided, cost, value_kept or 0.0))
+        samples[finding.fingerprint] = np.array(rows)
+    found: dict[str, dict[str, tuple[float, float]]] = {}
+    ties: dict[str, int] = {}
+    above = None
+    for finding in ranked[:top]:
+        values = samples.get(finding.fingerprint)
+        if values is None:
+            above = None
+            continue
+        impact = finding.impact
+        found[finding.fingerprint] = {
+            name: _holding(interval(values[:, column]), getattr(impact, name))
+            for column, name in enumerate(_FIX_FIELDS)
+            if getattr(impact, name) is not None
+        }
+        ahead = None if above is None else samples[above.fingerprint]
+        # Fixes ranked by what they are worth (not tied at it, then ranked by whom they affect).
+        if ahead is not None and _worth(above) != _worth(finding) and beats(ahead[:, :3], values[:, :3]) < 0.975:
+            ties[finding.fingerprint] = above.rank
+        above = finding
+    return found, ties
+
+
+def _worth(finding: Finding) -> tuple[float, float, float]:
+    impact = finding.impact
+    return (impact.money or 0.0, impact.customers_kept, impact.contacts_avoided)
+
+
+def _holding(bounds: tuple[float, float], value: float) -> tuple[float, float]:
+    """``bounds`` widened to hold ``value``, the figure the report states."""
+    return min(bounds[0], value), max(bounds[1], value)
 
 
 def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list[Finding]:  # type: ignore[no-untyped-def]

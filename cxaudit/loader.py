@@ -260,6 +260,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
                 )
             raw_steps[step_id] = (fields, key_where)
         _check_histories(raw_steps, steps_map, ctx)
+        _check_evidence(raw_steps, steps_map, ctx)
 
     entry = None
     if "entry" in root and root["entry"] is not None:
@@ -299,6 +300,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
             None,  # origin
             get("logged", True),  # logged
             get("after", ()),  # after
+            get("evidence"),  # evidence
         )
     entries = tuple(
         Entry(step_id, share, SourceSpan(file, eline, ecol)) for step_id, (share, (eline, ecol)) in entry.items()
@@ -345,6 +347,24 @@ def _catalog(root: YMap, key: str, object_spec: spec.ObjectSpec, ctx: spec.Conte
         else:
             out[item_id] = Owner(item_id, fields.get("name", item_id), span)
     return out
+
+
+def _check_evidence(raw_steps: dict[str, Any], steps_map: Any, ctx: spec.Context) -> None:
+    """Evidence counts transitions the step has: a count for a step it does not go to means nothing."""
+    for step_id, (fields, _) in raw_steps.items():
+        evidence = fields.get("evidence")
+        if evidence is None:
+            continue
+        targets = fields.get("next", {})
+        for target in evidence.next:
+            if target not in targets:
+                where = steps_map[step_id]["evidence"]["next"].where_key(target)
+                ctx.add(
+                    where,
+                    f"evidence of step '{step_id}' counts customers going to '{target}', which is not in its "
+                    "'next'; count only the steps it goes to",
+                    f"steps.{step_id}.evidence.next.{target}",
+                )
 
 
 def _check_histories(raw_steps: dict[str, Any], steps_map: Any, ctx: spec.Context) -> None:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, TypeVar
 __all__ = [
     "Channel",
     "Entry",
+    "Evidence",
     "Finding",
     "Impact",
     "Journey",
@@ -130,6 +131,19 @@ class Entry:
     span: SourceSpan
 
 
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the event log a step was learned from showed of it (format v1's ``evidence``)."""
+
+    visits: int | None
+    """Visits to the step in the log's cases."""
+    next: Mapping[str, int]
+    """How many of those visits went on to each step."""
+    duration_sd: float | None
+    """The standard deviation of the step's time over its visits, in seconds."""
+
+
 @quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
@@ -154,6 +168,8 @@ class Step:
     """False for an outcome that event logs record no event for (a model's end event)."""
     after: tuple[str, ...] = ()
     """The activities just before the step, oldest first, for a step split by history; empty otherwise."""
+    evidence: Evidence | None = None
+    """What the event log the step was learned from showed of it; None for a step written by hand."""
 
     @property
     def is_outcome(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from cxaudit.journey.evidence import EvidenceKind
 from cxaudit.journey.kinds import (
     _SLUG_RE,
     CURRENCY,
@@ -173,6 +174,13 @@ STEP = ObjectSpec(
             "For a step that depends on where customers came from (discover --history): the activities "
             'visited just before it, oldest first; "(start)" first when the case began there. The step '
             "stands for the activity named by its name after that history.",
+        ),
+        Field(
+            "evidence",
+            EvidenceKind(),
+            "What the event log the step was learned from showed of it (discover and calibrate write it): "
+            "visits, next (how many of those visits went on to each step) and duration_sd (the spread of "
+            "the step's time, in seconds). Audit, report and compare give intervals from it.",
         ),
     ),
     "One step of the journey.",

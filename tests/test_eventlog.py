@@ -753,12 +753,13 @@ def test_calibrate_keeps_step_ids_that_yaml_would_read_as_other_types(run_cli, t
     assert "steps.1.next.true: 0.5 -> 0.4" in err and "steps.1.next.0x1: 0.5 -> 0.6" in err
     lines = journey.read_text().splitlines()
     assert lines[4] == (
-        "  1: {name: One, next: {true: 0.4, 0x1: 0.6}, duration: 60} # ids YAML 1.1 would read as 1, True, 1, None, "
-        "1000.0 and a date"
+        "  1: {name: One, next: {true: 0.4, 0x1: 0.6}, evidence: {visits: 100, next: {0x1: 60, true: 40}, "
+        "duration_sd: 0}, duration: 60} # ids YAML 1.1 would read as 1, True, 1, None, 1000.0 and a date"
     )
     calibrated = load_journey(journey)
     assert list(calibrated.steps) == ["1", "true", "0x1", "2026-01-01", "null", "1e3"]
     assert {t.target: t.probability for t in calibrated.steps["1"].next} == {"true": 0.4, "0x1": 0.6}
+    assert dict(calibrated.steps["1"].evidence.next) == {"0x1": 60, "true": 40}
 
 
 def test_calibrate_keeps_a_step_that_shares_its_next_through_an_alias(run_cli, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ if TYPE_CHECKING:
     from cxaudit.analysis.markov import MarkovResult
     from cxaudit.model import Journey
 
-__all__ = ["OwnerContacts", "contacts_by_owner"]
+__all__ = ["OwnerContacts", "apply_fix", "contacts_by_owner"]
 
 NO_OWNER = "(no owner)"
 
@@ -82,3 +83,29 @@ def contacts_by_owner(journey: Journey, result: MarkovResult) -> list[OwnerConta
         for owner in sorted(set(owned) | set(contacts) | set(lost))
     ]
     return sorted(rows, key=lambda row: (-row.contacts_per_period, -row.customers_lost_per_period, row.owner))
+
+
+def apply_fix(journey: Journey, removed: Iterable[tuple[str, str]]) -> Journey | None:
+    """The journey with these transitions removed, each step's other shares scaled up.
+
+    None when a step would be left with nowhere to go (the fix cannot be
+    modelled by redistribution).
+    """
+    from dataclasses import replace
+
+    from cxaudit.model import Transition, frozen_map
+
+    by_source: dict[str, set[str]] = {}
+    for source, target in removed:
+        by_source.setdefault(source, set()).add(target)
+    steps = dict(journey.steps)
+    for source, targets in by_source.items():
+        step = steps[source]
+        kept = [t for t in step.next if t.target not in targets]
+        remaining = sum(t.probability for t in kept)
+        if remaining <= 1e-12:
+            return None
+        steps[source] = replace(
+            step, next=tuple(Transition(t.source, t.target, t.probability / remaining, t.span) for t in kept)
+        )
+    return replace(journey, steps=frozen_map(steps))  # type: ignore[arg-type]

@@ -58,6 +58,8 @@ class Activity:
     """Mean time from the visit's beginning to the next visit's: a step's ``duration``."""
     p90_next_s: float | None = None
     """The 90th percentile of that time."""
+    sd_next_s: float | None = None
+    """The standard deviation of that time, over the visits followed by another."""
 
 
 @dataclass(frozen=True)

@@ -228,10 +228,13 @@ _ACTIVITIES = """
     counts AS (
         SELECT activity, sum(n) AS events, sum(n) FILTER (WHERE first_visit) AS starts,
                sum(n) FILTER (WHERE following IS NULL) AS ends,
-               sum(gap * n) FILTER (WHERE gap IS NOT NULL) / sum(n) FILTER (WHERE gap IS NOT NULL) / 1e6 AS mean
+               sum(gap * n) FILTER (WHERE gap IS NOT NULL) / sum(n) FILTER (WHERE gap IS NOT NULL) / 1e6 AS mean,
+               sum(n) FILTER (WHERE gap IS NOT NULL) AS timed,
+               sum(gap::DOUBLE * gap * n) FILTER (WHERE gap IS NOT NULL) / 1e12 AS squares
         FROM kept GROUP BY activity
     )
-    SELECT activity, events, coalesce(starts, 0), coalesce(ends, 0), mean, p50 / 1e6, p90 / 1e6
+    SELECT activity, events, coalesce(starts, 0), coalesce(ends, 0), mean, p50 / 1e6, p90 / 1e6,
+           CASE WHEN timed > 1 THEN sqrt(greatest(squares - timed * mean * mean, 0) / (timed - 1)) END
     FROM counts LEFT JOIN spread USING (activity)"""
 
 
@@ -288,7 +291,7 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
     activities = {}
     quantiles = ", ".join((_quantile(0.5, "p50"), _quantile(0.9, "p90")))
     rows = connection.execute(_ACTIVITIES.format(quantiles=quantiles)).fetchall()
-    for name, events, starts, ends, mean, median, p90 in sorted(rows):
+    for name, events, starts, ends, mean, median, p90, sd in sorted(rows):
         timed = log.timed and mean is not None
         activities[name] = Activity(
             name,
@@ -299,6 +302,7 @@ def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSu
             min(performers[name])[1] if name in performers else None,  # the most frequent, then by name
             float(mean) if timed else None,
             float(p90) if timed else None,
+            float(sd) if timed and sd is not None else None,
         )
     case_times = None if times is None else CaseTimes(*(float(value) for value in times))
     connection.execute("DROP TABLE grouped")

@@ -1,0 +1,154 @@
+"""How sure a journey learned from a log is: 95% intervals on its figures.
+
+A journey that ``discover`` or ``calibrate`` wrote carries its evidence:
+each step's visits, how many of them went on to each step, and the spread
+of its time (``evidence``), and the cases the entry shares were counted
+from (``cases``). The figures' uncertainty comes from the posterior of the
+chain given those counts:
+
+- each step's transition probabilities are drawn from the Dirichlet
+  posterior ``Dir(n + 1/2)`` of its counts ``n`` (Jeffreys' prior), the
+  entry shares from ``Dir(share x cases + 1/2)``;
+- each step's mean time from a normal with the step's ``duration`` as mean
+  and ``duration_sd / sqrt(n)`` as standard deviation (the central limit
+  theorem for a mean of ``n`` visits), kept at or above zero.
+
+Every draw is a journey; each is solved exactly (:mod:`cxaudit.analysis.markov`),
+and a figure's interval runs from the 2.5th to the 97.5th percentile of its
+values over the draws. Steps without evidence (written by hand, or kept by
+calibrate for want of observations) keep their numbers in every draw. The
+draws come from a fixed seed, so the same journey prints the same intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cxaudit.analysis.markov import MarkovResult
+    from cxaudit.analysis.structure import Structure
+    from cxaudit.model import Journey
+
+__all__ = ["DRAWS", "LEVEL", "Posterior", "has_evidence", "interval", "metric_intervals", "posterior"]
+
+DRAWS = 400
+"""Journeys drawn from the posterior: enough for the 2.5th and 97.5th percentiles to settle."""
+LEVEL = 0.95
+PRIOR = 0.5
+"""Jeffreys' prior: half a customer added to every transition's count."""
+SEED = 20261203
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Journeys drawn from the posterior given a journey's evidence, each with its exact metrics."""
+
+    journeys: tuple[Journey, ...]
+    results: tuple[MarkovResult, ...]
+
+
+def has_evidence(journey: Journey) -> bool:
+    """True for a journey learned from a log: some step has evidence."""
+    return any(step.evidence is not None for step in journey.steps.values())
+
+
+def posterior(journey: Journey, structure: Structure, draws: int = DRAWS, seed: int = SEED) -> Posterior:
+    """``draws`` journeys from the posterior of ``journey``'s evidence, solved.
+
+    ``structure`` is the journey's own: a draw has the same transitions
+    (every probability stays positive), so the same steps are stuck.
+    """
+    import numpy as np
+
+    from cxaudit.analysis.markov import solve_chain, transitions
+    from cxaudit.model import Entry, Transition, frozen_map
+
+    rng = np.random.default_rng(seed)
+    loose = replace(structure, compiled=None)  # the compiled arrays hold the journey's own probabilities
+    rows: dict[str, Any] = {}
+    times: dict[str, Any] = {}
+    for sid, step in journey.steps.items():
+        evidence = step.evidence
+        if evidence is None or not step.next:
+            continue
+        counts = np.array([evidence.next.get(t.target, 0) for t in step.next], dtype=float)
+        rows[sid] = rng.dirichlet(counts + PRIOR, size=draws)
+        seen = counts.sum()
+        if step.duration_s is not None and evidence.duration_sd is not None and seen > 0:
+            spread = evidence.duration_sd / np.sqrt(seen)
+            times[sid] = np.maximum(rng.normal(step.duration_s, spread, size=draws), 0.0)
+    shares = None
+    if journey.cases and len(journey.entry) > 1:
+        weights = np.array([item.share * journey.cases for item in journey.entry])
+        shares = rng.dirichlet(weights + PRIOR, size=draws)
+    journeys, results = [], []
+    for k in range(draws):
+        steps = dict(journey.steps)
+        for sid, drawn in rows.items():
+            step = steps[sid]
+            moved = tuple(
+                Transition(t.source, t.target, float(p), t.span) for t, p in zip(step.next, drawn[k], strict=True)
+            )
+            changes: dict[str, Any] = {"next": moved}
+            if sid in times:
+                changes["duration_s"] = float(times[sid][k])
+            steps[sid] = replace(step, **changes)
+        entry = journey.entry
+        if shares is not None:
+            entry = tuple(Entry(e.step, float(p), e.span) for e, p in zip(entry, shares[k], strict=True))
+        drawn_journey = replace(journey, steps=frozen_map(steps), entry=entry)  # type: ignore[arg-type]
+        journeys.append(drawn_journey)
+        results.append(solve_chain(drawn_journey, None, loose, transitions(drawn_journey)))
+    return Posterior(tuple(journeys), tuple(results))
+
+
+def interval(values: Any, level: float = LEVEL) -> tuple[float, float]:
+    """The central ``level`` interval of ``values``: its ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles.
+
+    >>> [round(x, 9) for x in interval(range(41))]
+    [1.0, 39.0]
+    """
+    import numpy as np
+
+    low, high = np.quantile(np.asarray(values, dtype=float), [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def metric_intervals(point: Any, drawn: tuple[MarkovResult, ...]) -> dict[str, tuple[float, float] | None]:
+    """Each journey metric's interval over the draws, by the metric's JSON key.
+
+    A metric the journey does not have (None) has none; a count of steps
+    (``steps_without_effort``...) does not depend on the evidence and is its
+    own interval. The interval always holds the journey's own figure: with
+    few cases the prior pulls the draws towards even shares, and the figure
+    the journey states is then widened to, not left outside.
+    """
+    out: dict[str, tuple[float, float] | None] = {}
+    for item in fields(point):
+        value = getattr(point, item.name)
+        if value is None:
+            out[item.name] = None
+        elif item.type == "int":
+            out[item.name] = (float(value), float(value))
+        else:
+            low, high = interval([getattr(result.metrics, item.name) for result in drawn])
+            out[item.name] = (min(low, value), max(high, value))
+    return out
+
+
+def beats(first: np.ndarray, second: np.ndarray) -> float:
+    """The share of draws in which the first fix's values (rows of keys, most important first) rank above
+    the second's, ties counting half."""
+    import numpy as np
+
+    ahead = np.zeros(len(first), dtype=bool)
+    decided = np.zeros(len(first), dtype=bool)
+    for column in range(first.shape[1]):
+        a, b = first[:, column], second[:, column]
+        close = np.isclose(a, b, rtol=1e-9, atol=1e-9)
+        ahead |= ~decided & ~close & (a > b)
+        decided |= ~close
+    return float(ahead.sum() + 0.5 * (~decided).sum()) / len(first)

@@ -1,0 +1,110 @@
+"""A step's evidence: what the event log it was learned from showed of it.
+
+``discover`` and ``calibrate`` write it; audit, report and compare read it
+to give every figure an interval (:mod:`cxaudit.analysis.intervals`). A
+journey written by hand has none and prints as it always did.
+
+.. code-block:: yaml
+
+    evidence: {visits: 1204, next: {review: 980, lost: 224}, duration_sd: 5400}
+
+``visits`` counts the visits to the step in the log's cases, ``next`` how
+many of them went on to each step, and ``duration_sd`` is the standard
+deviation of the step's time over those visits, in seconds (the spread its
+mean ``duration`` was averaged from).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxaudit.journey.kinds import (
+    _SLUG_RE,
+    INVALID,
+    LARGEST,
+    SLUG,
+    Context,
+    Duration,
+    Integer,
+    Kind,
+    did_you_mean,
+    show,
+)
+from cxaudit.model import Evidence
+from cxaudit.yamlread import YMap
+
+__all__ = ["EvidenceKind"]
+
+_COUNT = Integer(0, int(LARGEST))
+_SPREAD = Duration()
+_FIELDS = ("visits", "next", "duration_sd")
+
+
+class EvidenceKind(Kind):
+    """``{visits: N, next: {step id: N}, duration_sd: seconds}``, every field optional."""
+
+    described = "a mapping of visits, next (step id to count) and duration_sd"
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {
+                "visits": {"description": "Visits to the step in the log's cases.", **_COUNT.schema()},
+                "next": {
+                    "description": "How many of those visits went on to each step: step id to count.",
+                    "type": "object",
+                    "propertyNames": {"pattern": SLUG},
+                    "additionalProperties": _COUNT.schema(),
+                },
+                "duration_sd": {
+                    "description": "Standard deviation of the step's time over the visits, in seconds.",
+                    **_SPREAD.schema(),
+                },
+            },
+            "additionalProperties": False,
+        }
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if not isinstance(value, YMap):
+            return self.reject(value, raw, ctx, where, path)
+        valid = True
+        visits = spread = None
+        counts: dict[str, int] = {}
+        for key, item in value.items():
+            key_path = f"{path}.{key}"
+            if key == "visits":
+                visits = _COUNT.convert(item, value.text(key), ctx, value.where(key), key_path)
+                valid &= visits is not INVALID
+            elif key == "duration_sd":
+                spread = _SPREAD.convert(item, value.text(key), ctx, value.where(key), key_path)
+                valid &= spread is not INVALID
+            elif key == "next":
+                counts, ok = _counts(item, value.text(key), ctx, value.where(key), key_path)
+                valid &= ok
+            else:
+                known = did_you_mean(key, _FIELDS)
+                ctx.add(value.where_key(key), f"unknown field '{key}' in evidence{known}", key_path)
+                valid = False
+        return Evidence(visits, counts, spread) if valid else INVALID
+
+
+def _counts(
+    value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str
+) -> tuple[dict[str, int], bool]:
+    if not isinstance(value, YMap):
+        ctx.add(where, f"'next' must be a mapping of step id to count, not {show(value, raw)}", path)
+        return {}, False
+    counts: dict[str, int] = {}
+    valid = True
+    for target, count in value.items():
+        target_path = f"{path}.{target}"
+        if not _SLUG_RE.match(target):
+            ctx.add(value.where_key(target), f"'{target}' is not a step id", target_path)
+            valid = False
+            continue
+        number = _COUNT.convert(count, value.text(target), ctx, value.where(target), target_path)
+        if number is INVALID:
+            valid = False
+        else:
+            counts[target] = number
+    return counts, valid
