@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from cxaudit.textsafe import clean
 
@@ -77,3 +78,38 @@ def number(value: float, digits: int = 2) -> str:
     ('1.23', '1,200')
     """
     return f"{value:,.{digits}f}"
+
+
+def within(text: Callable[[float], str], value: float, bounds: tuple[float, float] | None) -> str:
+    """``value`` as ``text`` writes it, followed by its interval when there is one.
+
+    A unit is written once: a percent sign after the interval, a currency before the figure. An
+    interval that reads as one number is left out.
+
+    >>> within(pct, 0.492, (0.471, 0.51)), within(count, 96, (80.2, 110)), within(pct, 0.5, None)
+    ('49.2% (47.1–51.0%)', '96 (80–110)', '50.0%')
+    >>> within(lambda v: money(v, "EUR"), 11000, (8409, 14050)), within(count, 3, (3.1, 3.4))
+    ('EUR 11,000 (8,409–14,050)', '3')
+    """
+    if bounds is None:
+        return text(value)
+    low, high = text(bounds[0]), text(bounds[1])
+    if low == high:  # no spread at the precision shown
+        return text(value)
+    if low.endswith("%") and high.endswith("%"):
+        low = low[:-1]
+    shown = text(value)
+    unit = shown[: len(shown) - len(shown.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ \u00a0"))]  # a currency before the number
+    if unit and low.startswith(unit) and high.startswith(unit):
+        low, high = low[len(unit) :], high[len(unit) :]
+    return f"{shown} ({low}–{high})"
+
+
+def evidence(cases: int | None) -> str:
+    """What the ranges of a report are, for a journey learned from a log of ``cases`` cases.
+
+    >>> evidence(4580)
+    'learned from 4,580 cases; ranges are 95% intervals'
+    """
+    learned = f"{cases:,} cases" if cases else "an event log"
+    return f"learned from {learned}; ranges are 95% intervals"

@@ -8,15 +8,13 @@ of the time, and the backtest of a journey that is wrong must fail.
 
 from __future__ import annotations
 
-import datetime
 import json
-import random
-from pathlib import Path
 
 import jsonschema
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.simulation import simulate
 
 pytest.importorskip("duckdb")
 
@@ -32,31 +30,6 @@ steps:
   gave_up: {name: Gave up, type: abandon}
 """
 SARIF_SCHEMA = json.loads((FIXTURES / "schemas" / "sarif-schema-2.1.0.json").read_text())
-
-
-def simulate(text: str, cases: int, seed: int, path: Path) -> None:
-    """A CSV log of ``cases`` customers walking the journey; outcomes are logged as activities."""
-    from cxaudit import loads_journey
-
-    journey = loads_journey(text)
-    rng = random.Random(seed)
-    start = datetime.datetime(2026, 1, 1)
-    rows = ["case,activity,timestamp"]
-    for case in range(cases):
-        step_id, now = journey.entry[0].step, start + datetime.timedelta(hours=case)
-        while True:
-            step = journey.steps[step_id]
-            rows.append(f"c{case},{step.name},{now.isoformat()}")
-            if step.is_outcome:
-                break
-            now += datetime.timedelta(seconds=(step.duration_s or 0) * rng.expovariate(1.0))
-            draw, total = rng.random(), 0.0
-            for transition in step.next:
-                total += transition.probability
-                if draw < total:
-                    step_id = transition.target
-                    break
-    path.write_text("\n".join(rows) + "\n")
 
 
 def test_a_true_journey_passes_against_the_logs_it_makes(run_cli, tmp_path):

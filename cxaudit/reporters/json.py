@@ -62,7 +62,7 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
         row.update(zip(names, values(metrics), strict=True))
         steps.append(row)
     path = audit.path
-    return {
+    out = {
         "file": journey.file,
         "journey": journey.id,
         "name": journey.name,
@@ -74,9 +74,24 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
         "steps": steps,
         "owners": [asdict(row) for row in audit.owners],
         "path": None if path is None else {**asdict(path), "steps": list(path.steps), "owners": list(path.owners)},
-        "findings": [finding_dict(f) for f in audit.findings],
+        "findings": [_with_evidence(audit, f) for f in audit.findings],
         "warnings": list(audit.warnings),
     }
+    if audit.intervals is not None:  # a journey learned from a log: how sure each metric is
+        out["intervals"] = {name: None if pair is None else list(pair) for name, pair in audit.intervals.items()}
+    return out
+
+
+def _with_evidence(audit: JourneyAudit, finding: Finding) -> dict[str, Any]:
+    """A finding as JSON data, with the intervals of its fix's value and its tie where the journey has evidence."""
+    row = finding_dict(finding)
+    bounds = audit.fix_intervals.get(finding.fingerprint)
+    if bounds is not None:
+        row["intervals"] = {name: list(pair) for name, pair in bounds.items()}
+    tie = audit.ties.get(finding.fingerprint)
+    if tie is not None:
+        row["tied_with"] = tie
+    return row
 
 
 class JsonReporter:
@@ -138,6 +153,7 @@ def report_schema() -> dict[str, Any]:
     from cxaudit.model import Impact
 
     nullable_string = {"type": ["string", "null"]}
+    metric_names = [f.name for f in fields(JourneyMetrics)]
     step = _object_schema(
         StepMetrics,
         "One step and its exact metrics.",
@@ -182,6 +198,18 @@ def report_schema() -> dict[str, Any]:
         "additionalProperties": False,
     }
     finding["required"] = sorted(finding["properties"])
+    pair = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+    finding["properties"]["intervals"] = {
+        "type": "object",
+        "description": "For a top fix of a journey with evidence: the 95% interval [low, high] of each value "
+        "of its impact.",
+        "additionalProperties": pair,
+    }
+    finding["properties"]["tied_with"] = {
+        "type": "integer",
+        "minimum": 1,
+        "description": "The rank of the fix just above, which the evidence cannot tell this one apart from.",
+    }
     journey = {
         "type": "object",
         "properties": {
@@ -210,6 +238,14 @@ def report_schema() -> dict[str, Any]:
         "additionalProperties": False,
     }
     journey["required"] = sorted(journey["properties"])
+    journey["properties"]["intervals"] = {  # type: ignore[index]
+        "type": "object",
+        "description": "For a journey with evidence (learned from a log): each metric's 95% interval [low, high], "
+        "null where the metric is.",
+        "properties": {name: {"anyOf": [pair, {"type": "null"}]} for name in metric_names},
+        "required": sorted(metric_names),
+        "additionalProperties": False,
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:cxaudit:audit-report:1",

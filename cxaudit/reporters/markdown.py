@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cxaudit import fmt
@@ -10,6 +11,7 @@ from cxaudit.model import Severity
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
+    from cxaudit.engine import JourneyAudit
     from cxaudit.report import Report
 
 MAX_ROWS = 50
@@ -48,6 +50,16 @@ def code_cell(text: str) -> str:
     return code_span(text).replace("|", "\\|")
 
 
+def _shown(audit: JourneyAudit, name: str, money: bool = False) -> str:
+    """A journey metric, as money or by its kind, with its interval when the journey has evidence."""
+    value = getattr(audit.metrics, name)
+    if money:
+        text: Any = partial(fmt.money, currency=audit.journey.currency)
+    else:
+        text = fmt.pct if name.endswith("_rate") else fmt.count
+    return fmt.within(text, value, (audit.intervals or {}).get(name))
+
+
 class MarkdownReporter:
     """Headline, a table of findings (most valuable first), and each journey's numbers."""
 
@@ -83,11 +95,16 @@ class MarkdownReporter:
             for finding in ordered[:MAX_ROWS]:
                 audit = next(a for a in report.audits if a.journey.file == finding.file)
                 money = finding.impact.money
+                bounds = audit.fix_intervals.get(finding.fingerprint, {}).get("money")
                 worth = (
-                    f"{fmt.money(money, audit.journey.currency)} {fmt.per(audit.journey.period)}"
+                    f"{fmt.within(partial(fmt.money, currency=audit.journey.currency), money, bounds)} "
+                    f"{fmt.per(audit.journey.period)}"
                     if money is not None and money > 0.5
                     else ""
                 )
+                tie = audit.ties.get(finding.fingerprint)
+                if tie is not None:
+                    worth += f" (cannot be told apart from #{tie})"
                 lines.append(
                     f"| {MARK[finding.severity]} | {finding.code} {finding.name} | "
                     f"{code_cell(f'{finding.file}:{finding.line}')} | {cell(finding.message)} | {cell(worth)} |"
@@ -104,11 +121,13 @@ class MarkdownReporter:
                 m = audit.metrics
                 journey = audit.journey
                 per = fmt.per(journey.period)
-                var = "" if m.value_at_risk is None else f"{fmt.money(m.value_at_risk, journey.currency)} {per}"
+                var = "" if m.value_at_risk is None else f"{_shown(audit, 'value_at_risk', True)} {per}"
+                contacts = f"{_shown(audit, 'contacts_per_period')} {per}"
                 lines.append(
-                    f"| {cell(journey.name)} | {fmt.pct(m.completion_rate)} | "
-                    f"{cell(f'{fmt.count(m.contacts_per_period)} {per}')} "
-                    f"| {fmt.money(m.contact_cost_per_period, journey.currency)} | {cell(var)} |"
+                    f"| {cell(journey.name)} | {_shown(audit, 'completion_rate')} | {cell(contacts)} "
+                    f"| {_shown(audit, 'contact_cost_per_period', True)} | {cell(var)} |"
                 )
+            if any(audit.intervals is not None for audit in report.audits):
+                lines += ["", "Ranges are 95% intervals from the evidence of the log a journey was learned from."]
             lines.append("")
         return "\n".join(lines)

@@ -31,14 +31,20 @@ def _t(text: str, style: str = "") -> Text:
 def _worth(audit: JourneyAudit, finding: Finding) -> Text:
     journey = audit.journey
     impact = finding.impact
+    bounds = audit.fix_intervals.get(finding.fingerprint, {})
     out = Text()
     if impact.money is not None and impact.money > 0.5:
-        out.append(fmt.money(impact.money, journey.currency), style="bold green")
+        out.append(
+            fmt.within(lambda v: fmt.money(v, journey.currency), impact.money, bounds.get("money")), "bold green"
+        )
         out.append("\n")
     if impact.customers_kept >= 0.5:
-        out.append(f"{fmt.count(impact.customers_kept)} kept\n")
+        out.append(f"{fmt.within(fmt.count, impact.customers_kept, bounds.get('customers_kept'))} kept\n")
     if impact.contacts_avoided >= 0.5:
-        out.append(f"{fmt.count(impact.contacts_avoided)} fewer contacts\n")
+        out.append(f"{fmt.within(fmt.count, impact.contacts_avoided, bounds.get('contacts_avoided'))} fewer contacts\n")
+    tie = audit.ties.get(finding.fingerprint)
+    if tie is not None:
+        out.append(f"cannot be told apart from #{tie}\n", style="dim")
     if not out.plain:
         if impact.customers_affected >= 0.5:
             out.append(f"{fmt.count(impact.customers_affected)} customers\n")
@@ -104,45 +110,61 @@ class TextReporter:
         metrics = audit.metrics
         per = fmt.per(journey.period)
         money = journey.currency
+        bounds = audit.intervals or {}
+
+        def shown(text: Any, name: str) -> str:  # the metric, with its interval when the journey has evidence
+            return fmt.within(text, getattr(metrics, name), bounds.get(name))
+
+        def cash(value: float) -> str:
+            return fmt.money(value, money)
 
         headline = Table.grid(padding=(0, 2))
         headline.add_column(style="bold")
         headline.add_column()
         declines = any(step.type == "decline" for step in journey.steps.values())
-        declined = f"{fmt.pct(metrics.decline_rate)} declined, " if declines else ""
+        declined = f"{shown(fmt.pct, 'decline_rate')} declined, " if declines else ""
         stuck = "stuck" if declines else "get stuck"  # one line, with the declines too
         headline.add_row(
             "Customers",
-            f"{fmt.count(journey.volume)} enter {per}: {fmt.pct(metrics.completion_rate)} complete, {declined}"
-            f"{fmt.pct(metrics.abandonment_rate)} give up, {fmt.pct(metrics.stuck_rate)} {stuck}",
+            f"{fmt.count(journey.volume)} enter {per}: {shown(fmt.pct, 'completion_rate')} complete, {declined}"
+            f"{shown(fmt.pct, 'abandonment_rate')} give up, {shown(fmt.pct, 'stuck_rate')} {stuck}",
         )
-        lost = f"{fmt.count(metrics.customers_lost_per_period)} {per}"
+        lost = f"{shown(fmt.count, 'customers_lost_per_period')} {per}"
         if metrics.value_at_risk is not None:
-            lost += f", value at risk {fmt.money(metrics.value_at_risk, money)} {per}"
+            lost += f", value at risk {shown(cash, 'value_at_risk')} {per}"
         headline.add_row("Customers lost", lost)
         if declines:
             headline.add_row(
                 "Declined",
-                f"{fmt.count(metrics.customers_declined_per_period)} {per} by our decision: not lost, no value at risk",
+                f"{shown(fmt.count, 'customers_declined_per_period')} {per} by our decision: not lost, "
+                "no value at risk",
             )
         contacts = (
-            f"{fmt.count(metrics.contacts_per_period)} {per} ({fmt.number(metrics.expected_contacts, 3)} per customer)"
+            f"{shown(fmt.count, 'contacts_per_period')} {per} "
+            f"({shown(lambda v: fmt.number(v, 3), 'expected_contacts')} per customer)"
         )
         if metrics.contact_cost_per_period:
-            contacts += f", costing {fmt.money(metrics.contact_cost_per_period, money)}"
+            contacts += f", costing {shown(cash, 'contact_cost_per_period')}"
         headline.add_row("Contacts", contacts)
         fcr = metrics.first_contact_resolution
         headline.add_row(
             "Recovery",
-            f"{fmt.pct(metrics.contact_rate)} of customers contact us; "
-            + ("no contacts" if fcr is None else f"first-contact resolution {fmt.pct(fcr)}"),
+            f"{shown(fmt.pct, 'contact_rate')} of customers contact us; "
+            + (
+                "no contacts"
+                if fcr is None
+                else f"first-contact resolution {shown(fmt.pct, 'first_contact_resolution')}"
+            ),
         )
         headline.add_row(
             "Per customer",
-            f"effort {fmt.number(metrics.expected_effort, 1)}, time {fmt.duration(metrics.expected_duration_s)}, "
-            f"{fmt.number(metrics.expected_handoffs, 2)} handoffs, "
-            f"{fmt.number(metrics.expected_channel_switches, 2)} channel switches",
+            f"effort {shown(lambda v: fmt.number(v, 1), 'expected_effort')}, "
+            f"time {shown(fmt.duration, 'expected_duration_s')}, "
+            f"{shown(fmt.number, 'expected_handoffs')} handoffs, "
+            f"{shown(fmt.number, 'expected_channel_switches')} channel switches",
         )
+        if audit.intervals is not None:
+            headline.add_row("Evidence", _t(f"{fmt.evidence(journey.cases)} (docs/evidence.md)", "dim"))
         gaps = []
         if metrics.steps_without_effort:
             gaps.append(f"{metrics.steps_without_effort} steps without effort")
