@@ -78,6 +78,26 @@ class Comparison:
             for key in METRICS
         }
 
+    def intervals(self) -> dict[str, dict[str, tuple[float, float] | None]] | None:
+        """95% intervals of each metric before, after and of the change, where either side has evidence."""
+        from cxaudit.analysis.intervals import change_interval
+
+        before, after = self.before, self.after
+        if before.intervals is None and after.intervals is None:
+            return None
+        values, moved = self.metrics("before"), self.metrics("after")
+        out: dict[str, dict[str, tuple[float, float] | None]] = {"before": {}, "after": {}, "delta": {}}
+        for key in METRICS:
+            out["before"][key] = (before.intervals or {}).get(key)
+            out["after"][key] = (after.intervals or {}).get(key)
+            first, second = values[key], moved[key]
+            out["delta"][key] = (
+                None
+                if first is None or second is None
+                else change_interval(first, second, (before.draws or {}).get(key), (after.draws or {}).get(key))
+            )
+        return out
+
     @property
     def contacts_avoided(self) -> float:
         return self.before.metrics.contacts_per_period - self.after.metrics.contacts_per_period
@@ -151,7 +171,14 @@ class Comparison:
             money = f", {fmt.money(abs(value), currency)} of value" if value is not None and abs(value) >= 0.5 else ""
             out.append(f"It {verb} {fmt.count(abs(kept))} more customers {per}{money}.")
         before_c, after_c = self.before.metrics.completion_rate, self.after.metrics.completion_rate
-        out.append(f"Completion goes from {fmt.pct(before_c)} to {fmt.pct(after_c)}.")
+        completion = f"Completion goes from {fmt.pct(before_c)} to {fmt.pct(after_c)}"
+        bounds = self.intervals()
+        change = None if bounds is None else bounds["delta"]["completion_rate"]
+        if change is not None:
+            low, high = (f"{value * 100:+.1f}" for value in change)
+            told = "a real change" if change[0] > 0 or change[1] < 0 else "not told apart from no change"
+            completion += f" (change {low} to {high} pts, 95%: {told})"
+        out.append(completion + ".")
         fixed, introduced = self.findings()
         out.append(f"{len(fixed)} findings fixed, {len(introduced)} introduced.")
         return out
@@ -160,6 +187,7 @@ class Comparison:
         from cxaudit.reporters.json import finding_dict
 
         fixed, introduced = self.findings()
+        bounds = self.intervals()
         return {
             "before": {"file": self.before.journey.file, **self.metrics("before")},
             "after": {"file": self.after.journey.file, **self.metrics("after")},
@@ -171,12 +199,17 @@ class Comparison:
                 "value_kept": self.value_kept,
                 "statements": self.statements(),
             },
+            **({} if bounds is None else {"intervals": {side: _lists(row) for side, row in bounds.items()}}),
             "steps": [{**asdict(change), "status": change.status} for change in self.steps()],
             "findings": {
                 "fixed": [finding_dict(f) for f in fixed],
                 "introduced": [finding_dict(f) for f in introduced],
             },
         }
+
+
+def _lists(row: dict[str, tuple[float, float] | None]) -> dict[str, list[float] | None]:
+    return {key: None if pair is None else list(pair) for key, pair in row.items()}
 
 
 def git_versions(path: str, revisions: str) -> tuple[tuple[bytes, str], tuple[bytes, str]]:

@@ -92,8 +92,8 @@ def test_the_history_option_is_checked(run_cli):
 
 
 def test_repeats_of_a_group_of_one_step_agree_with_the_visits_formula():
+    from cxaudit.analysis import solve as _solve
     from cxaudit.analysis.backtest import repeat_probability
-    from cxaudit.engine import _solve
     from tests.test_backtest import TRUE
 
     journey = loads_journey(TRUE)

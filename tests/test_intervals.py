@@ -153,3 +153,35 @@ def test_evidence_must_count_the_steps_a_step_goes_to(run_cli, tmp_path):
         "bad.yaml:6:74: evidence of step 'b' counts customers going to 'lots', which is not in its 'next'; "
         "count only the steps it goes to (steps.b.evidence.next.lots)"
     ) in out
+
+
+def test_compare_says_whether_a_change_can_be_told_from_noise(run_cli, tmp_path):
+    import json
+
+    few, many = tmp_path / "few.yaml", tmp_path / "many.yaml"
+    few.write_text(shop(400))
+    many.write_text(shop(400_000))
+    code, out, _ = run_cli("compare", str(few), str(many))
+    assert code == 0
+    assert "Completion goes from 79.0% to 79.0% (change -3.4 to +3.9 pts, 95%: not told apart from no change)." in out
+    worse = tmp_path / "worse.yaml"
+    worse.write_text(
+        shop(400_000)
+        .replace("b: 0.5, c: 0.5", "b: 0.3, c: 0.7")
+        .replace("b: 200000, c: 200000", "b: 120000, c: 280000")
+    )
+    code, out, _ = run_cli("compare", str(many), str(worse), "--format", "json")
+    bounds = json.loads(out)["intervals"]
+    low, high = bounds["delta"]["completion_rate"]
+    assert -0.0047 < low < high < -0.0033  # 79.0% -> 78.6%, told apart at 400,000 cases a side
+    assert bounds["before"]["completion_rate"][0] < 0.79 < bounds["before"]["completion_rate"][1]
+    assert "Warning" not in run_cli("audit", str(worse))[1]
+
+
+def test_a_probability_edited_after_discovery_is_drawn_around_what_it_says(run_cli, tmp_path):
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(shop(400_000).replace("done: 0.78, lost: 0.22", "done: 0.70, lost: 0.30"))
+    code, out, _ = run_cli("audit", str(edited))
+    assert code == 0
+    assert "75.0% (74.9–75.1%) complete" in out
+    assert "the probabilities of 'c' are not the shares their evidence counts" in " ".join(out.split())

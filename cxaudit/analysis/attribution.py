@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from cxaudit.analysis.markov import MarkovResult
     from cxaudit.model import Journey
 
-__all__ = ["OwnerContacts", "apply_fix", "contacts_by_owner"]
+__all__ = ["OwnerContacts", "apply_fix", "contacts_by_owner", "money_known"]
 
 NO_OWNER = "(no owner)"
 
@@ -109,3 +109,13 @@ def apply_fix(journey: Journey, removed: Iterable[tuple[str, str]]) -> Journey |
             step, next=tuple(Transition(t.source, t.target, t.probability / remaining, t.span) for t in kept)
         )
     return replace(journey, steps=frozen_map(steps))  # type: ignore[arg-type]
+
+
+def money_known(journey: Journey) -> tuple[bool, bool]:
+    """(some contact step has a cost, the journey has a value): whether fixes can be valued in money."""
+    has_cost = any(
+        (journey.channel_of(step) is not None and (journey.channel_of(step).cost or 0) > 0)  # type: ignore[union-attr]
+        for step in journey.steps.values()
+        if step.is_contact
+    )
+    return has_cost, journey.value is not None

@@ -116,8 +116,8 @@ def backtest(
     UsageError
         An explicit mapping names a step the journey does not have.
     """
+    from cxaudit.analysis import solve as _solve
     from cxaudit.analysis.conformance import case_end, map_activities
-    from cxaudit.engine import _solve
 
     _, markov = _solve(journey, None)
     conformance = map_activities(journey, events, activity_map)

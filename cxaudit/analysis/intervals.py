@@ -7,8 +7,13 @@ from (``cases``). The figures' uncertainty comes from the posterior of the
 chain given those counts:
 
 - each step's transition probabilities are drawn from the Dirichlet
-  posterior ``Dir(n + 1/2)`` of its counts ``n`` (Jeffreys' prior), the
-  entry shares from ``Dir(share x cases + 1/2)``;
+  posterior ``Dir(p x n + 1/2)``, with ``p`` the probabilities the journey
+  states and ``n`` the visits its evidence counts leaving the step
+  (Jeffreys' prior). For a journey as discover or calibrate wrote it, ``p x n``
+  are the counts themselves; a probability edited since is drawn around what
+  it now says, with the evidence's sample size, and the audit warns that
+  the step no longer matches its evidence. The entry shares are drawn from
+  ``Dir(share x cases + 1/2)``;
 - each step's mean time from a normal with the step's ``duration`` as mean
   and ``duration_sd / sqrt(n)`` as standard deviation (the central limit
   theorem for a mean of ``n`` visits), kept at or above zero.
@@ -32,7 +37,17 @@ if TYPE_CHECKING:
     from cxaudit.analysis.structure import Structure
     from cxaudit.model import Journey
 
-__all__ = ["DRAWS", "LEVEL", "Posterior", "has_evidence", "interval", "metric_intervals", "posterior"]
+__all__ = [
+    "DRAWS",
+    "LEVEL",
+    "Posterior",
+    "change_interval",
+    "has_evidence",
+    "interval",
+    "metric_draws",
+    "metric_intervals",
+    "posterior",
+]
 
 DRAWS = 400
 """Journeys drawn from the posterior: enough for the 2.5th and 97.5th percentiles to settle."""
@@ -48,6 +63,8 @@ class Posterior:
 
     journeys: tuple[Journey, ...]
     results: tuple[MarkovResult, ...]
+    stale: tuple[str, ...] = ()
+    """Steps whose probabilities are far from the shares their evidence counts (edited since the log)."""
 
 
 def has_evidence(journey: Journey) -> bool:
@@ -70,13 +87,17 @@ def posterior(journey: Journey, structure: Structure, draws: int = DRAWS, seed: 
     loose = replace(structure, compiled=None)  # the compiled arrays hold the journey's own probabilities
     rows: dict[str, Any] = {}
     times: dict[str, Any] = {}
+    stale: list[str] = []
     for sid, step in journey.steps.items():
         evidence = step.evidence
         if evidence is None or not step.next:
             continue
         counts = np.array([evidence.next.get(t.target, 0) for t in step.next], dtype=float)
-        rows[sid] = rng.dirichlet(counts + PRIOR, size=draws)
         seen = counts.sum()
+        stated = np.array([t.probability for t in step.next])
+        if seen and np.abs(stated - counts / seen).max() > 3 * np.sqrt(0.25 / seen) + 1e-4:
+            stale.append(sid)
+        rows[sid] = rng.dirichlet(stated * seen + PRIOR, size=draws)
         if step.duration_s is not None and evidence.duration_sd is not None and seen > 0:
             spread = evidence.duration_sd / np.sqrt(seen)
             times[sid] = np.maximum(rng.normal(step.duration_s, spread, size=draws), 0.0)
@@ -102,7 +123,7 @@ def posterior(journey: Journey, structure: Structure, draws: int = DRAWS, seed: 
         drawn_journey = replace(journey, steps=frozen_map(steps), entry=entry)  # type: ignore[arg-type]
         journeys.append(drawn_journey)
         results.append(solve_chain(drawn_journey, None, loose, transitions(drawn_journey)))
-    return Posterior(tuple(journeys), tuple(results))
+    return Posterior(tuple(journeys), tuple(results), tuple(stale))
 
 
 def interval(values: Any, level: float = LEVEL) -> tuple[float, float]:
@@ -137,6 +158,32 @@ def metric_intervals(point: Any, drawn: tuple[MarkovResult, ...]) -> dict[str, t
             low, high = interval([getattr(result.metrics, item.name) for result in drawn])
             out[item.name] = (min(low, value), max(high, value))
     return out
+
+
+def metric_draws(drawn: tuple[MarkovResult, ...]) -> dict[str, tuple[float, ...]]:
+    """Each metric that has a value over the draws, in draw order."""
+    first = drawn[0].metrics
+    names = [item.name for item in fields(first) if getattr(first, item.name) is not None]
+    return {name: tuple(float(getattr(result.metrics, name)) for result in drawn) for name in names}
+
+
+def change_interval(
+    before: float, after: float, before_draws: Any, after_draws: Any, level: float = LEVEL
+) -> tuple[float, float] | None:
+    """The interval of ``after - before`` when either side was learned from a log, else None.
+
+    The two journeys' posteriors are independent, so their draws pair up in
+    order as draws of the difference; a side without draws is its own figure.
+    """
+    import numpy as np
+
+    if before_draws is None and after_draws is None:
+        return None
+    ahead = np.asarray(after_draws if after_draws is not None else [after], dtype=float)
+    behind = np.asarray(before_draws if before_draws is not None else [before], dtype=float)
+    low, high = interval(ahead - behind, level)
+    change = after - before
+    return min(low, change), max(high, change)
 
 
 def beats(first: np.ndarray, second: np.ndarray) -> float:

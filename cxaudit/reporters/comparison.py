@@ -29,34 +29,52 @@ LABELS = {
 }
 
 
-def _show(value: float | None, kind: str, currency: str | None, signed: bool = False) -> str:
+def _text(kind: str, currency: str | None, signed: bool) -> Any:
+    def text(value: float) -> str:
+        sign = "+" if signed and value > 0 else ("-" if signed and value < 0 else "")
+        magnitude = abs(value) if signed else value
+        if kind == "share":
+            shown = f"{magnitude * 100:.1f} pts" if signed else fmt.pct(magnitude)
+        elif kind == "count":
+            shown = fmt.count(magnitude)
+        elif kind == "money":
+            shown = fmt.money(magnitude, currency)
+        elif kind == "duration":
+            shown = fmt.duration(magnitude)
+        else:
+            shown = fmt.number(magnitude, 3)
+        return sign + shown
+
+    return text
+
+
+def _show(
+    value: float | None,
+    kind: str,
+    currency: str | None,
+    signed: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> str:
     if value is None:
         return "-"
-    sign = "+" if signed and value > 0 else ("-" if signed and value < 0 else "")
-    magnitude = abs(value) if signed else value
-    if kind == "share":
-        text = f"{magnitude * 100:.1f} pts" if signed else fmt.pct(magnitude)
-    elif kind == "count":
-        text = fmt.count(magnitude)
-    elif kind == "money":
-        text = fmt.money(magnitude, currency)
-    elif kind == "duration":
-        text = fmt.duration(magnitude)
-    else:
-        text = fmt.number(magnitude, 3)
-    return sign + text
+    text = _text(kind, currency, signed)
+    if bounds is None:
+        return text(value)
+    low, high = text(bounds[0]), text(bounds[1])
+    return text(value) if low == high else f"{text(value)} ({low} to {high})"
 
 
 def rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
-    """(metric, before, after, change) for people."""
+    """(metric, before, after, change) for people; with 95% intervals where a side was learned from a log."""
     before, after, delta = comparison.metrics("before"), comparison.metrics("after"), comparison.delta
     currency = comparison.after.journey.currency
+    bounds = comparison.intervals() or {"before": {}, "after": {}, "delta": {}}
     return [
         (
             label,
-            _show(before[key], kind, currency),
-            _show(after[key], kind, currency),
-            _show(delta[key], kind, currency, True),
+            _show(before[key], kind, currency, bounds=bounds["before"].get(key)),
+            _show(after[key], kind, currency, bounds=bounds["after"].get(key)),
+            _show(delta[key], kind, currency, True, bounds["delta"].get(key)),
         )
         for key, (label, kind) in LABELS.items()
     ]

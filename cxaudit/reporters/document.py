@@ -87,7 +87,8 @@ class DocumentReporter:
             for audit in ordered:
                 lines += ["", "---", ""]
                 lines += self._journey(audit, level=2)
-        lines += ["", *self._appendix(level=1 if len(audits) == 1 else 2)]
+        evidence = any(audit.intervals is not None for audit in audits)
+        lines += ["", *self._appendix(level=1 if len(audits) == 1 else 2, evidence=evidence)]
         if report.problems:
             lines += ["", "## Files that could not be read", ""]
             lines += [f"- {code_span(p.file)} line {p.line}: {text(p.message)}" for p in report.problems]
@@ -311,9 +312,9 @@ class DocumentReporter:
         return lines
 
     @staticmethod
-    def _appendix(level: int) -> list[str]:
+    def _appendix(level: int, evidence: bool) -> list[str]:
         h = "#" * level
-        return [
+        lines = [
             f"{h}# Appendix: method and assumptions",
             "",
             "- Each journey is an absorbing Markov chain: outcomes end it, every other step leads on with the "
@@ -332,6 +333,11 @@ class DocumentReporter:
             "journey for the top findings. Fixes are valued one at a time.",
             "- First-contact resolution is the share of customers who contact us exactly once among those who "
             "contact us at least once.",
+        ]
+        if not evidence:
+            return lines
+        return [
+            *lines,
             "- A journey learned from an event log carries its evidence (the visits and transitions counted). "
             "Its figures then show 95% intervals: the journey is drawn 400 times from the Dirichlet posterior "
             "of each step's transition counts (and a normal for each step's mean time), solved exactly each "

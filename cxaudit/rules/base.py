@@ -280,9 +280,9 @@ class AuditContext:
     @cached_property
     def money_known(self) -> tuple[bool, bool]:
         """(some contact step has a cost, the journey has a value)."""
-        from cxaudit.engine import _has_money
+        from cxaudit.analysis.attribution import money_known
 
-        return _has_money(self.journey)
+        return money_known(self.journey)
 
     @cached_property
     def components(self) -> dict[str, int]:
