@@ -73,6 +73,25 @@ def test_a_first_order_chain_invents_repeats_that_history_removes(run_cli, tmp_p
     assert auto.read_text() == before
 
 
+def test_rework_loops_are_the_customers_not_the_chains(run_cli, tmp_path):
+    """FR03 on a first-order chain reports loops no customer makes; on the history-aware journey it reports
+    the one real repeat once, over the steps history split the activity into."""
+    log = tmp_path / "log.csv"
+    simulate(SECOND_ORDER, 2000, 1, log)
+    success = ("--success", "Done", "--abandon", "Gave up")
+    first, auto = tmp_path / "first.yaml", tmp_path / "auto.yaml"
+    assert run_cli("discover", str(log), "-o", str(first), *success, "--history", "1")[0] == 0
+    assert run_cli("discover", str(log), "-o", str(auto), *success)[0] == 0
+    _, out, _ = run_cli("check", str(first), "--select", "FR03")
+    assert [line.split("customers repeat ")[1][:3] for line in out.splitlines()[:-1]] == ["'A'", "'B'", "'C'"]
+    _, out, _ = run_cli("check", str(auto), "--select", "FR03")
+    assert out.splitlines() == [
+        f"{auto}:24:3: FR03 [warning] customers repeat 'A' (its 3 steps, split by where customers came from): "
+        "1.49 visits for every customer who reaches it, 361 extra visits a month",
+        "Found 1 finding (1 warning) in 1 journey.",
+    ]
+
+
 def test_auto_history_on_the_helpdesk_log_says_what_it_chose_and_agrees_with_the_log(run_cli, tmp_path):
     journey = tmp_path / "helpdesk.yaml"
     code, _, err = run_cli("discover", str(HELPDESK), "-o", str(journey), "--success", "Closed")
@@ -93,7 +112,7 @@ def test_the_history_option_is_checked(run_cli):
 
 def test_repeats_of_a_group_of_one_step_agree_with_the_visits_formula():
     from cxaudit.analysis import solve as _solve
-    from cxaudit.analysis.backtest import repeat_probability
+    from cxaudit.analysis.history import repeat_probability
     from tests.test_backtest import TRUE
 
     journey = loads_journey(TRUE)

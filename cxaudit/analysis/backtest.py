@@ -235,6 +235,8 @@ def _activity_repeats(
 ) -> list[tuple[str, str | None, str, str, float, Any]]:
     """For a journey split by history: the share of cases doing each activity twice or more, whichever
     of its steps, predicted exactly and observed."""
+    from cxaudit.analysis.history import repeat_probability
+
     groups: dict[str, set[str]] = {}
     for step_id, step in journey.steps.items():
         if not step.is_outcome:
@@ -252,37 +254,6 @@ def _activity_repeats(
             label = f"cases doing '{first.name}' twice or more"
             checks.append((f"repeats:{first.name}", None, label, "share", predicted, observed.get(name, 0) / n))
     return checks
-
-
-def repeat_probability(journey: Journey, group: set[str]) -> float:
-    """The probability that a case visits the steps ``group`` twice or more, exactly from the chain.
-
-    Where the first visit to the group lands, times the chance of coming
-    back to the group from there.
-    """
-    import numpy as np
-
-    transient = [s for s, step in journey.steps.items() if not step.is_outcome]
-    index = {s: i for i, s in enumerate(transient)}
-    q = np.zeros((len(transient), len(transient)))
-    for s in transient:
-        for t in journey.steps[s].next:
-            if t.target in index:
-                q[index[s], index[t.target]] += t.probability
-    start = np.zeros(len(transient))
-    for entry in journey.entry:
-        if entry.step in index:
-            start[index[entry.step]] += entry.share
-    inside = np.array([s in group for s in transient])
-    outside = ~inside
-    a = np.eye(int(outside.sum())) - q[np.ix_(outside, outside)]
-    # the chance of reaching the group from each step outside it, and the expected visits outside before
-    hit = np.ones(len(transient))
-    hit[outside] = np.linalg.lstsq(a, q[np.ix_(outside, inside)].sum(axis=1), rcond=None)[0]
-    before = np.linalg.lstsq(a.T, start[outside], rcond=None)[0]
-    first = start[inside] + before @ q[np.ix_(outside, inside)]
-    again = q[inside] @ hit
-    return float(min(max(first @ again, 0.0), 1.0))
 
 
 def length_distribution(journey: Journey, logged: set[str], longest: int) -> dict[int, float]:

@@ -23,7 +23,11 @@ class ReworkLoop(Rule):
     -------------
     Steps whose expected visits per customer who reaches them is at least
     ``min_repeat_ratio`` (1.15: on average 15% extra visits), among steps at
-    least ``min_reach`` of customers reach.
+    least ``min_reach`` of customers reach. In a journey learned with
+    ``discover --history``, an activity split into several steps by where
+    customers came from is one: its visits are the visits to any of its
+    steps, and a repeat is coming back to any of them (one finding, on its
+    most visited step).
 
     Why it hurts customers
     ----------------------
@@ -64,8 +68,14 @@ class ReworkLoop(Rule):
     }
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
+        from cxaudit.analysis.history import activity_groups
+
+        groups = activity_groups(audit.journey)
+        for name, members in groups.items():
+            yield from self._activity(audit, options, name, [s for s in members if s not in audit.structure.stuck])
+        grouped = {step_id for members in groups.values() for step_id in members}
         for step_id, step in audit.journey.steps.items():
-            if step.is_outcome or step_id in audit.structure.stuck:
+            if step.is_outcome or step_id in audit.structure.stuck or step_id in grouped:
                 continue
             metrics = audit.metrics(step_id)
             reach = metrics.reach_probability
@@ -88,3 +98,30 @@ class ReworkLoop(Rule):
                 fix=loops,
                 customers_affected=reach * audit.volume,
             )
+
+    @staticmethod
+    def _activity(audit: AuditContext, options: Mapping[str, float], name: str, members: list[str]) -> Iterator[Hit]:
+        """An activity split by history into ``members``: its repeats are visits to any of them."""
+        from cxaudit.analysis.history import group_visits
+
+        if not members:
+            return
+        reach, _ = group_visits(audit.journey, set(members))
+        visits = sum(audit.metrics(step_id).expected_visits for step_id in members)
+        if reach < options["min_reach"] or reach <= 0 or visits / reach < options["min_repeat_ratio"]:
+            return
+        inside = set(members)
+        loops = tuple(
+            (step_id, target) for step_id in members for target, _ in audit.successors(step_id) if target in inside
+        )
+        step_id = max(members, key=lambda s: (audit.metrics(s).expected_visits, s))
+        yield Hit(
+            step=step_id,
+            message=f"customers repeat '{name}' (its {len(members)} steps, split by where customers came from): "
+            f"{fmt.number(visits / reach)} visits for every customer who reaches it, "
+            f"{fmt.count((visits - reach) * audit.volume)} extra visits {audit.per}",
+            remediation=f"Make '{name}' right the first time: {ADVICE[audit.kind(step_id)]} "
+            f"Owner: {audit.owner(step_id)}.",
+            fix=loops,
+            customers_affected=reach * audit.volume,
+        )
