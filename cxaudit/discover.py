@@ -67,12 +67,14 @@ def discover(
     min_share: float = 0.0,
     unfinished: str = "abandon",
     states: dict[str, tuple[tuple[str, ...], str]] | None = None,
+    variants: Sequence[tuple[tuple[str, ...], int]] = (),
 ) -> Discovery:
     """A journey from a log: one step per activity, probabilities from directly-follows counts.
 
     With ``states`` (the log split by history, :meth:`~cxaudit.logs.read.EventLog.split`), the log's
     activities include labels, each standing for an activity after a context: one step each, named
-    like the activity, with the context as its ``after``.
+    like the activity, with the context as its ``after``. ``variants`` are the log's most common
+    variants (:meth:`~cxaudit.logs.read.EventLog.variants`), written as the journey's ``variants``.
     """
     from cxaudit.errors import UsageError
 
@@ -133,6 +135,13 @@ def discover(
         f"  period: {period}",
         f"  cases: {log.cases}",
     ]
+    if variants:
+        lines.append("  variants:  # the most common paths of the log's cases, and how many cases took each")
+        for trace, n in variants:
+            path = [ids[a] for a in trace if a in ids]
+            if trace and trace[-1] not in outcomes and unfinished_cases:
+                path.append(UNFINISHED_ID)
+            lines.append(f"  - {{cases: {n}, steps: [{', '.join(path)}]}}")
     starts = [(ids[a], info.starts) for a, info in sorted(activities.items()) if info.starts]
     shares = round_shares([n for _, n in starts])
     lines.append(

@@ -269,6 +269,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
         ctx.add(where, "missing 'entry'; name the step where customers start", "entry")
 
     _check_references(raw_steps, entry, channels, owners, root, ctx)
+    _check_variants(info.get("variants", ()), raw_steps, root, ctx)
     if ctx.problems:
         return None
 
@@ -320,6 +321,7 @@ def _build(root: Any, where: tuple[int, int], ctx: spec.Context, limits: Limits)
         file=file,
         span=SourceSpan(file, *root.where_key("journey")),
         cases=info.get("cases"),
+        variants=info.get("variants", ()),
     )
 
 
@@ -364,6 +366,22 @@ def _check_evidence(raw_steps: dict[str, Any], steps_map: Any, ctx: spec.Context
                     f"evidence of step '{step_id}' counts customers going to '{target}', which is not in its "
                     "'next'; count only the steps it goes to",
                     f"steps.{step_id}.evidence.next.{target}",
+                )
+
+
+def _check_variants(variants: Any, raw_steps: dict[str, Any], root: YMap, ctx: spec.Context) -> None:
+    """Each variant's steps are steps of the journey."""
+    if not variants or not raw_steps:
+        return
+    written = root["journey"]["variants"]
+    for number, variant in enumerate(variants):
+        steps = written[number]["steps"]
+        for position, step_id in enumerate(variant.steps):
+            if step_id not in raw_steps:
+                ctx.add(
+                    steps.item_pos[position],
+                    f"variant {number + 1} names unknown step '{step_id}'{spec.did_you_mean(step_id, raw_steps)}",
+                    f"journey.variants[{number}].steps[{position}]",
                 )
 
 

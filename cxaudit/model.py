@@ -19,6 +19,7 @@ __all__ = [
     "SourceSpan",
     "Step",
     "Transition",
+    "Variant",
 ]
 
 
@@ -187,6 +188,13 @@ class Step:
         return not self.is_outcome and not self.next
 
 
+class Variant(NamedTuple):
+    """A path cases of the log took, start to outcome, and how many took it (format v1's ``variants``)."""
+
+    steps: tuple[str, ...]
+    cases: int
+
+
 @quick_init
 @compact_pickle
 @dataclass(frozen=True, slots=True)
@@ -209,6 +217,8 @@ class Journey:
     version: int = 1
     cases: int | None = None
     """The cases of the log the numbers were learned from; None for a journey written by hand."""
+    variants: tuple[Variant, ...] = ()
+    """The log's most common paths, most common first; empty for a journey written by hand."""
 
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError if there is none)."""

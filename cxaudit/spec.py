@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from cxaudit.journey.evidence import EvidenceKind
+from cxaudit.journey.evidence import EvidenceKind, VariantsKind
 from cxaudit.journey.kinds import (
     _SLUG_RE,
     CURRENCY,
@@ -109,6 +109,13 @@ JOURNEY = ObjectSpec(
             Integer(1, int(LARGEST)),
             "The cases of the event log the journey's numbers were learned from (discover and calibrate write "
             "it); the backtest's intervals allow for that sample.",
+        ),
+        Field(
+            "variants",
+            VariantsKind(),
+            "The most common paths of the log's cases (discover writes them), most common first: each its "
+            "cases and its steps, start to outcome. Reports show them beside the most probable path, with the "
+            "share of cases that took each and the share the journey predicts.",
         ),
     ),
     "What the journey is and how many customers take it.",

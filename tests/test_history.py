@@ -86,7 +86,7 @@ def test_rework_loops_are_the_customers_not_the_chains(run_cli, tmp_path):
     assert [line.split("customers repeat ")[1][:3] for line in out.splitlines()[:-1]] == ["'A'", "'B'", "'C'"]
     _, out, _ = run_cli("check", str(auto), "--select", "FR03")
     assert out.splitlines() == [
-        f"{auto}:24:3: FR03 [warning] customers repeat 'A' (its 3 steps, split by where customers came from): "
+        f"{auto}:29:3: FR03 [warning] customers repeat 'A' (its 3 steps, split by where customers came from): "
         "1.49 visits for every customer who reaches it, 361 extra visits a month",
         "Found 1 finding (1 warning) in 1 journey.",
     ]
@@ -103,6 +103,26 @@ def test_auto_history_on_the_helpdesk_log_says_what_it_chose_and_agrees_with_the
     assert "  cases: 4580\n" in journey.read_text()
     assert run_cli("drift", str(journey), str(HELPDESK)) == (0, "No findings in 1 journey.\n", "")
     assert run_cli("calibrate", str(journey), str(HELPDESK))[2].endswith(": 0 changes.\n")
+
+
+def test_the_log_s_most_common_paths_stand_beside_the_journey_s(run_cli, tmp_path):
+    """discover writes the helpdesk log's five most common variants; audit sets the share of cases that took
+    each beside the share the history-aware journey gives it, which agree within a point."""
+    journey = tmp_path / "helpdesk.yaml"
+    assert run_cli("discover", str(HELPDESK), "-o", str(journey), "--success", "Closed")[0] == 0
+    assert "  - {cases: 2373, steps: [assign_seriousness__start, " in journey.read_text()
+    code, out, _ = run_cli("audit", str(journey), "--format", "json")
+    variants = json.loads(out)["journeys"][0]["variants"]
+    assert [v["cases"] for v in variants] == [2373, 552, 231, 215, 165]
+    assert variants[0]["share"] == pytest.approx(2373 / 4580)
+    assert all(abs(v["predicted"] - v["share"]) < 0.01 for v in variants), variants
+    _, out, _ = run_cli("audit", str(journey))
+    assert "  51.8%     51.9%   Assign seriousness → Take in charge ticket → Resolve ticket → Closed" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(journey.read_text().replace("steps: [assign_seriousness__start, ", "steps: [assign_seriousnes, ", 1))
+    code, out, _ = run_cli("validate", str(bad))
+    assert code == 2
+    assert "variant 1 names unknown step 'assign_seriousnes'; did you mean 'assign_seriousness__start'?" in out
 
 
 def test_the_history_option_is_checked(run_cli):

@@ -113,18 +113,18 @@ def test_the_ranking_says_which_fixes_cannot_be_told_apart(run_cli, tmp_path):
     code, out, _ = run_cli("audit", str(few))
     assert code == 0
     assert "Evidence        learned from 400 cases; ranges are 95% intervals" in out
-    assert "79.0% (75.0–82.6%) complete" in out
-    assert "EUR 11,000 (8,409–14,050)" in out
+    assert "79.0% (75.2–83.5%) complete" in out
+    assert "EUR 11,000 (8,185–13,856)" in out
     assert "cannot be told apart from #1" in out
     code, out, _ = run_cli("audit", str(many))
     assert code == 0
-    assert "79.0% (78.9–79.1%) complete" in out
+    assert "79.0% (78.9–79.2%) complete" in out
     assert "cannot be told apart" not in out
     _, out, _ = run_cli("report", str(few))
-    assert "| Completion | 79.0% (75.0–82.6%) of customers complete the journey |" in out
-    assert "| EUR\u00a010,000 (7,209–13,546) (cannot be told apart from #1) |" in out
+    assert "| Completion | 79.0% (75.2–83.5%) of customers complete the journey |" in out
+    assert "| EUR\u00a010,000 (7,493–12,659) (cannot be told apart from #1) |" in out
     _, out, _ = run_cli("check", str(few), "--format", "markdown")
-    assert "| Shop | 79.0% (75.0–82.6%) |" in out
+    assert "| Shop | 79.0% (75.2–83.5%) |" in out
 
 
 def test_a_journey_written_by_hand_prints_as_before(run_cli):
@@ -163,7 +163,7 @@ def test_compare_says_whether_a_change_can_be_told_from_noise(run_cli, tmp_path)
     many.write_text(shop(400_000))
     code, out, _ = run_cli("compare", str(few), str(many))
     assert code == 0
-    assert "Completion goes from 79.0% to 79.0% (change -3.4 to +3.9 pts, 95%: not told apart from no change)." in out
+    assert "Completion goes from 79.0% to 79.0% (change -4.3 to +3.7 pts, 95%: not told apart from no change)." in out
     worse = tmp_path / "worse.yaml"
     worse.write_text(
         shop(400_000)
@@ -183,5 +183,5 @@ def test_a_probability_edited_after_discovery_is_drawn_around_what_it_says(run_c
     edited.write_text(shop(400_000).replace("done: 0.78, lost: 0.22", "done: 0.70, lost: 0.30"))
     code, out, _ = run_cli("audit", str(edited))
     assert code == 0
-    assert "75.0% (74.9–75.1%) complete" in out
+    assert "75.0% (74.9–75.2%) complete" in out
     assert "the probabilities of 'c' are not the shares their evidence counts" in " ".join(out.split())

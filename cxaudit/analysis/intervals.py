@@ -49,8 +49,9 @@ __all__ = [
     "posterior",
 ]
 
-DRAWS = 400
-"""Journeys drawn from the posterior: enough for the 2.5th and 97.5th percentiles to settle."""
+DRAWS = 200
+"""Journeys drawn from the posterior. Two hundred keep the 2.5th and 97.5th percentiles within a
+fraction of the interval (the coverage test gets 36-39 of 40 at 200 and at 400), at half the time."""
 LEVEL = 0.95
 PRIOR = 0.5
 """Jeffreys' prior: half a customer added to every transition's count."""

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cxaudit.analysis.structure import CompiledGraph
     from cxaudit.model import Journey
 
-__all__ = ["SuccessPath", "most_probable_path"]
+__all__ = ["SuccessPath", "VariantShare", "most_probable_path", "variant_shares"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,46 @@ class SuccessPath:
     """Changes of owner between consecutive steps (steps without owner not counted)."""
     channel_switches: int
     """Changes of channel between consecutive steps (steps without channel not counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class VariantShare:
+    """A path the log's cases took (a variant), the share of cases that took it, and the journey's share."""
+
+    steps: tuple[str, ...]
+    cases: int
+    share: float
+    """Share of the log's cases that took exactly this path."""
+    predicted: float
+    """Share of entering customers the journey sends along exactly this path."""
+
+
+def variant_shares(journey: Journey) -> tuple[VariantShare, ...]:
+    """The journey's ``variants`` (the log's most common paths) beside the share the chain gives each.
+
+    A path's share in the chain is its entry share times the probability of
+    each of its transitions: what a customer entering takes exactly this way.
+
+    >>> from cxaudit import loads_journey
+    >>> journey = loads_journey(
+    ...     "cxaudit: 1\\njourney: {id: j, name: J, cases: 10, variants: [{cases: 6, steps: [a, ok]}]}\\n"
+    ...     "entry: a\\nsteps:\\n  a: {name: A, next: {ok: 0.7, ko: 0.3}}\\n"
+    ...     "  ok: {name: OK, type: success}\\n  ko: {name: KO, type: abandon}\\n"
+    ... )
+    >>> variant_shares(journey)[0]
+    VariantShare(steps=('a', 'ok'), cases=6, share=0.6, predicted=0.7)
+    """
+    entry: dict[str, float] = {}
+    for item in journey.entry:
+        entry[item.step] = entry.get(item.step, 0.0) + item.share
+    total = journey.cases or sum(variant.cases for variant in journey.variants)
+    out = []
+    for variant in journey.variants:
+        probability = entry.get(variant.steps[0], 0.0)
+        for source, target in pairwise(variant.steps):
+            probability *= sum(t.probability for t in journey.steps[source].next if t.target == target)
+        out.append(VariantShare(variant.steps, variant.cases, variant.cases / total if total else 0.0, probability))
+    return tuple(out)
 
 
 def _changes(values: list[str | None]) -> int:

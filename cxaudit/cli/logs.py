@@ -140,6 +140,7 @@ def discover(
         outcomes = frozenset([*success, *abandon, *decline])
         states, choice = split_for_discovery(events, outcomes, None if history == "auto" else int(history))
         summary = events.summary(outcomes)
+        variants = events.variants(outcomes)
     err = _stderr_console()
     if choice is not None:
         err.print(escape(f"--history auto: {choice.reason()}"))
@@ -156,6 +157,7 @@ def discover(
         min_share=min_share,
         unfinished=unfinished,
         states=states,
+        variants=variants,
     )
     loads_journey(found.text, name=output)  # the journey must pass its own validation
     for note in found.notes:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from cxaudit.analysis.attribution import OwnerContacts
     from cxaudit.analysis.markov import JourneyMetrics, MarkovResult, Transitions
-    from cxaudit.analysis.paths import SuccessPath
+    from cxaudit.analysis.paths import SuccessPath, VariantShare
     from cxaudit.analysis.structure import Structure
     from cxaudit.model import Journey
     from cxaudit.rules import Hit
@@ -79,6 +79,8 @@ class JourneyAudit:
     """95% intervals of the values of the fixes valued exactly, by the finding's fingerprint, then by field."""
     ties: Mapping[str, int] = field(default_factory=dict)
     """For a fix the evidence cannot tell apart from the one ranked just above it: that one's rank, by fingerprint."""
+    variants: tuple[VariantShare, ...] = ()
+    """The log's most common paths (the journey's ``variants``), each with the share the journey predicts."""
     draws: Mapping[str, tuple[float, ...]] | None = None
     """Each metric over the posterior's draws, in draw order (for the interval of a change between two journeys)."""
 
@@ -163,7 +165,7 @@ def audit(
     from cxaudit.analysis.attribution import contacts_by_owner
     from cxaudit.analysis.intervals import has_evidence, metric_draws, metric_intervals, posterior
     from cxaudit.analysis.markov import transitions
-    from cxaudit.analysis.paths import most_probable_path
+    from cxaudit.analysis.paths import most_probable_path, variant_shares
     from cxaudit.rules import RULES, AuditContext
 
     config = config or AuditConfig()
@@ -235,6 +237,7 @@ def audit(
         fix_intervals=fix_intervals,
         ties=ties,
         draws=draws,
+        variants=variant_shares(journey),
     )
 
 

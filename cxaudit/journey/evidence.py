@@ -30,10 +30,10 @@ from cxaudit.journey.kinds import (
     did_you_mean,
     show,
 )
-from cxaudit.model import Evidence
-from cxaudit.yamlread import YMap
+from cxaudit.model import Evidence, Variant
+from cxaudit.yamlread import YMap, YSeq
 
-__all__ = ["EvidenceKind"]
+__all__ = ["EvidenceKind", "VariantsKind"]
 
 _COUNT = Integer(0, int(LARGEST))
 _SPREAD = Duration()
@@ -108,3 +108,58 @@ def _counts(
         else:
             counts[target] = number
     return counts, valid
+
+
+class VariantsKind(Kind):
+    """``[{cases: N, steps: [step id, ...]}, ...]``: the log's most common paths, most common first."""
+
+    described = "a list of {cases, steps} mappings"
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "cases": {"description": "The cases that took the path.", **Integer(1, int(LARGEST)).schema()},
+                    "steps": {
+                        "description": "The steps of the path, in order, its outcome last.",
+                        "type": "array",
+                        "items": {"type": "string", "pattern": SLUG},
+                        "minItems": 1,
+                    },
+                },
+                "required": ["cases", "steps"],
+                "additionalProperties": False,
+            },
+        }
+
+    def convert(self, value: Any, raw: str | None, ctx: Context, where: tuple[int, int], path: str) -> Any:
+        if not isinstance(value, YSeq):
+            return self.reject(value, raw, ctx, where, path)
+        out = []
+        valid = True
+        for number, item in enumerate(value):
+            item_path = f"{path}[{number}]"
+            item_where = value.item_pos[number] if number < len(value.item_pos) else where
+            if not isinstance(item, YMap) or set(item) != {"cases", "steps"}:
+                ctx.add(item_where, f"each variant is {{cases: N, steps: [step ids]}}, not {show(item)}", item_path)
+                valid = False
+                continue
+            cases = Integer(1, int(LARGEST)).convert(
+                item["cases"], item.text("cases"), ctx, item.where("cases"), f"{item_path}.cases"
+            )
+            steps = item["steps"]
+            if not isinstance(steps, YSeq) or not steps or not all(_is_id(step) for step in steps):
+                ctx.add(item.where("steps"), "'steps' must be a list of step ids", f"{item_path}.steps")
+                valid = False
+                continue
+            if cases is INVALID:
+                valid = False
+                continue
+            out.append(Variant(tuple(steps), cases))
+        return tuple(out) if valid else INVALID
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and _SLUG_RE.match(value) is not None

@@ -315,6 +315,13 @@ class EventLog:
 
         return engine.per_case(self._open(), self, frozenset(outcomes))
 
+    def variants(self, outcomes: Iterable[str], top: int = 5) -> list[tuple[tuple[str, ...], int]]:
+        """The ``top`` most common variants of the log's cases (their activities, or labels when
+        :meth:`split`, up to their first of ``outcomes``) and how many cases follow each."""
+        from cxaudit.logs.engines import duckdb as engine
+
+        return engine.variants(self._open(), frozenset(outcomes), top)
+
     def _open(self) -> Any:
         """The database connection; an error once the log is closed."""
         if self._connection is None:

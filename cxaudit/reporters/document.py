@@ -229,6 +229,18 @@ class DocumentReporter:
                 f"{fmt.duration(path.duration_s)}, {path.handoffs} handoff{'s' if path.handoffs != 1 else ''} "
                 f"between {len(path.owners)} team{'s' if len(path.owners) != 1 else ''}.",
             ]
+        if audit.variants:
+            lines += [
+                "",
+                f"The most common paths of the log's {fmt.count(journey.cases or 0)} cases, beside the share the "
+                "journey sends along each:",
+                "",
+                "| cases | journey | path |",
+                "|--:|--:|---|",
+            ]
+            for variant in audit.variants:
+                names = " → ".join(text(journey.steps[step_id].name) for step_id in variant.steps)
+                lines.append(f"| {fmt.pct(variant.share)} | {fmt.pct(variant.predicted)} | {names} |")
         lines += self._map(audit, h)
         lines += self._findings(audit, h)
         return lines
@@ -339,7 +351,7 @@ class DocumentReporter:
         return [
             *lines,
             "- A journey learned from an event log carries its evidence (the visits and transitions counted). "
-            "Its figures then show 95% intervals: the journey is drawn 400 times from the Dirichlet posterior "
+            "Its figures then show 95% intervals: the journey is drawn 200 times from the Dirichlet posterior "
             "of each step's transition counts (and a normal for each step's mean time), solved exactly each "
             "time, and the 2.5th to 97.5th percentiles are shown. A fix that ranks above the next in fewer "
             "than 97.5% of the draws cannot be told apart from it. Journeys written by hand show none.",

@@ -77,6 +77,8 @@ def journey_dict(audit: JourneyAudit) -> dict[str, Any]:
         "findings": [_with_evidence(audit, f) for f in audit.findings],
         "warnings": list(audit.warnings),
     }
+    if audit.variants:  # a journey learned from a log: the paths its cases took most
+        out["variants"] = [{**asdict(variant), "steps": list(variant.steps)} for variant in audit.variants]
     if audit.intervals is not None:  # a journey learned from a log: how sure each metric is
         out["intervals"] = {name: None if pair is None else list(pair) for name, pair in audit.intervals.items()}
     return out
@@ -149,7 +151,7 @@ def report_schema() -> dict[str, Any]:
     """
     from cxaudit.analysis.attribution import OwnerContacts
     from cxaudit.analysis.markov import JourneyMetrics, StepMetrics
-    from cxaudit.analysis.paths import SuccessPath
+    from cxaudit.analysis.paths import SuccessPath, VariantShare
     from cxaudit.model import Impact
 
     nullable_string = {"type": ["string", "null"]}
@@ -238,6 +240,12 @@ def report_schema() -> dict[str, Any]:
         "additionalProperties": False,
     }
     journey["required"] = sorted(journey["properties"])
+    journey["properties"]["variants"] = {  # type: ignore[index]
+        "type": "array",
+        "description": "For a journey learned from a log: its most common paths, the share of the log's cases "
+        "that took each, and the share the journey sends along each (predicted).",
+        "items": _object_schema(VariantShare, "A path of the log's cases."),
+    }
     journey["properties"]["intervals"] = {  # type: ignore[index]
         "type": "object",
         "description": "For a journey with evidence (learned from a log): each metric's 95% interval [low, high], "

@@ -73,6 +73,25 @@ def _finding_cell(finding: Finding) -> Text:
     return text
 
 
+def _variants(audit: JourneyAudit) -> Table:
+    """The log's most common paths, with the share of cases that took each and the share the journey gives it."""
+    journey = audit.journey
+    table = Table(
+        title=f"The most common paths of the log's {fmt.count(journey.cases or 0)} cases",
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        expand=True,
+    )
+    table.add_column("Cases", justify="right", no_wrap=True)
+    table.add_column("Journey", justify="right", no_wrap=True)
+    table.add_column("Path", ratio=1)
+    for variant in audit.variants:
+        names = [journey.steps[step_id].name for step_id in variant.steps]
+        table.add_row(fmt.pct(variant.share), fmt.pct(variant.predicted), _t(" → ".join(names)))
+    return table
+
+
 class TextReporter:
     """A rich report for people, plain text when not on a terminal."""
 
@@ -256,6 +275,8 @@ class TextReporter:
             console.print(Panel(body, title="Most probable path to success", title_align="left", box=box.ROUNDED))
         else:
             console.print(Text("No path from the entry reaches a success outcome.", style="bold red"))
+        if audit.variants:
+            console.print(_variants(audit))
         console.print()
 
     def _portfolio(self, console: Console, audits: Sequence[JourneyAudit]) -> None:

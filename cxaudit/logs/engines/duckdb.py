@@ -358,6 +358,26 @@ def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[
     return visits, times, repeats
 
 
+# The activities of each case up to its first outcome, in order, and how many cases share them.
+_VARIANTS = """
+    WITH ordered AS (
+        SELECT case_id, activity, began, done, position,
+               {outcomes_before} = 0 AS kept
+        FROM ({marked})
+    ),
+    traces AS (
+        SELECT list(activity ORDER BY began, done, position) AS trace FROM ordered WHERE kept GROUP BY case_id
+    )
+    SELECT trace, count(*) AS n FROM traces GROUP BY trace ORDER BY n DESC, trace LIMIT {top}"""
+
+
+def variants(connection: Any, outcomes: frozenset[str], top: int) -> list[tuple[tuple[str, ...], int]]:
+    """The ``top`` most common variants (a case's activities up to its first outcome) and their cases,
+    most common first, then in the order of their activities."""
+    query = _VARIANTS.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE, top=int(top))
+    return [(tuple(trace), int(n)) for trace, n in connection.execute(query).fetchall()]
+
+
 # Each kept visit with the ``depth`` visits before it and the one after it in
 # its case (NULL before the case's start and at its end; nothing after an
 # outcome), counted.
