@@ -92,6 +92,17 @@ def test_rework_loops_are_the_customers_not_the_chains(run_cli, tmp_path):
     ]
 
 
+def test_a_rule_finds_an_activity_once_however_history_splits_it(run_cli, tmp_path):
+    journey = tmp_path / "order.yaml"
+    journey.write_text(SECOND_ORDER)
+    _, out, _ = run_cli("check", str(journey), "--select", "OW01")
+    about_a = [line for line in out.splitlines() if "'A'" in line]
+    assert about_a == [
+        f"{journey}:8:3: OW01 [warning] no team owns 'A', which 50.0% of customers reach (500 a month); "
+        "the same at 2 more of its steps, split by where customers came from"
+    ]
+
+
 def test_auto_history_on_the_helpdesk_log_says_what_it_chose_and_agrees_with_the_log(run_cli, tmp_path):
     journey = tmp_path / "helpdesk.yaml"
     code, _, err = run_cli("discover", str(HELPDESK), "-o", str(journey), "--success", "Closed")

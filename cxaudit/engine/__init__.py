@@ -194,7 +194,7 @@ def audit(
         context.ran = frozenset(enabled)
         labelled.extend((RULES["SP01"], hit) for hit in RULES["SP01"]().check(context, {}))
 
-    kept = _deduplicate(labelled)
+    kept = _by_activity(journey, _deduplicate(labelled))
     findings = [_finding(context, rule_class, hit, config, not findings_only) for rule_class, hit in kept]
     fixes = {f.fingerprint: hit.fix for f, (_, hit) in zip(findings, kept, strict=True)}
     ranked = _rank(context, findings, fixes, 0 if findings_only else config.exact_top)
@@ -267,6 +267,44 @@ def _deduplicate(labelled: list[tuple[type, Hit]]) -> list[tuple[type, Hit]]:
             best[key] = (rule_class, hit)
             out[slot[key]] = (rule_class, hit)
     return [item for item in out if item is not None]
+
+
+def _by_activity(journey: Journey, labelled: list[tuple[type, Hit]]) -> list[tuple[type, Hit]]:
+    """One finding per rule and activity in a journey split by history: a rule's hits at several steps of
+    one activity (each after another history) become one, at the step it touches most, with their fixes
+    together and their contacts added up (customers may pass several of the steps: the most one touches
+    stands for them all)."""
+    from cxaudit.analysis.history import activity_groups
+
+    groups = activity_groups(journey)
+    if not groups:
+        return labelled
+    activity = {step_id: name for name, members in groups.items() for step_id in members}
+    together: dict[tuple[str, str], list[Hit]] = {}
+    out: list[tuple[type, Hit] | tuple[type, tuple[str, str]]] = []
+    for rule_class, hit in labelled:
+        name = activity.get(hit.step or "") if hit.target is None and hit.span is None else None
+        if name is None:
+            out.append((rule_class, hit))
+            continue
+        key = (rule_class.code, name)
+        if key not in together:
+            together[key] = []
+            out.append((rule_class, key))
+        together[key].append(hit)
+    merged: list[tuple[type, Hit]] = []
+    for rule_class, item in out:
+        if isinstance(item, tuple):
+            hits = together[item]
+            main = max(hits, key=lambda h: (h.customers_affected, h.contacts))
+            if len(hits) > 1:
+                fix = tuple(dict.fromkeys(pair for h in hits for pair in h.fix))
+                more = f"; the same at {len(hits) - 1} more of its steps, split by where customers came from"
+                main = replace(main, message=main.message + more, fix=fix, contacts=sum(h.contacts for h in hits))
+            merged.append((rule_class, main))
+        else:
+            merged.append((rule_class, item))
+    return merged
 
 
 def _finding(context, rule_class: type, hit: Hit, config: AuditConfig, value_fix: bool = True) -> Finding:  # type: ignore[no-untyped-def]
