@@ -719,6 +719,40 @@ def test_times_without_an_offset_mean_the_same_on_every_machine(tmp_path):
     assert output == "4500.0 18000.0\n"
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=event_logs(), seed=st.integers(0, 2**32))
+def test_variants_are_the_same_with_or_without_sorting_and_cut_at_the_first_outcome(tmp_path, rows, seed):
+    """The variants found without a sort (a log in order) are plain Python's, and those of the sorted
+    query on any order of the same rows."""
+    from cxaudit.logs.read import EventLog
+
+    outcomes = frozenset({"B"})
+
+    def expected(order: list[tuple[str, str, int, str]]) -> list[tuple[tuple[str, ...], int]]:
+        traces: dict[str, list[tuple[int, int, str]]] = {}
+        for number, (case, activity, time, _) in enumerate(order):  # visits at one time: in file order
+            traces.setdefault(case, []).append((time, number, activity))
+        counted: dict[tuple[str, ...], int] = {}
+        for visits in traces.values():
+            trace = []
+            for _, _, activity in sorted(visits):
+                trace.append(activity)
+                if activity in outcomes:
+                    break
+            counted[tuple(trace)] = counted.get(tuple(trace), 0) + 1
+        return sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:3]
+
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    for order in (sorted(rows, key=lambda row: (row[0], row[2])), shuffled):
+        log = tmp_path / "log.csv"
+        write_log(log, order, False)
+        with EventLog(str(log)) as events:
+            summary = events.summary(outcomes)
+            found = events.variants(outcomes, 3, summary.in_order)
+            assert found == events.variants(outcomes, 3) == expected(order)
+
+
 def write_cases(path: Path, paths: list[tuple[list[str], int]]) -> None:
     """A CSV log: each path of activities taken by so many cases, a minute per event."""
     rows = ["case,activity,timestamp"]

@@ -140,7 +140,7 @@ def discover(
         outcomes = frozenset([*success, *abandon, *decline])
         states, choice = split_for_discovery(events, outcomes, None if history == "auto" else int(history))
         summary = events.summary(outcomes)
-        variants = events.variants(outcomes)
+        variants = events.variants(outcomes, in_order=summary.in_order)
     err = _stderr_console()
     if choice is not None:
         err.print(escape(f"--history auto: {choice.reason()}"))

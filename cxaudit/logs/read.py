@@ -93,6 +93,8 @@ class LogSummary:
     timed: bool = True
     """False for a log without timestamps: read in file order, no durations."""
     case_times: CaseTimes | None = None
+    in_order: bool = False
+    """True when each case's visits are together in the file and in time order (no sort was needed)."""
 
 
 def _duckdb() -> Any:
@@ -315,12 +317,17 @@ class EventLog:
 
         return engine.per_case(self._open(), self, frozenset(outcomes))
 
-    def variants(self, outcomes: Iterable[str], top: int = 5) -> list[tuple[tuple[str, ...], int]]:
+    def variants(
+        self, outcomes: Iterable[str], top: int = 5, in_order: bool = False
+    ) -> list[tuple[tuple[str, ...], int]]:
         """The ``top`` most common variants of the log's cases (their activities, or labels when
-        :meth:`split`, up to their first of ``outcomes``) and how many cases follow each."""
+        :meth:`split`, up to their first of ``outcomes``) and how many cases follow each, most common first.
+
+        ``in_order`` (a summary's :attr:`LogSummary.in_order`) lets them be found without sorting.
+        """
         from cxaudit.logs.engines import duckdb as engine
 
-        return engine.variants(self._open(), frozenset(outcomes), top)
+        return engine.variants(self._open(), frozenset(outcomes), top, in_order)
 
     def _open(self) -> Any:
         """The database connection; an error once the log is closed."""
