@@ -129,6 +129,9 @@ def test_the_log_s_most_common_paths_stand_beside_the_journey_s(run_cli, tmp_pat
     assert all(abs(v["predicted"] - v["share"]) < 0.01 for v in variants), variants
     _, out, _ = run_cli("audit", str(journey))
     assert "  51.8%     51.9%   Assign seriousness → Take in charge ticket → Resolve ticket → Closed" in out
+    none = tmp_path / "none.yaml"
+    assert run_cli("discover", str(HELPDESK), "-o", str(none), "--success", "Closed", "--variants", "0")[0] == 0
+    assert "variants" not in none.read_text()
     bad = tmp_path / "bad.yaml"
     bad.write_text(journey.read_text().replace("steps: [assign_seriousness__start, ", "steps: [assign_seriousnes, ", 1))
     code, out, _ = run_cli("validate", str(bad))

@@ -95,6 +95,15 @@ def discover(
             callback=_history_option,
         ),
     ] = "auto",
+    variants: Annotated[
+        int,
+        typer.Option(
+            "--variants",
+            min=0,
+            max=100,
+            help="How many of the log's most common paths to write (journey 'variants'); 0 for none.",
+        ),
+    ] = 5,
 ) -> None:
     """Discover a journey from an event log: a step per activity (and history), probabilities from what customers did.
 
@@ -140,7 +149,7 @@ def discover(
         outcomes = frozenset([*success, *abandon, *decline])
         states, choice = split_for_discovery(events, outcomes, None if history == "auto" else int(history))
         summary = events.summary(outcomes)
-        variants = events.variants(outcomes, in_order=summary.in_order)
+        common = events.variants(outcomes, variants, summary.in_order) if variants else []
     err = _stderr_console()
     if choice is not None:
         err.print(escape(f"--history auto: {choice.reason()}"))
@@ -157,7 +166,7 @@ def discover(
         min_share=min_share,
         unfinished=unfinished,
         states=states,
-        variants=variants,
+        variants=common,
     )
     loads_journey(found.text, name=output)  # the journey must pass its own validation
     for note in found.notes:
