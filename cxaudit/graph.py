@@ -14,7 +14,7 @@ def build_graph(journey: Journey) -> nx.DiGraph:
     """The journey's steps as nodes and its transitions as edges.
 
     Nodes carry ``step`` (the :class:`~cxaudit.model.Step`); edges carry
-    ``probability`` and ``transition``. Transitions with probability 0 are
+    the probability as ``p`` (and as ``probability``) and the ``transition``. Transitions with probability 0 are
     left out: no customer takes them. Nodes are added in file order, so every
     traversal of the graph is deterministic.
 
@@ -38,7 +38,7 @@ def build_graph(journey: Journey) -> nx.DiGraph:
     graph = nx.DiGraph(journey=journey.id)
     graph.add_nodes_from((step_id, {"step": step}) for step_id, step in journey.steps.items())
     graph.add_edges_from(
-        (t.source, t.target, {"probability": t.probability, "transition": t})
+        (t.source, t.target, {"p": t.probability, "probability": t.probability, "transition": t})
         for step in journey.steps.values()
         for t in step.next
         if t.probability > 0

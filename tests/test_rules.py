@@ -8,73 +8,32 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cxaudit import loads_journey
-from cxaudit.engine import AuditConfig, audit
-from cxaudit.rules import DOC_SECTIONS, RULES, find_rule
+from cxaudit.rules import BUILT_IN_RULES, DOC_SECTIONS, RULES, find_rule
+from cxaudit.testing import assert_case, load_cases
 from tests.conftest import FIXTURES
 
 RULE_FIXTURES = sorted((FIXTURES / "rules").glob("*.yaml"))
 
 
-def load_cases():
-    out = []
-    for path in RULE_FIXTURES:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in data["cases"]:
-            case = {"also": data.get("also", []), **case}
-            out.append(pytest.param(data["rule"], case, id=f"{data['rule']}_{case['name']}"))
-    return out
+CASES = [case for path in RULE_FIXTURES for case in load_cases(path)]
 
 
 def test_every_rule_has_a_fixture_with_failing_and_passing_cases():
-    assert {p.stem for p in RULE_FIXTURES} == set(RULES)
+    assert {p.stem for p in RULE_FIXTURES} == set(BUILT_IN_RULES)
     for path in RULE_FIXTURES:
         cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
         assert any(c["expect"] for c in cases), f"{path.stem} has no failing case"
         assert any(not c["expect"] for c in cases), f"{path.stem} has no passing case"
 
 
-@pytest.mark.parametrize(("code", "case"), load_cases())
-def test_rule_case(code: str, case: dict, tmp_path):
-    journey = loads_journey(case["journey"], name=f"{code}.yaml")
-    rule = RULES[code]
-    options = {name: rule.options[name].parse(value) for name, value in case.get("options", {}).items()}
-    # "also": rules that run beside the one tested (SP01 judges what they find)
-    selected = frozenset({code, *case["also"]})
-    log = None
-    if "log_paths" in case:  # a log made of paths, each taken by so many cases, a minute a step
-        rows, number = ["case,activity,timestamp"], 0
-        for route in case["log_paths"]:
-            for _ in range(route["cases"]):
-                number += 1
-                rows += [f"{number},{name},2026-01-01 10:{i:02d}" for i, name in enumerate(route["path"])]
-        case = {**case, "log": "\n".join(rows) + "\n"}
-    if "log" in case:  # the drift rules compare the journey with an event log
+@pytest.mark.parametrize("case", CASES, ids=[f"{case.rule}_{case.name}" for case in CASES])
+def test_rule_case(case, tmp_path):
+    if case.log is not None:
         pytest.importorskip("duckdb")
-        from cxaudit.logs.read import EventLog
-
-        path = tmp_path / "log.csv"
-        path.write_text(case["log"])
-        log = EventLog(str(path))
-    try:
-        result = audit(journey, AuditConfig(select=selected, options={code: options}), log=log)
-    finally:
-        if log is not None:
-            log.close()
-    result = type(result)(**{**result.__dict__, "findings": tuple(f for f in result.findings if f.code == code)})
-    got = []
-    for finding, expected in zip(result.findings, case["expect"] + [{}] * len(result.findings), strict=False):
-        item = {"step": finding.step, "line": finding.line}
-        if finding.target is not None:
-            item["target"] = finding.target
-        if "message" in expected:
-            item["message"] = finding.message
-        got.append(item)
-    assert sorted(got, key=repr) == sorted(case["expect"], key=repr)
-    assert all(f.code == code and f.severity == rule.severity for f in result.findings)
+    assert_case(case, tmp_path)
 
 
-@pytest.mark.parametrize("code", list(RULES))
+@pytest.mark.parametrize("code", list(BUILT_IN_RULES))
 def test_rule_documentation_has_every_part(code: str):
     rule = RULES[code]
     doc = inspect.getdoc(rule) or ""
@@ -85,7 +44,7 @@ def test_rule_documentation_has_every_part(code: str):
         assert f"``{name}``" in doc or f"``{name.replace('_', '-')}``" in doc, f"{code} does not explain {name}"
 
 
-@pytest.mark.parametrize("code", list(RULES))
+@pytest.mark.parametrize("code", list(BUILT_IN_RULES))
 def test_rule_declares_its_identity(code: str):
     rule = RULES[code]
     assert rule.code == code

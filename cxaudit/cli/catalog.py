@@ -72,13 +72,13 @@ def rules_command() -> None:
     """List the rule catalog: code, name, group, default severity, what it finds."""
     from rich.table import Table
 
-    from cxaudit.rules import RULES
+    from cxaudit.rules import RULES, summary_of
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("Code", "Name", "Group", "Severity", "Finds"):
         table.add_column(column, no_wrap=column != "Finds")
     for code, rule in RULES.items():
-        table.add_row(code, rule.name, rule.group, rule.severity.label, rule.summary())
+        table.add_row(code, rule.name, rule.group, rule.severity.label, summary_of(rule))
     _stdout_console().print(table)
 
 

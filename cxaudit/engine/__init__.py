@@ -188,7 +188,7 @@ def audit(
         rule_class = RULES[code]
         options = {name: option.default for name, option in rule_class.options.items()}
         options.update(config.options.get(code, {}))
-        labelled.extend((rule_class, hit) for hit in rule_class().check(context, options))
+        labelled.extend((rule_class, hit) for hit in rule_class().hits(context, options))
     if "SP01" in enabled:  # last: it judges the ignores by what the others found
         context.found = {(rule_class.code, hit.step) for rule_class, hit in labelled}
         context.ran = frozenset(enabled)

@@ -49,14 +49,14 @@ class SarifReporter:
         self.rules_url = rules_url
 
     def render(self, report: Report) -> str:
-        from cxaudit.rules import RULES
+        from cxaudit.rules import RULES, summary_of
 
         codes = list(RULES)
         rules = [
             {
                 "id": code,
                 "name": rule.name,
-                "shortDescription": {"text": rule.summary()},
+                "shortDescription": {"text": summary_of(rule)},
                 "fullDescription": {"text": rule.documentation().split("\n\n", 1)[-1].split("\n\n")[0]},
                 "help": {"text": rule.documentation(), "markdown": _markdown_help(rule)},
                 "helpUri": f"{self.rules_url}#{code.lower()}-{rule.name}",

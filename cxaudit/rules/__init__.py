@@ -20,6 +20,7 @@ from cxaudit.rules.gt01_metric_gate import MetricGate
 from cxaudit.rules.ow01_unowned_step import UnownedStep
 from cxaudit.rules.ow02_handoff_hotspot import HandoffHotspot
 from cxaudit.rules.rc01_slow_recovery import SlowRecovery
+from cxaudit.rules.registry import plugin_rules
 from cxaudit.rules.sp01_unused_suppression import UnusedSuppression
 from cxaudit.rules.st01_unreachable_step import UnreachableStep
 from cxaudit.rules.st02_dead_end import DeadEnd
@@ -27,9 +28,19 @@ from cxaudit.rules.st03_no_way_to_success import NoWayToSuccess
 from cxaudit.rules.st04_trap_loop import TrapLoop
 from cxaudit.rules.st05_no_success_outcome import NoSuccessOutcome
 
-__all__ = ["DOC_SECTIONS", "RULES", "AuditContext", "Hit", "Option", "Rule", "find_rule"]
+__all__ = [
+    "BUILT_IN_RULES",
+    "DOC_SECTIONS",
+    "RULES",
+    "AuditContext",
+    "Hit",
+    "Option",
+    "Rule",
+    "find_rule",
+    "summary_of",
+]
 
-RULES: dict[str, type[Rule]] = {
+BUILT_IN_RULES: dict[str, type[Rule]] = {
     rule.code: rule
     for rule in (
         UnreachableStep,
@@ -57,7 +68,16 @@ RULES: dict[str, type[Rule]] = {
         UnusedSuppression,
     )
 }
-"""Every rule, by code, in catalog order."""
+"""cxaudit's own rules, by code, in catalog order."""
+
+RULES: dict[str, type[Rule]] = {**BUILT_IN_RULES, **plugin_rules(BUILT_IN_RULES)}
+"""Every rule, by code: cxaudit's own in catalog order, then the plugins' (entry-point group ``cxaudit.rules``)."""
+
+
+def summary_of(rule: type[Rule]) -> str:
+    """What a rule finds, in one line: its ``summary`` when it states one, else its docstring's first line."""
+    stated = rule.summary
+    return stated if isinstance(stated, str) else stated()
 
 
 def find_rule(code_or_name: str) -> type[Rule]:
@@ -94,7 +114,7 @@ def catalog_markdown() -> str:
     for code, rule in RULES.items():
         lines.append(
             f"| [{code}](#{code.lower()}-{rule.name}) | {rule.name} | {rule.group} | "
-            f"{rule.severity.label} | {rule.summary()} |"
+            f"{rule.severity.label} | {summary_of(rule)} |"
         )
     for code, rule in RULES.items():
         lines += ["", f"## {code} {rule.name}", ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -94,13 +94,27 @@ class Rule:
 
     code: ClassVar[str]
     name: ClassVar[str]
-    group: ClassVar[str]
+    group: ClassVar[str] = "plugin"
     severity: ClassVar[Severity]
     options: ClassVar[Mapping[str, Option]] = {}
+    takes_options: ClassVar[bool] = True
+    """True for ``check(self, context, options)``; False for a plugin's ``check(self, context)``, which reads
+    its options from ``context.options``. Set from the signature."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.takes_options = len(inspect.signature(cls.check).parameters) >= 3
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
         """Yield a hit for every problem found."""
         raise NotImplementedError
+
+    def hits(self, context: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
+        """:meth:`check` called as the rule declares it."""
+        if self.takes_options:
+            return self.check(context, options)
+        context.options = options
+        return self.check(context)  # type: ignore[call-arg]
 
     @classmethod
     def summary(cls) -> str:
@@ -142,11 +156,14 @@ class AuditContext:
     """The journey against an event log, for the drift rules (None without a log)."""
     taken: Transitions | None = None
     """``transitions(journey)``, when the caller made it already for the chain."""
+    options: Mapping[str, float] = field(default_factory=dict)
+    """The options of the rule being run, for a rule whose ``check`` takes only the context."""
 
     @cached_property
     def graph(self) -> nx.DiGraph:
         """The journey as a networkx graph (:func:`cxaudit.graph.build_graph`), made on first use:
-        the audit's own searches walk the transitions and need none."""
+        nodes are step ids with the step as ``step``; edges carry the probability as ``p`` (and
+        ``probability``). The audit's own searches walk the transitions and need none."""
         if self.graph_made is not None:
             return self.graph_made
         from cxaudit.graph import build_graph
