@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxaudit.analysis.conformance import END, map_activities
-from cxaudit.discover import PERIOD_SECONDS, round_shares
+from cxaudit.discover import PERIOD_SECONDS
+from cxaudit.emit import round_shares
 from cxaudit.errors import UsageError
 from cxaudit.logs.read import UNFINISHED_ID
 

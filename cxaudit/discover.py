@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cxaudit import fmt
-from cxaudit.emit import slug, unique_slugs, yaml_text
+from cxaudit.emit import round_shares, slug, unique_slugs, yaml_text
 from cxaudit.logs.history import START
-from cxaudit.logs.read import UNFINISHED_ID, Activity, LogSummary
+from cxaudit.logs.read import UNFINISHED_ID
+from cxaudit.logs.summary import Activity, LogSummary
 
 PERIOD_SECONDS = {
     "day": 86_400,
@@ -19,26 +20,6 @@ PERIOD_SECONDS = {
     "year": 31_557_600,
 }
 DIGITS = 6
-
-
-def round_shares(counts: list[int], digits: int = DIGITS) -> list[int]:
-    """Shares of ``counts`` in units of 10^-digits that sum to exactly 10^digits.
-
-    The largest-remainder method: every share is within one unit of the
-    exact one, and the row sums to 1 with no rounding drift.
-
-    >>> round_shares([1, 1, 1], 2)
-    [34, 33, 33]
-    """
-    total = sum(counts)
-    scale = 10**digits
-    exact = [c * scale / total for c in counts]
-    units = [int(x) for x in exact]
-    missing = scale - sum(units)
-    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - units[i]), i))
-    for i in order[:missing]:
-        units[i] += 1
-    return units
 
 
 def _decimal(units: int, digits: int = DIGITS) -> str:

@@ -68,7 +68,6 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
 
     Rows of probabilities are written with six decimals and sum to exactly 1.
     """
-    from cxaudit.discover import round_shares
 
     lines = [f"# {line}" for line in header or []]
     lines += ["cxaudit: 1", "journey:", f"  id: {journey.id}", f"  name: {yaml_text(journey.name)}"]
@@ -120,3 +119,23 @@ def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
         if not step.logged:
             lines.append("    logged: false")
     return "\n".join(lines) + "\n"
+
+
+def round_shares(counts: list[int], digits: int = 6) -> list[int]:
+    """Shares of ``counts`` in units of 10^-digits that sum to exactly 10^digits.
+
+    The largest-remainder method: every share is within one unit of the
+    exact one, and the row sums to 1 with no rounding drift.
+
+    >>> round_shares([1, 1, 1], 2)
+    [34, 33, 33]
+    """
+    total = sum(counts)
+    scale = 10**digits
+    exact = [c * scale / total for c in counts]
+    units = [int(x) for x in exact]
+    missing = scale - sum(units)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - units[i]), i))
+    for i in order[:missing]:
+        units[i] += 1
+    return units

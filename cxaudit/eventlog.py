@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cxaudit.logs.mapping import MAP_KEYS, ActivityMap, load_activity_map
-from cxaudit.logs.read import DEFAULT_COLUMNS, Activity, CaseTimes, EventLog, LogSummary, read_log
+from cxaudit.logs.read import DEFAULT_COLUMNS, EventLog, read_log
+from cxaudit.logs.summary import Activity, CaseTimes, LogSummary
 from cxaudit.logs.xes import XES_COLUMNS, XES_MAX_RUN, xes_to_csv
 
 __all__ = [

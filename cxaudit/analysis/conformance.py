@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from cxaudit.logs.read import UNFINISHED_ID
 
 if TYPE_CHECKING:
-    from cxaudit.logs.read import EventLog, LogSummary
+    from cxaudit.logs.read import EventLog
+    from cxaudit.logs.summary import LogSummary
     from cxaudit.model import Journey
 
 END = "(end of case)"

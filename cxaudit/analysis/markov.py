@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cxaudit.analysis.structure import Structure
+from cxaudit.analysis.structure import Structure, Transitions, transitions
 from cxaudit.model import compact_pickle, quick_init
 
 if TYPE_CHECKING:
@@ -391,18 +391,6 @@ def _contact_cost(journey: Journey, step: Step) -> float:
         return 0.0
     channel = journey.channel_of(step)
     return (channel.cost or 0.0) if channel else 0.0
-
-
-Transitions = dict[str, tuple[tuple[str, float], ...]]
-"""Each step's (target, probability) pairs."""
-
-
-def transitions(journey: Journey) -> Transitions:
-    """Each step's (target, probability), the ones customers take (p > 0), in file order."""
-    return {
-        sid: tuple([(t.target, t.probability) for t in step.next if t.probability > 0])
-        for sid, step in journey.steps.items()
-    }
 
 
 def _first_contact_resolution(

@@ -19,16 +19,17 @@ if TYPE_CHECKING:
     import networkx as nx
     import numpy as np
 
-    from cxaudit.analysis.markov import Transitions
     from cxaudit.model import Journey
 
 __all__ = [
     "CompiledGraph",
     "Structure",
+    "Transitions",
     "analyse_structure",
     "compile_graph",
     "reachable_from",
     "strong_components",
+    "transitions",
     "trap_loops",
 ]
 
@@ -92,6 +93,18 @@ def trap_loops(graph: nx.DiGraph, outcomes: set[str]) -> list[list[str]]:
                 continue  # a dead end, not a loop
         traps.append(sorted(component, key=order.__getitem__))
     return sorted(traps, key=lambda trap: order[trap[0]])
+
+
+Transitions = dict[str, tuple[tuple[str, float], ...]]
+"""Each step's (target, probability) pairs."""
+
+
+def transitions(journey: Journey) -> Transitions:
+    """Each step's (target, probability), the ones customers take (p > 0), in file order."""
+    return {
+        sid: tuple([(t.target, t.probability) for t in step.next if t.probability > 0])
+        for sid, step in journey.steps.items()
+    }
 
 
 @quick_init
@@ -265,8 +278,6 @@ def analyse_structure(journey: Journey, graph: nx.DiGraph | None = None, edges: 
         trap_list = trap_loops(graph, outcomes)
     else:
         if edges is None:
-            from cxaudit.analysis.markov import transitions
-
             edges = transitions(journey)
         reachable, can_succeed, trap_list = _searched(journey, edges, entries, successes, outcomes)
     # Nowhere to go: no transition any customer takes (none in the graph).

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from cxaudit.errors import UsageError
+from cxaudit.logs.summary import LogSummary
 
 DEFAULT_COLUMNS = {
     "case": ("case:concept:name", "case_id", "caseid", "case"),
@@ -37,64 +38,6 @@ DEFAULT_COLUMNS = {
 REQUIRED = ("case", "activity")
 UNFINISHED_ID = "ended_without_outcome"
 """The step of a discovered journey for cases that end without an outcome."""
-
-
-@dataclass(frozen=True)
-class Activity:
-    """What the log says about one activity, over the visits that enter the journey."""
-
-    name: str
-    events: int
-    """Visits (completed instances) before or at their case's first outcome."""
-    starts: int
-    """Cases that start with it."""
-    ends: int
-    """Cases that end with it (at an outcome, or with no outcome at all)."""
-    median_next_s: float | None
-    """Median time from the visit's beginning to the next visit's, in seconds."""
-    resource: str | None
-    """The resource that performs it most often (ties: the first alphabetically)."""
-    mean_next_s: float | None = None
-    """Mean time from the visit's beginning to the next visit's: a step's ``duration``."""
-    p90_next_s: float | None = None
-    """The 90th percentile of that time."""
-    sd_next_s: float | None = None
-    """The standard deviation of that time, over the visits followed by another."""
-
-
-@dataclass(frozen=True)
-class CaseTimes:
-    """How long cases take, from their first visit's beginning to their last visit's, in seconds."""
-
-    mean: float
-    p50: float
-    p90: float
-
-
-@dataclass(frozen=True)
-class LogSummary:
-    """A log, summarised by one definition of a case: enough to discover or calibrate a journey."""
-
-    file: str
-    cases: int
-    events: int
-    bad_rows: dict[str, int]
-    activities: dict[str, Activity]
-    follows: dict[tuple[str, str], int]
-    span_s: float
-    """Seconds from the first to the last event."""
-    columns: dict[str, str | None] = field(default_factory=dict)
-    outcomes: frozenset[str] = frozenset()
-    """The activities at which a case ends."""
-    after_outcome: int = 0
-    """Visits left out because their case had reached an outcome before them."""
-    lifecycle_left_out: int = 0
-    """Lifecycle rows that are not completions (start, schedule, assign...): not visits of their own."""
-    timed: bool = True
-    """False for a log without timestamps: read in file order, no durations."""
-    case_times: CaseTimes | None = None
-    in_order: bool = False
-    """True when each case's visits are together in the file and in time order (no sort was needed)."""
 
 
 def _duckdb() -> Any:
@@ -325,9 +268,9 @@ class EventLog:
 
         ``in_order`` (a summary's :attr:`LogSummary.in_order`) lets them be found without sorting.
         """
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines.variants import variants
 
-        return engine.variants(self._open(), frozenset(outcomes), top, in_order)
+        return variants(self._open(), frozenset(outcomes), top, in_order)
 
     def _open(self) -> Any:
         """The database connection; an error once the log is closed."""

@@ -4,7 +4,7 @@
 Reading the installed packages' entry points means importing
 ``importlib.metadata`` and scanning every distribution, which costs more than
 a small ``check`` does. What the scan found is kept in a cache file beside
-the user's other caches, with the state of the directories it scanned (the
+the user's other caches (one for each ``sys.path``), with the state of the directories it scanned (the
 modification time of every ``sys.path`` entry: installing or removing a
 package changes its directory's); the next run reads the file instead of
 scanning, and scans again when anything changed. A cache that cannot be read
@@ -35,8 +35,12 @@ class PluginError(UsageError):
 
 
 def _cache_file() -> str:
+    """One file for each ``sys.path``: environments that see different packages keep their own."""
+    import hashlib
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "cxaudit", "entry-points.json")
+    key = hashlib.sha256("\0".join(sys.path).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return os.path.join(base, "cxaudit", f"entry-points-{key}.json")
 
 
 def _state() -> list[list[Any]]:
@@ -71,10 +75,11 @@ def entry_points() -> list[tuple[str, str, str]]:
         }
     )
     try:
-        from cxaudit.atomic import write_atomic
-
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        write_atomic(path, json.dumps({"version": CACHE_VERSION, "state": state, "entry_points": found}))
+        partial = f"{path}.{os.getpid()}.tmp"
+        with open(partial, "w", encoding="utf-8") as handle:
+            json.dump({"version": CACHE_VERSION, "state": state, "entry_points": found}, handle)
+        os.replace(partial, path)  # whole or not at all, whoever reads it meanwhile
     except OSError:
         pass
     return found

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cxaudit.logs.read import EventLog, LogSummary
+    from cxaudit.logs.read import EventLog
+    from cxaudit.logs.summary import LogSummary
 
 _TIMESTAMP = "TIMESTAMP"
 
@@ -257,7 +258,7 @@ _CASES = """
 
 def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSummary:
     """The log's summary with each case cut after its first visit to one of ``outcomes``."""
-    from cxaudit.logs.read import Activity, CaseTimes, LogSummary
+    from cxaudit.logs.summary import Activity, CaseTimes, LogSummary
 
     marked = _marked(outcomes)
 
@@ -358,60 +359,6 @@ def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[
         else:
             repeats[activity] = int(n)
     return visits, times, repeats
-
-
-# The activities of each case up to its first outcome, in order, and how many cases share them.
-_VARIANTS = """
-    WITH ordered AS (
-        SELECT case_id, activity, began, done, position,
-               {outcomes_before} = 0 AS kept
-        FROM ({marked})
-    ),
-    traces AS (
-        SELECT list(activity ORDER BY began, done, position) AS trace FROM ordered WHERE kept GROUP BY case_id
-    )
-    SELECT trace, count(*) AS n FROM traces GROUP BY trace ORDER BY n DESC, trace LIMIT {top}"""
-
-
-# The same for a log whose cases' visits are together and in time order, without a sort: a case's
-# trace is known by its length and a sum of hashes of (place in the case, activity), each distinct
-# trace's cases are counted, and the traces of the most common are read from one case each.
-_VARIANTS_IN_ORDER = """
-    WITH marked AS ({marked}),
-    cases AS (
-        SELECT case_id, min(position) AS first, min(position) FILTER (WHERE is_outcome) AS stop
-        FROM marked GROUP BY case_id
-    ),
-    traces AS (
-        SELECT case_id, count(*) AS visits, sum(hash(position - first, activity)::HUGEINT) AS key
-        FROM marked JOIN cases USING (case_id) WHERE stop IS NULL OR position <= stop GROUP BY case_id
-    ),
-    kinds AS (SELECT min(case_id) AS case_id, count(*) AS n FROM traces GROUP BY visits, key)
-    SELECT case_id, n FROM kinds
-    WHERE n >= coalesce((SELECT n FROM kinds ORDER BY n DESC LIMIT 1 OFFSET {top} - 1), 0)"""
-_TRACE = """
-    SELECT activity FROM ({marked}) WHERE case_id = ? ORDER BY position"""
-
-
-def variants(
-    connection: Any, outcomes: frozenset[str], top: int, in_order: bool = False
-) -> list[tuple[tuple[str, ...], int]]:
-    """The ``top`` most common variants (a case's activities up to its first outcome) and their cases,
-    most common first, then in the order of their activities. ``in_order``: the log's cases are each
-    together and in time order in the file (:attr:`LogSummary.in_order`), and no sort is needed."""
-    marked = _marked(outcomes)
-    if not in_order:
-        query = _VARIANTS.format(marked=marked, outcomes_before=_OUTCOMES_BEFORE, top=int(top))
-        return [(tuple(trace), int(n)) for trace, n in connection.execute(query).fetchall()]
-    found = []
-    for case_id, n in connection.execute(_VARIANTS_IN_ORDER.format(marked=marked, top=int(top))).fetchall():
-        trace = []
-        for (activity,) in connection.execute(_TRACE.format(marked=marked), [case_id]).fetchall():
-            trace.append(activity)
-            if activity in outcomes:
-                break
-        found.append((tuple(trace), int(n)))
-    return sorted(found, key=lambda item: (-item[1], item[0]))[:top]
 
 
 # Each kept visit with the ``depth`` visits before it and the one after it in
