@@ -29,12 +29,11 @@ from typing import Any
 
 from cxaudit.engine import AuditConfig
 from cxaudit.errors import ConfigError, Problem
-from cxaudit.model import Severity
+from cxaudit.model import FAIL_LEVELS, Severity
 from cxaudit.yamlread import DEFAULT_LIMITS, Limits
 
 __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_selectors"]
 
-FAIL_LEVELS = ("error", "warning", "info", "never")
 CONFIG_NAMES = (".cxaudit.yaml", ".cxaudit.yml", "pyproject.toml")
 TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits", "drift-log")
 LIMIT_KEYS = {

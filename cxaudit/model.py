@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 __all__ = [
+    "FAIL_LEVELS",
     "Channel",
     "Entry",
     "Evidence",
@@ -20,6 +21,7 @@ __all__ = [
     "Step",
     "Transition",
     "Variant",
+    "fails",
 ]
 
 
@@ -281,6 +283,23 @@ class Severity(enum.IntEnum):
             return cls[text.upper()]
         except KeyError:
             raise ValueError(f"unknown severity '{text}'; use error, warning or info") from None
+
+
+FAIL_LEVELS = ("error", "warning", "info", "never")
+"""The values of ``--fail-on``: the least severe finding that fails a run, or never."""
+
+
+def fails(findings: Iterable[Finding], level: str) -> bool:
+    """True when a finding is at least ``level`` (one of :data:`FAIL_LEVELS`), the one rule of check,
+    audit and drift for exit code 1.
+
+    >>> fails([], "info"), fails([], "never")
+    (False, False)
+    """
+    if level == "never":
+        return False
+    threshold = Severity.parse(level)
+    return any(finding.severity >= threshold for finding in findings)
 
 
 @quick_init

@@ -19,7 +19,7 @@ from cxaudit.config import ConfigResolver
 from cxaudit.errors import JourneyError
 from cxaudit.files import STDIN
 from cxaudit.loader import STDIN_NAME, paused_gc
-from cxaudit.model import Severity
+from cxaudit.model import fails
 from cxaudit.report import Report
 
 if TYPE_CHECKING:
@@ -279,11 +279,7 @@ def _check(name: str, job: _Job, collect: bool = True) -> _Checked:
         kept = tuple(f for f in outcome.findings if f.fingerprint not in job.baseline)
         baselined = len(outcome.findings) - len(kept)
         outcome = replace(outcome, findings=kept)
-    level = settings.fail_on or "error"
-    failing = False
-    if level != "never":
-        threshold = Severity.parse(level)
-        failing = any(f.severity >= threshold for f in outcome.active)
+    failing = fails(outcome.active, settings.fail_on or "error")
     if job.part is None:
         return _Checked(outcome, lines, failing, baselined)
     part = job.part(outcome, lines)

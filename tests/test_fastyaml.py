@@ -128,6 +128,7 @@ def documents(draw: Any, edges: float = 1.0) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
+@pytest.mark.slow
 @given(documents(), st.booleans())
 @settings(max_examples=400)
 def test_the_fast_reader_agrees_with_the_full_reader_or_gives_up(text: str, windows: bool) -> None:

@@ -43,6 +43,7 @@ def learned(run_cli, tmp_path, seed: int, cases: int = 300):
     return load_journey(out)
 
 
+@pytest.mark.slow
 def test_the_true_value_falls_inside_the_interval_95_times_in_100(run_cli, tmp_path):
     truth = audit(loads_journey(TRUE)).metrics
     inside = dict.fromkeys(PER_CUSTOMER, 0)

@@ -25,6 +25,7 @@ def pre_commit() -> list[str] | None:
     return [sys.executable, "-m", "pre_commit"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(pre_commit() is None, reason="pre-commit or git not installed")
 def test_pre_commit_hook_fails_on_a_dead_end_and_passes_on_clean_journeys(tmp_path: Path):
     env = {

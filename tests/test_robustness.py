@@ -52,6 +52,7 @@ def test_hundred_megabyte_line_is_refused(tmp_path):
     assert peak < 64 * 1024**2
 
 
+@pytest.mark.slow
 def test_long_value_within_the_file_limit_is_refused():
     text = "cxaudit: 1\nnotes: " + "x" * 2_000_000 + "\n"
     message, _ = refused(text, name="v.yaml")

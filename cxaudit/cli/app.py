@@ -18,6 +18,7 @@ import typer
 
 from cxaudit import __version__, exitcodes
 from cxaudit.errors import CxauditError
+from cxaudit.model import FAIL_LEVELS
 
 EPILOG = "Exit codes: 0 clean, 1 findings at or above the fail level, 2 input, config or usage error, 3 internal error."
 
@@ -78,9 +79,6 @@ def _problem_text(problem):  # type: ignore[no-untyped-def]
 PURE_OPTION = typer.Option(
     "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
 )
-
-
-FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
 def _one_of(choices) -> object:  # type: ignore[no-untyped-def]

@@ -212,7 +212,7 @@ def drift(
     from cxaudit.loader import load_journey
     from cxaudit.logs.mapping import load_activity_map
     from cxaudit.logs.read import EventLog
-    from cxaudit.model import Severity
+    from cxaudit.model import fails
     from cxaudit.report import Report
     from cxaudit.reporters import CHECK_REPORTERS, get_reporter
 
@@ -243,7 +243,7 @@ def drift(
         output,
         [journey, log],
     )
-    failing = fail_on != "never" and any(f.severity >= Severity.parse(fail_on) for f in result.active)
+    failing = fails(result.active, fail_on or "warning")
     _finish((), failing)
 
 
