@@ -43,6 +43,7 @@ __all__ = [
     "Posterior",
     "change_interval",
     "has_evidence",
+    "holding",
     "interval",
     "metric_draws",
     "metric_intervals",
@@ -139,6 +140,15 @@ def interval(values: Any, level: float = LEVEL) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def holding(bounds: tuple[float, float], value: float) -> tuple[float, float]:
+    """``bounds`` widened to hold ``value``, the figure a report states beside them.
+
+    >>> holding((1.0, 2.0), 2.5)
+    (1.0, 2.5)
+    """
+    return min(bounds[0], value), max(bounds[1], value)
+
+
 def metric_intervals(point: Any, drawn: tuple[MarkovResult, ...]) -> dict[str, tuple[float, float] | None]:
     """Each journey metric's interval over the draws, by the metric's JSON key.
 
@@ -156,8 +166,7 @@ def metric_intervals(point: Any, drawn: tuple[MarkovResult, ...]) -> dict[str, t
         elif item.type == "int":
             out[item.name] = (float(value), float(value))
         else:
-            low, high = interval([getattr(result.metrics, item.name) for result in drawn])
-            out[item.name] = (min(low, value), max(high, value))
+            out[item.name] = holding(interval([getattr(result.metrics, item.name) for result in drawn]), value)
     return out
 
 
@@ -182,9 +191,7 @@ def change_interval(
         return None
     ahead = np.asarray(after_draws if after_draws is not None else [after], dtype=float)
     behind = np.asarray(before_draws if before_draws is not None else [before], dtype=float)
-    low, high = interval(ahead - behind, level)
-    change = after - before
-    return min(low, change), max(high, change)
+    return holding(interval(ahead - behind, level), after - before)
 
 
 def beats(first: np.ndarray, second: np.ndarray) -> float:

@@ -148,7 +148,7 @@ def _uncertain_fixes(context, ranked: list[Finding], fixes: dict, top: int, draw
     told apart from the fix ranked just above: it ranks above in fewer than 97.5% of the draws."""
     import numpy as np
 
-    from cxaudit.analysis.intervals import beats, interval
+    from cxaudit.analysis.intervals import beats, holding, interval
 
     volume = context.journey.volume
     samples: dict[str, Any] = {}
@@ -173,7 +173,7 @@ def _uncertain_fixes(context, ranked: list[Finding], fixes: dict, top: int, draw
             continue
         impact = finding.impact
         found[finding.fingerprint] = {
-            name: _holding(interval(values[:, column]), getattr(impact, name))
+            name: holding(interval(values[:, column]), getattr(impact, name))
             for column, name in enumerate(_FIX_FIELDS)
             if getattr(impact, name) is not None
         }
@@ -188,8 +188,3 @@ def _uncertain_fixes(context, ranked: list[Finding], fixes: dict, top: int, draw
 def _worth(finding: Finding) -> tuple[float, float, float]:
     impact = finding.impact
     return (impact.money or 0.0, impact.customers_kept, impact.contacts_avoided)
-
-
-def _holding(bounds: tuple[float, float], value: float) -> tuple[float, float]:
-    """``bounds`` widened to hold ``value``, the figure the report states."""
-    return min(bounds[0], value), max(bounds[1], value)
