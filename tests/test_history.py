@@ -14,7 +14,7 @@ import pytest
 
 from cxaudit import loads_journey
 from cxaudit.errors import JourneyError
-from tests.test_backtest import simulate
+from tests.simulation import simulate
 from tests.test_real_logs import HELPDESK
 
 pytest.importorskip("duckdb")
