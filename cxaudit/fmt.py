@@ -113,3 +113,21 @@ def evidence(cases: int | None) -> str:
     """
     learned = f"{cases:,} cases" if cases else "an event log"
     return f"learned from {learned}; ranges are 95% intervals"
+
+
+def json_text(value: object) -> str:
+    """``value`` as JSON indented by two spaces, UTF-8 text as it is, and a final newline (orjson).
+
+    >>> print(json_text({"a": [1, 2.5], "b": {}, "c": "é"}), end="")
+    {
+      "a": [
+        1,
+        2.5
+      ],
+      "b": {},
+      "c": "é"
+    }
+    """
+    import orjson
+
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8") + "\n"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxaudit import jsontext, spec
+from cxaudit import spec
+from cxaudit.fmt import json_text
 
 SCHEMA_ID = "urn:cxaudit:journey:1"
 
@@ -80,4 +81,4 @@ def journey_schema() -> dict[str, Any]:
 
 def render_schema() -> str:
     """The schema as stable, indented JSON text (ends with a newline)."""
-    return jsontext.dumps(journey_schema()) + "\n"
+    return json_text(journey_schema())

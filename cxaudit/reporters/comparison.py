@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from cxaudit import __version__, fmt, jsontext
+from cxaudit import __version__, fmt
 from cxaudit.reporters.markdown import cell, code_cell
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class CompareJsonReporter:
 
     def render(self, comparison: Comparison) -> str:
         document = {"cxaudit": __version__, **comparison.as_dict()}
-        return jsontext.dumps(document, allow_nan=False) + "\n"
+        return fmt.json_text(document)
 
 
 class CompareMarkdownReporter:

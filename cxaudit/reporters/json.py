@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
-from cxaudit import __version__, jsontext
+from cxaudit import __version__
 from cxaudit.analysis.markov import StepMetrics
+from cxaudit.fmt import json_text
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
@@ -109,7 +110,7 @@ class JsonReporter:
                 {"file": p.file, "line": p.line, "column": p.column, "message": p.message, "path": p.path}
                 for p in report.problems
             ]
-        return jsontext.dumps(document, allow_nan=False) + "\n"
+        return json_text(document)
 
 
 def _type_schema(annotation: Any) -> dict[str, Any]:

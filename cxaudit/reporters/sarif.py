@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from cxaudit import __version__, jsontext
+from cxaudit import __version__
+from cxaudit.fmt import json_text
 from cxaudit.model import Severity
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ class SarifReporter:
                 }
             ],
         }
-        return jsontext.dumps(document) + "\n"
+        return json_text(document)
 
 
 def _markdown_help(rule: type) -> str:
