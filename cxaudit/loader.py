@@ -47,8 +47,8 @@ def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, n
     limit = limits.max_file_bytes
     try:
         with open(path, "rb") as handle:
-            # read(limit + 1) sets aside a buffer of the limit's size first: 25 us
-            # a file, where reading a 30-step journey takes 10 us. A file that
+            # read(limit + 1) sets aside a buffer of the limit's size first, which
+            # costs more than reading a small journey. A file that
             # tells its size is read by it, plus a byte to see whether it grew
             # since; a pipe tells 0.
             size = os.fstat(handle.fileno()).st_size

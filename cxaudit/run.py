@@ -136,8 +136,8 @@ YOUNG_OBJECTS = 50_000
 
 PARALLEL_BYTES = 400_000
 """From this much journey text on (in two files or more), a pool of processes
-checks the files, one per core. Starting the workers costs about 0.2 s (they
-fork and import the audit's modules): the pool pays from about 80 journeys
+checks the files, one per core. Starting the workers has a cost (they fork
+and import the audit's modules): the pool pays from about 80 journeys
 of 30 steps (5 KB each), or from two journeys of a few thousand steps for
 the findings' formats (a full JSON report of those, which the workers send
 back whole, about breaks even)."""
@@ -195,8 +195,7 @@ def _batches(files: list[str], workers: int) -> list[list[str]]:
     :data:`LARGEST_BATCH` and at least :data:`SMALLEST_BATCH` (guided
     scheduling): few round trips while much is left, and no worker left
     alone with a large last batch while the others wait (with batches of
-    64 throughout, one worker ran on alone for 0.1-0.3 s at the end of
-    1,000 small journeys).
+    64 throughout, one worker ran on alone at the end of a portfolio).
 
     >>> [len(batch) for batch in _batches([str(i) for i in range(100)], 2)]
     [12, 11, 9, 8, 7, 6, 5, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4, 1]
@@ -236,8 +235,8 @@ def _start_worker(job: _Job) -> None:
     import gc
 
     # One worker runs on each core: BLAS threads in each of them would only
-    # fight over the cores (a 200-step dense solve on two threads in each of
-    # two workers made 40 such journeys take 1-20 s instead of 0.5 s).
+    # fight over the cores (dense solves on two threads in each of two
+    # workers ran many times slower than on one).
     os.environ.update(dict.fromkeys(BLAS_THREADS, "1"))
     # A worker builds and drops one journey's objects after another; reference
     # counting frees them, and the few in cycles go at the end of a file
@@ -298,8 +297,8 @@ def _one(
 
     ``collect=False`` leaves the file's reference cycles to the collector
     (or to the end of the process): for the last file of a run, where a
-    collection would only walk the live report data once more (0.4 s after
-    a 100,000-step journey) to free what few cycles the file left.
+    collection would only walk the live report data once more to free what
+    few cycles the file left.
     """
     from cxaudit.engine import audit
     from cxaudit.loader import load_named

@@ -55,7 +55,7 @@ _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, "!"}
 # Characters YAML 1.1 does not allow in a stream: all but its c-printable
 # production (tab, line feed, carriage return, 0x20-0x7E, 0x85, 0xA0-0xD7FF,
 # 0xE000-0xFFFD and 0x10000-0x10FFFF), written as what is left out (a class
-# of the allowed ones took 6 ms to compile in every process).
+# of the allowed ones is slow to compile, in every process).
 _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)

@@ -39,7 +39,7 @@ BATCH_LIMIT = 32
 """Strongly connected components up to this many steps are solved stacked, by size."""
 INVERSE_LIMIT = 64
 """Chains with at most this many transient steps compute their whole
-fundamental matrix: one inverse (20 us at 30 steps) gives the return visits
+fundamental matrix: one inverse gives the return visits
 for less than finding the loops and inverting each, and each solve is then a
 product."""
 ILL_CONDITIONED = 1e-8
@@ -140,7 +140,7 @@ class _LinearSystem:
             self._dense = dense
             self._lu = None
             self._matrix = dense
-            if n <= INVERSE_LIMIT:  # each solve is then one product (numpy's solve costs 10 us a call)
+            if n <= INVERSE_LIMIT:  # each solve is then one product, cheaper than a call to numpy's solver
                 self._inverse = np.linalg.inv(dense)
         else:
             from scipy.sparse import coo_matrix, identity
@@ -567,7 +567,7 @@ def _reach_probabilities(
 
 def _reach(visits: np.ndarray, returns: np.ndarray) -> np.ndarray:
     """``visits / returns``, 0 where that is not a number (or -inf, or returns is 0), 1 where it is +inf
-    (np.nan_to_num, without its 10 us of Python for a small chain)."""
+    (np.nan_to_num, without its Python overhead, large for a small chain)."""
     import numpy as np
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     Automatic cyclic garbage collection is off while a command runs: a run
     builds millions of objects (journeys, metrics, report data) that reference
     counting frees, and the collector would walk the live ones again and again
-    (a 100,000-step JSON report: 1.8 s of collection to build 0.3 s of data).
+    (for a large JSON report, several times as long as building its data).
     The few objects in cycles (networkx caches views on a graph, which a rule
     may ask for) are collected at the end of each file by the run. It is
     switched back on before returning, for embedding callers.
@@ -252,8 +252,8 @@ def entry() -> NoReturn:
 
     When the command is done, its output is flushed and the process ends with
     ``os._exit`` instead of Python tearing down numpy's and SciPy's modules
-    and freeing the run's objects one by one: 50-100 ms after a 10,000-step
-    audit, 0.2 s after 100,000 steps (mypy ends the same way). Nothing is
+    and freeing the run's objects one by one, which takes a noticeable share
+    of a large audit's time (mypy ends the same way). Nothing is
     left to do by then: files are written atomically and closed, worker
     processes joined, temporary files removed. Under a tracer or profiler
     (coverage, cProfile) the ordinary exit is kept, for them to write their
