@@ -280,31 +280,28 @@ def _by_activity(journey: Journey, labelled: list[tuple[type, Hit]]) -> list[tup
     if not groups:
         return labelled
     activity = {step_id: name for name, members in groups.items() for step_id in members}
-    together: dict[tuple[str, str], list[Hit]] = {}
-    out: list[tuple[type, Hit] | tuple[type, tuple[str, str]]] = []
+    slots: dict[tuple[str, str], int] = {}
+    out: list[tuple[type, list[Hit]]] = []
     for rule_class, hit in labelled:
         name = activity.get(hit.step or "") if hit.target is None and hit.span is None else None
-        if name is None:
-            out.append((rule_class, hit))
+        key = (rule_class.code, name or "")
+        if name is not None and key in slots:
+            out[slots[key]][1].append(hit)
             continue
-        key = (rule_class.code, name)
-        if key not in together:
-            together[key] = []
-            out.append((rule_class, key))
-        together[key].append(hit)
-    merged: list[tuple[type, Hit]] = []
-    for rule_class, item in out:
-        if isinstance(item, tuple):
-            hits = together[item]
-            main = max(hits, key=lambda h: (h.customers_affected, h.contacts))
-            if len(hits) > 1:
-                fix = tuple(dict.fromkeys(pair for h in hits for pair in h.fix))
-                more = f"; the same at {len(hits) - 1} more of its steps, split by where customers came from"
-                main = replace(main, message=main.message + more, fix=fix, contacts=sum(h.contacts for h in hits))
-            merged.append((rule_class, main))
-        else:
-            merged.append((rule_class, item))
-    return merged
+        if name is not None:
+            slots[key] = len(out)
+        out.append((rule_class, [hit]))
+    return [(rule_class, _merged(hits)) for rule_class, hits in out]
+
+
+def _merged(hits: list[Hit]) -> Hit:
+    """One hit for a rule's hits at the steps of one activity (see :func:`_by_activity`)."""
+    main = max(hits, key=lambda h: (h.customers_affected, h.contacts))
+    if len(hits) == 1:
+        return main
+    fix = tuple(dict.fromkeys(pair for h in hits for pair in h.fix))
+    more = f"; the same at {len(hits) - 1} more of its steps, split by where customers came from"
+    return replace(main, message=main.message + more, fix=fix, contacts=sum(h.contacts for h in hits))
 
 
 def _finding(context, rule_class: type, hit: Hit, config: AuditConfig, value_fix: bool = True) -> Finding:  # type: ignore[no-untyped-def]

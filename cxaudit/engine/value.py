@@ -179,12 +179,8 @@ def _uncertain_fixes(context, ranked: list[Finding], fixes: dict, top: int, draw
         }
         ahead = None if above is None else samples[above.fingerprint]
         # Fixes ranked by what they are worth (not tied at it, then ranked by whom they affect).
-        if ahead is not None and _worth(above) != _worth(finding) and beats(ahead[:, :3], values[:, :3]) < 0.975:
+        worth_differs = ahead is not None and above.rank_key()[:3] != finding.rank_key()[:3]
+        if worth_differs and beats(ahead[:, :3], values[:, :3]) < 0.975:
             ties[finding.fingerprint] = above.rank
         above = finding
     return found, ties
-
-
-def _worth(finding: Finding) -> tuple[float, float, float]:
-    impact = finding.impact
-    return (impact.money or 0.0, impact.customers_kept, impact.contacts_avoided)
