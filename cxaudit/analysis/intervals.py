@@ -149,8 +149,15 @@ def holding(bounds: tuple[float, float], value: float) -> tuple[float, float]:
     return min(bounds[0], value), max(bounds[1], value)
 
 
-def metric_intervals(point: Any, drawn: tuple[MarkovResult, ...]) -> dict[str, tuple[float, float] | None]:
-    """Each journey metric's interval over the draws, by the metric's JSON key.
+def metric_draws(drawn: tuple[MarkovResult, ...]) -> dict[str, tuple[float, ...]]:
+    """Each metric that has a value over the draws, in draw order."""
+    first = drawn[0].metrics
+    names = [item.name for item in fields(first) if getattr(first, item.name) is not None]
+    return {name: tuple(float(getattr(result.metrics, name)) for result in drawn) for name in names}
+
+
+def metric_intervals(point: Any, draws: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, float] | None]:
+    """Each journey metric's interval over the draws (:func:`metric_draws`), by the metric's JSON key.
 
     A metric the journey does not have (None) has none; a count of steps
     (``steps_without_effort``...) does not depend on the evidence and is its
@@ -166,15 +173,8 @@ def metric_intervals(point: Any, drawn: tuple[MarkovResult, ...]) -> dict[str, t
         elif item.type == "int":
             out[item.name] = (float(value), float(value))
         else:
-            out[item.name] = holding(interval([getattr(result.metrics, item.name) for result in drawn]), value)
+            out[item.name] = holding(interval(draws[item.name]), value)
     return out
-
-
-def metric_draws(drawn: tuple[MarkovResult, ...]) -> dict[str, tuple[float, ...]]:
-    """Each metric that has a value over the draws, in draw order."""
-    first = drawn[0].metrics
-    names = [item.name for item in fields(first) if getattr(first, item.name) is not None]
-    return {name: tuple(float(getattr(result.metrics, name)) for result in drawn) for name in names}
 
 
 def change_interval(

@@ -202,8 +202,8 @@ def audit(
     intervals, fix_intervals, ties, draws, drawn = None, {}, {}, None, None
     if config.intervals and not findings_only and has_evidence(journey):
         drawn = posterior(journey, structure)
-        intervals = metric_intervals(markov.metrics, drawn.results)
         draws = metric_draws(drawn.results)
+        intervals = metric_intervals(markov.metrics, draws)
         fix_intervals, ties = _uncertain_fixes(context, ranked, fixes, config.exact_top, drawn)
     warnings = []
     if drawn is not None and drawn.stale:
