@@ -104,6 +104,38 @@ def _number(units: int) -> float:
     return round(units / 10**DIGITS, DIGITS)
 
 
+def _write_next(
+    steps: Any,
+    step_id: str,
+    shared: set[int],
+    old: dict[str, float],
+    new: dict[str, float],
+    changed: list[str],
+    result: Calibration,
+) -> None:
+    """Write the step's new ``next`` into the document, and say what changed."""
+    node = _own(steps, step_id, shared)
+    current = node.get("next")
+    if current is None or not hasattr(current, "keys"):
+        from ruamel.yaml.comments import CommentedMap
+
+        current = CommentedMap()
+        current.fa.set_flow_style()
+        node["next"] = current
+    else:
+        current = _own(node, "next", shared)
+    for target in list(current.keys()):
+        if target not in new:
+            del current[target]
+    for target, probability in new.items():
+        current[target] = repr(probability)
+    for target in changed:
+        before, after = old.get(target), new.get(target)
+        shown_before = "-" if before is None else f"{before:g}"
+        shown_after = "-" if after is None else f"{after:g}"
+        result.changes.append(f"steps.{step_id}.next.{target}: {shown_before} -> {shown_after}")
+
+
 def _evidence(
     steps: Any,
     step_id: str,
@@ -125,15 +157,14 @@ def _evidence(
     visits = sum(info.events for info in infos)
     if not visits:
         return
-    text = evidence(visits, counts, infos[0] if len(infos) == 1 and counts is not None else None)
+    timed = infos[0] if len(infos) == 1 and counts is not None else None
+    spread = None if timed is None or timed.sd_next_s is None else round(timed.sd_next_s)
     old = journey.steps[step_id].evidence
     if old is not None:
-        spread = None if old.duration_sd is None else round(old.duration_sd)
-        written = evidence(old.visits or 0, None if counts is None else dict(old.next), None)
-        if spread is not None:
-            written = written[:-1] + f", duration_sd: {spread}}}"
-        if written == text:
+        written = None if old.duration_sd is None else round(old.duration_sd)
+        if (old.visits, dict(old.next), written) == (visits, counts or {}, spread):
             return
+    text = evidence(visits, counts, timed)
     _own(steps, step_id, shared)["evidence"] = _ruamel().load(f"evidence: {text}")["evidence"]  # one flow mapping
     result.changes.append(f"steps.{step_id}.evidence: {'-' if old is None else 'updated'} -> {text}")
 
@@ -190,31 +221,9 @@ def calibrate(
             or new.get(target) is None
             or abs(old[target] - row[target] / observed) >= 10**-DIGITS / 2
         ]
-        counts = {t: row[t] for t in new}
-        if not changed:
-            _evidence(steps, step_id, shared, journey, log, conformance, counts, result)
-            continue
-        node = _own(steps, step_id, shared)
-        current = node.get("next")
-        if current is None or not hasattr(current, "keys"):
-            from ruamel.yaml.comments import CommentedMap
-
-            current = CommentedMap()
-            current.fa.set_flow_style()
-            node["next"] = current
-        else:
-            current = _own(node, "next", shared)
-        for target in list(current.keys()):
-            if target not in new:
-                del current[target]
-        for target, probability in new.items():
-            current[target] = repr(probability)
-        for target in changed:
-            before, after = old.get(target), new.get(target)
-            shown_before = "-" if before is None else f"{before:g}"
-            shown_after = "-" if after is None else f"{after:g}"
-            result.changes.append(f"steps.{step_id}.next.{target}: {shown_before} -> {shown_after}")
-        _evidence(steps, step_id, shared, journey, log, conformance, counts, result)
+        if changed:
+            _write_next(steps, step_id, shared, old, new, changed, result)
+        _evidence(steps, step_id, shared, journey, log, conformance, {t: row[t] for t in new}, result)
     for step_id, step in journey.steps.items():
         if step.is_outcome:
             _evidence(steps, step_id, shared, journey, log, conformance, None, result)
