@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from cxaudit import fmt
@@ -78,6 +79,7 @@ class Comparison:
             for key in METRICS
         }
 
+    @cached_property
     def intervals(self) -> dict[str, dict[str, tuple[float, float] | None]] | None:
         """95% intervals of each metric before, after and of the change, where either side has evidence."""
         from cxaudit.analysis.intervals import change_interval
@@ -172,7 +174,7 @@ class Comparison:
             out.append(f"It {verb} {fmt.count(abs(kept))} more customers {per}{money}.")
         before_c, after_c = self.before.metrics.completion_rate, self.after.metrics.completion_rate
         completion = f"Completion goes from {fmt.pct(before_c)} to {fmt.pct(after_c)}"
-        bounds = self.intervals()
+        bounds = self.intervals
         change = None if bounds is None else bounds["delta"]["completion_rate"]
         if change is not None:
             low, high = (f"{value * 100:+.1f}" for value in change)
@@ -187,7 +189,7 @@ class Comparison:
         from cxaudit.reporters.json import finding_dict
 
         fixed, introduced = self.findings()
-        bounds = self.intervals()
+        bounds = self.intervals
         return {
             "before": {"file": self.before.journey.file, **self.metrics("before")},
             "after": {"file": self.after.journey.file, **self.metrics("after")},

@@ -68,7 +68,7 @@ def rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
     """(metric, before, after, change) for people; with 95% intervals where a side was learned from a log."""
     before, after, delta = comparison.metrics("before"), comparison.metrics("after"), comparison.delta
     currency = comparison.after.journey.currency
-    bounds = comparison.intervals() or {"before": {}, "after": {}, "delta": {}}
+    bounds = comparison.intervals or {"before": {}, "after": {}, "delta": {}}
     return [
         (
             label,
