@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 from cxaudit.textsafe import clean
 
@@ -103,6 +104,12 @@ def within(text: Callable[[float], str], value: float, bounds: tuple[float, floa
     if unit and low.startswith(unit) and high.startswith(unit):
         low, high = low[len(unit) :], high[len(unit) :]
     return f"{shown} ({low}–{high})"
+
+
+def figure(audit: Any, name: str, text: Callable[[float], str] = pct) -> str:
+    """The journey metric ``name`` of an audit as ``text`` writes it, with its 95% interval when the journey
+    was learned from a log (:func:`within`)."""
+    return within(text, getattr(audit.metrics, name), (audit.intervals or {}).get(name))
 
 
 def evidence(cases: int | None) -> str:

@@ -63,13 +63,6 @@ def _count(value: float, bounds: tuple[float, float] | None = None) -> str:
     return "-" if abs(value) < 0.5 else fmt.within(fmt.count, value, bounds)
 
 
-def _shown(audit: JourneyAudit, name: str, text: Any = fmt.pct) -> str:
-    """A journey metric, with its 95% interval when the journey was learned from a log."""
-    if text is money:
-        text = partial(money, currency=audit.journey.currency)
-    return fmt.within(text, getattr(audit.metrics, name), (audit.intervals or {}).get(name))
-
-
 class DocumentReporter:
     """GitHub-flavoured Markdown; ``html=True`` makes a self-contained HTML page of it."""
 
@@ -126,6 +119,7 @@ class DocumentReporter:
         m = audit.metrics
         per = cell(fmt.per(journey.period))
         currency = journey.currency
+        cash = partial(money, currency=currency)
         lines = [
             f"{h} Customer journey audit: {text(journey.name)}",
             "",
@@ -138,7 +132,7 @@ class DocumentReporter:
         var = (
             "not known (the journey has no `value`)"
             if m.value_at_risk is None
-            else (f"{_shown(audit, 'value_at_risk', money)} {per}")
+            else (f"{fmt.figure(audit, 'value_at_risk', cash)} {per}")
         )
         lines += [
             "",
@@ -146,27 +140,27 @@ class DocumentReporter:
             "",
             "| measure | value |",
             "|---|---|",
-            f"| Completion | {_shown(audit, 'completion_rate')} of customers complete the journey |",
-            f"| Customers lost | {_shown(audit, 'customers_lost_per_period', fmt.count)} {per} "
-            f"({_shown(audit, 'abandonment_rate')} give up, {_shown(audit, 'stuck_rate')} get stuck) |",
+            f"| Completion | {fmt.figure(audit, 'completion_rate')} of customers complete the journey |",
+            f"| Customers lost | {fmt.figure(audit, 'customers_lost_per_period', fmt.count)} {per} "
+            f"({fmt.figure(audit, 'abandonment_rate')} give up, {fmt.figure(audit, 'stuck_rate')} get stuck) |",
             *(
                 [
-                    f"| Declined by decision | {_shown(audit, 'customers_declined_per_period', fmt.count)} {per} "
-                    f"({_shown(audit, 'decline_rate')}; declined or rejected by us, not counted as lost) |"
+                    f"| Declined by decision | {fmt.figure(audit, 'customers_declined_per_period', fmt.count)} {per} "
+                    f"({fmt.figure(audit, 'decline_rate')}; declined or rejected by us, not counted as lost) |"
                 ]
                 if any(step.type == "decline" for step in journey.steps.values())
                 else []
             ),
-            f"| Contacts | {_shown(audit, 'contacts_per_period', fmt.count)} {per}, "
-            f"{_shown(audit, 'contact_cost_per_period', money)} |",
+            f"| Contacts | {fmt.figure(audit, 'contacts_per_period', fmt.count)} {per}, "
+            f"{fmt.figure(audit, 'contact_cost_per_period', cash)} |",
             f"| Value at risk | {var} |",
             f"| First-contact resolution | "
-            f"{'no contacts' if fcr is None else _shown(audit, 'first_contact_resolution')} "
-            f"({_shown(audit, 'contact_rate')} of customers contact us) |",
+            f"{'no contacts' if fcr is None else fmt.figure(audit, 'first_contact_resolution')} "
+            f"({fmt.figure(audit, 'contact_rate')} of customers contact us) |",
             f"| Effort and time per customer | "
-            f"effort {_shown(audit, 'expected_effort', partial(fmt.number, digits=1))}, "
-            f"{_shown(audit, 'expected_duration_s', fmt.duration)}, "
-            f"{_shown(audit, 'expected_handoffs', fmt.number)} handoffs between teams |",
+            f"effort {fmt.figure(audit, 'expected_effort', partial(fmt.number, digits=1))}, "
+            f"{fmt.figure(audit, 'expected_duration_s', fmt.duration)}, "
+            f"{fmt.figure(audit, 'expected_handoffs', fmt.number)} handoffs between teams |",
             *([f"| Evidence | {fmt.evidence(journey.cases)} |"] if audit.intervals is not None else []),
             "",
         ]

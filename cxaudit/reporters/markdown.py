@@ -11,7 +11,6 @@ from cxaudit.model import Severity
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
-    from cxaudit.engine import JourneyAudit
     from cxaudit.report import Report
 
 MAX_ROWS = 50
@@ -48,16 +47,6 @@ def code_span(text: str) -> str:
 def code_cell(text: str) -> str:
     """A file name or id as inline code inside a table cell (pipes escaped too)."""
     return code_span(text).replace("|", "\\|")
-
-
-def _shown(audit: JourneyAudit, name: str, money: bool = False) -> str:
-    """A journey metric, as money or by its kind, with its interval when the journey has evidence."""
-    value = getattr(audit.metrics, name)
-    if money:
-        text: Any = partial(fmt.money, currency=audit.journey.currency)
-    else:
-        text = fmt.pct if name.endswith("_rate") else fmt.count
-    return fmt.within(text, value, (audit.intervals or {}).get(name))
 
 
 class MarkdownReporter:
@@ -121,11 +110,12 @@ class MarkdownReporter:
                 m = audit.metrics
                 journey = audit.journey
                 per = fmt.per(journey.period)
-                var = "" if m.value_at_risk is None else f"{_shown(audit, 'value_at_risk', True)} {per}"
-                contacts = f"{_shown(audit, 'contacts_per_period')} {per}"
+                cash = partial(fmt.money, currency=journey.currency)
+                var = "" if m.value_at_risk is None else f"{fmt.figure(audit, 'value_at_risk', cash)} {per}"
+                contacts = f"{fmt.figure(audit, 'contacts_per_period', fmt.count)} {per}"
                 lines.append(
-                    f"| {cell(journey.name)} | {_shown(audit, 'completion_rate')} | {cell(contacts)} "
-                    f"| {_shown(audit, 'contact_cost_per_period', True)} | {cell(var)} |"
+                    f"| {cell(journey.name)} | {fmt.figure(audit, 'completion_rate')} | {cell(contacts)} "
+                    f"| {fmt.figure(audit, 'contact_cost_per_period', cash)} | {cell(var)} |"
                 )
             if any(audit.intervals is not None for audit in report.audits):
                 lines += ["", "Ranges are 95% intervals from the evidence of the log a journey was learned from."]

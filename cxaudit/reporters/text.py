@@ -129,10 +129,9 @@ class TextReporter:
         metrics = audit.metrics
         per = fmt.per(journey.period)
         money = journey.currency
-        bounds = audit.intervals or {}
 
-        def shown(text: Any, name: str) -> str:  # the metric, with its interval when the journey has evidence
-            return fmt.within(text, getattr(metrics, name), bounds.get(name))
+        def shown(text: Any, name: str) -> str:
+            return fmt.figure(audit, name, text)
 
         def cash(value: float) -> str:
             return fmt.money(value, money)
