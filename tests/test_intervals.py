@@ -186,3 +186,35 @@ def test_a_probability_edited_after_discovery_is_drawn_around_what_it_says(run_c
     assert code == 0
     assert "75.0% (74.9–75.2%) complete" in out
     assert "the probabilities of 'c' are not the shares their evidence counts" in " ".join(out.split())
+
+
+def test_bad_evidence_and_variants_are_refused_where_they_are_written(run_cli, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "cxaudit: 1\n"
+        "journey:\n"
+        "  id: j\n"
+        "  name: J\n"
+        "  variants:\n"
+        "  - {cases: 0, steps: [a, done]}\n"
+        "  - {cases: 3, step: [a]}\n"
+        "  - {cases: 3, steps: []}\n"
+        "  - just text\n"
+        "entry: a\n"
+        "steps:\n"
+        "  a: {name: A, next: {done: 1}, evidence: {visits: -1, next: 3, duration_sd: soon}}\n"
+        "  done: {name: Done, type: success}\n"
+    )
+    code, out, err = run_cli("validate", str(path))
+    assert code == 2 and "Traceback" not in err
+    assert out.splitlines() == [
+        f"{path}:6:13: 'cases' must be a whole number from 1 to 1000000000000, not 0 (journey.variants[0].cases)",
+        f"{path}:7:5: each variant is {{cases: N, steps: [step ids]}}, not the keys 'cases', 'step' "
+        "(journey.variants[1])",
+        f"{path}:8:23: 'steps' must be a list of step ids (journey.variants[2].steps)",
+        f"{path}:9:5: each variant is {{cases: N, steps: [step ids]}}, not 'just text' (journey.variants[3])",
+        f"{path}:12:52: 'visits' must be a whole number from 0 to 1000000000000, not -1 (steps.a.evidence.visits)",
+        f"{path}:12:62: 'next' must be a mapping of step id to count, not 3 (steps.a.evidence.next)",
+        f"{path}:12:78: 'duration_sd' must be seconds or a duration such as 30s, 3m, 2h, 1d or 1h30m, up to 1e12 "
+        "seconds, not 'soon' (steps.a.evidence.duration_sd)",
+    ]

@@ -36,6 +36,7 @@ from cxaudit.yamlread import YMap, YSeq
 __all__ = ["EvidenceKind", "VariantsKind"]
 
 _COUNT = Integer(0, int(LARGEST))
+_CASES = Integer(1, int(LARGEST))
 _SPREAD = Duration()
 _FIELDS = ("visits", "next", "duration_sd")
 
@@ -121,7 +122,7 @@ class VariantsKind(Kind):
             "items": {
                 "type": "object",
                 "properties": {
-                    "cases": {"description": "The cases that took the path.", **Integer(1, int(LARGEST)).schema()},
+                    "cases": {"description": "The cases that took the path.", **_CASES.schema()},
                     "steps": {
                         "description": "The steps of the path, in order, its outcome last.",
                         "type": "array",
@@ -143,12 +144,11 @@ class VariantsKind(Kind):
             item_path = f"{path}[{number}]"
             item_where = value.item_pos[number] if number < len(value.item_pos) else where
             if not isinstance(item, YMap) or set(item) != {"cases", "steps"}:
-                ctx.add(item_where, f"each variant is {{cases: N, steps: [step ids]}}, not {show(item)}", item_path)
+                found = f"the keys {', '.join(map(repr, item))}" if isinstance(item, YMap) else show(item)
+                ctx.add(item_where, f"each variant is {{cases: N, steps: [step ids]}}, not {found}", item_path)
                 valid = False
                 continue
-            cases = Integer(1, int(LARGEST)).convert(
-                item["cases"], item.text("cases"), ctx, item.where("cases"), f"{item_path}.cases"
-            )
+            cases = _CASES.convert(item["cases"], item.text("cases"), ctx, item.where("cases"), f"{item_path}.cases")
             steps = item["steps"]
             if not isinstance(steps, YSeq) or not steps or not all(_is_id(step) for step in steps):
                 ctx.add(item.where("steps"), "'steps' must be a list of step ids", f"{item_path}.steps")
