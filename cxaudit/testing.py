@@ -127,7 +127,8 @@ def assert_case(case: Case, work: str | Path | None = None) -> None:
 
     An expected finding without ``message`` matches any message.
     """
-    got = [_key(item) for item in run_case(case, work)]
+    found = run_case(case, work)
+    got = [_key(item) for item in found]
     expected = [_key(item) for item in case.expect]
     loose = {item for item in expected if not any(key == "message" for key, _ in item)}
     got = [
@@ -135,7 +136,7 @@ def assert_case(case: Case, work: str | Path | None = None) -> None:
         for item in got
     ]  # a finding expected without its message matches whatever its message
     if sorted(got) != sorted(expected):
-        raise AssertionError(f"{case.rule} {case.name}: expected {case.expect}, found {run_case(case, work)}")
+        raise AssertionError(f"{case.rule} {case.name}: expected {case.expect}, found {found}")
 
 
 def _key(item: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
