@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "CxauditError": "cxaudit.errors",
     "JourneyError": "cxaudit.errors",
-    "Limits": "cxaudit.yamlread",
+    "Limits": "cxaudit.journey.source",
     "load_journey": "cxaudit.loader",
     "loads_journey": "cxaudit.loader",
     "Journey": "cxaudit.model",

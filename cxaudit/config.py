@@ -29,8 +29,8 @@ from typing import Any
 
 from cxaudit.engine import AuditConfig
 from cxaudit.errors import ConfigError, Problem
+from cxaudit.journey.source import DEFAULT_LIMITS, Limits
 from cxaudit.model import FAIL_LEVELS, Severity
-from cxaudit.yamlread import DEFAULT_LIMITS, Limits
 
 __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_selectors"]
 
@@ -428,8 +428,9 @@ def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
 def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
     from cxaudit.errors import JourneyError
     from cxaudit.journey.read import read_yaml
+    from cxaudit.journey.source import DEFAULT_LIMITS
+    from cxaudit.journey.tree import YMap
     from cxaudit.loader import decode, read_source
-    from cxaudit.yamlread import DEFAULT_LIMITS, YMap
 
     try:
         text = decode(read_source(path, DEFAULT_LIMITS, str(path)), str(path))

@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from cxaudit import spec
-from cxaudit.errors import JourneyError, Problem
+from cxaudit.errors import JourneyError
 from cxaudit.journey import kinds
 from cxaudit.journey.read import read_yaml
+from cxaudit.journey.source import DEFAULT_LIMITS, Limits, check_size, decode, read_source
+from cxaudit.journey.tree import YMap
 from cxaudit.model import Channel, Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
-from cxaudit.yamlread import DEFAULT_LIMITS, Limits, YMap
 
 __all__ = ["Limits", "decode", "load_journey", "loads_journey", "read_source"]
 
@@ -41,77 +42,12 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> bytes:
-    """Read a file's bytes, refusing one larger than ``limits.max_file_bytes``."""
-    name = name or os.fspath(path)
-    limit = limits.max_file_bytes
-    try:
-        with open(path, "rb") as handle:
-            # read(limit + 1) sets aside a buffer of the limit's size first, which
-            # costs more than reading a small journey. A file that
-            # tells its size is read by it, plus a byte to see whether it grew
-            # since; a pipe tells 0.
-            size = os.fstat(handle.fileno()).st_size
-            if 0 < size <= limit:
-                data = handle.read(size + 1)
-                if len(data) > size:
-                    data += handle.read(limit + 1 - len(data))
-            else:
-                data = handle.read(limit + 1)
-    except IsADirectoryError:
-        raise JourneyError([Problem(name, 0, 0, "is a directory, not a journey file")]) from None
-    except FileNotFoundError:
-        raise JourneyError([Problem(name, 0, 0, "no such file")]) from None
-    except OSError as exc:
-        raise JourneyError([Problem(name, 0, 0, f"cannot read the file: {exc.strerror or exc}")]) from None
-    check_size(data, name, limits)
-    return data
-
-
-def check_size(data: bytes, name: str, limits: Limits) -> None:
-    """Refuse input larger than the limit."""
-    if len(data) > limits.max_file_bytes:
-        raise JourneyError(
-            [
-                Problem(
-                    name,
-                    0,
-                    0,
-                    f"file is larger than the limit of {limits.max_file_bytes:,} bytes",
-                )
-            ]
-        )
-
-
-def decode(data: bytes, name: str) -> str:
-    """Decode UTF-8 (with or without a BOM), naming the first bad byte's position."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise JourneyError([Problem(name, 1, 1, "file is UTF-16; save it as UTF-8")])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        start = exc.start
-        line = data.count(b"\n", 0, start) + 1
-        line_start = data.rfind(b"\n", 0, start) + 1
-        column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
-        raise JourneyError(
-            [
-                Problem(
-                    name,
-                    line,
-                    column,
-                    f"byte 0x{data[start]:02x} is not valid UTF-8; save the file as UTF-8",
-                )
-            ]
-        ) from None
-
-
 def load_journey(
     source: str | bytes | os.PathLike[str],
     *,
     name: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
-    pure: bool = False,
+    pure_yaml: bool = False,
 ) -> Journey:
     """Load and validate one journey.
 
@@ -125,7 +61,7 @@ def load_journey(
         ``<string>`` for text.
     limits : Limits
         Bounds on size, nesting and aliases.
-    pure : bool
+    pure_yaml : bool
         Use PyYAML's pure-Python parser even when libyaml is installed (the
         results are identical; this exists for testing).
 
@@ -135,22 +71,22 @@ def load_journey(
         Carrying every problem found in the file.
     """
     if isinstance(source, bytes):
-        return loads_journey(source, name=name or "<string>", limits=limits, pure=pure)
+        return loads_journey(source, name=name or "<string>", limits=limits, pure_yaml=pure_yaml)
     if isinstance(source, str) and "\n" in source:
-        return loads_journey(source, name=name or "<string>", limits=limits, pure=pure)
+        return loads_journey(source, name=name or "<string>", limits=limits, pure_yaml=pure_yaml)
     path = os.fspath(source)
-    return _from_file_bytes(read_source(path, limits, name), path, name or path, limits, pure)
+    return _from_file_bytes(read_source(path, limits, name), path, name or path, limits, pure_yaml)
 
 
-def _from_file_bytes(data: bytes, path: str, name: str, limits: Limits, pure: bool) -> Journey:
+def _from_file_bytes(data: bytes, path: str, name: str, limits: Limits, pure_yaml: bool) -> Journey:
     if path.lower().endswith(".bpmn"):  # a BPMN model, imported on the fly
         from cxaudit.bpmn import load_bpmn
 
         return load_bpmn(data, name, limits)[0]
-    return loads_journey(data, name=name, limits=limits, pure=pure)
+    return loads_journey(data, name=name, limits=limits, pure_yaml=pure_yaml)
 
 
-def load_named(name: str, *, pure: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[Journey, bytes]:
+def load_named(name: str, *, pure_yaml: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[Journey, bytes]:
     """A journey named on the command line: a file, or ``-`` for standard input.
 
     Returns the bytes read as well, for callers that show the source.
@@ -159,14 +95,14 @@ def load_named(name: str, *, pure: bool = False, limits: Limits = DEFAULT_LIMITS
         import sys
 
         data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
-        return loads_journey(data, name=STDIN_NAME, limits=limits, pure=pure), data
+        return loads_journey(data, name=STDIN_NAME, limits=limits, pure_yaml=pure_yaml), data
     path = name if "\n" not in name else os.path.abspath(name)
     data = read_source(path, limits, name)
-    return _from_file_bytes(data, path, name, limits, pure), data
+    return _from_file_bytes(data, path, name, limits, pure_yaml), data
 
 
 def loads_journey(
-    text: str | bytes, *, name: str = "<string>", limits: Limits = DEFAULT_LIMITS, pure: bool = False
+    text: str | bytes, *, name: str = "<string>", limits: Limits = DEFAULT_LIMITS, pure_yaml: bool = False
 ) -> Journey:
     """Load and validate one journey from its text. See :func:`load_journey`."""
     if isinstance(text, bytes):
@@ -175,7 +111,7 @@ def loads_journey(
     elif len(text) > limits.max_file_bytes:
         check_size(text.encode("utf-8"), name, limits)
     with paused_gc():
-        document = read_yaml(text, name, limits, pure=pure)
+        document = read_yaml(text, name, limits, pure_yaml=pure_yaml)
         ctx = spec.Context(name, list(document.problems))
         journey = _build(document.root, (document.line, document.column), ctx, limits)
     if ctx.problems:

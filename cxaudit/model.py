@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple
 
 __all__ = [
     "FAIL_LEVELS",
@@ -25,56 +25,6 @@ __all__ = [
 ]
 
 
-_T = TypeVar("_T", bound=type)
-
-
-def _positional_reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
-    cls = type(self)
-    return cls, tuple(map(self.__getattribute__, cls.__match_args__))
-
-
-def compact_pickle(cls: _T) -> _T:
-    """Pickle a frozen dataclass as its class and field values, in order.
-
-    The default pickles slots dataclasses as a dictionary of field names per
-    object; results cross from worker processes by the thousand, and this
-    makes them about half the size and twice as fast to load.
-    """
-    cls.__reduce__ = _positional_reduce  # type: ignore[method-assign]
-    return cls
-
-
-def quick_init(cls: _T) -> _T:
-    """Give a frozen slots dataclass an ``__init__`` that sets each slot directly.
-
-    The dataclass's own ``__init__`` goes through ``object.__setattr__`` once
-    per field (to get past the frozen ``__setattr__``); this one calls each
-    slot's descriptor, with the same parameters and defaults, and makes the
-    same object in about half the time (an audit makes one per finding, dozens
-    for a small journey).
-    """
-    import dataclasses
-
-    fields = dataclasses.fields(cls)
-    params = []
-    namespace: dict[str, Any] = {}
-    for number, field in enumerate(fields):
-        if field.default_factory is not dataclasses.MISSING or not field.init:
-            raise TypeError(f"quick_init cannot make {cls.__name__}.{field.name}")
-        namespace[f"_set{number}"] = cls.__dict__[field.name].__set__
-        if field.default is dataclasses.MISSING:
-            params.append(field.name)
-        else:
-            namespace[f"_default{number}"] = field.default
-            params.append(f"{field.name}=_default{number}")
-    body = "".join(f"    _set{number}(self, {field.name})\n" for number, field in enumerate(fields))
-    exec(f"def __init__(self, {', '.join(params)}):\n{body}", namespace)  # the code is made of field names only
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[misc]
-    return cls
-
-
 class SourceSpan(NamedTuple):
     """Where something is written: file, 1-based line and column.
 
@@ -90,7 +40,6 @@ class SourceSpan(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A channel where steps happen (web, app, chat, phone, branch...)."""
@@ -102,7 +51,6 @@ class Channel:
     span: SourceSpan
 
 
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Owner:
     """A team accountable for steps."""
@@ -124,7 +72,6 @@ class Transition(NamedTuple):
     span: SourceSpan
 
 
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A share of customers entering the journey at ``step``."""
@@ -134,7 +81,6 @@ class Entry:
     span: SourceSpan
 
 
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What the event log a step was learned from showed of it (format v1's ``evidence``)."""
@@ -147,8 +93,6 @@ class Evidence:
     """The standard deviation of the step's time over its visits, in seconds."""
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step of a journey; ``span`` is the position of its id."""
@@ -197,8 +141,6 @@ class Variant(NamedTuple):
     cases: int
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Journey:
     """A customer journey as written in one file, validated."""
@@ -302,8 +244,6 @@ def fails(findings: Iterable[Finding], level: str) -> bool:
     return any(finding.severity >= threshold for finding in findings)
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Impact:
     """What a finding costs per period, and what fixing it is worth.
@@ -325,8 +265,6 @@ class Impact:
     exact: bool = False
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem in one journey, located, explained, valued and ranked."""

@@ -37,12 +37,12 @@ def run(
     paths: list[str],
     resolver: ConfigResolver,
     *,
-    pure: bool = False,
+    pure_yaml: bool = False,
     baseline: frozenset[str] | None = None,
     keep_sources: bool = False,
     progress: Callable[[Sequence[str], str], Iterable[str]] = _identity,
     findings_only: bool = False,
-    part: Callable[[JourneyAudit, list[str] | None], Any] | None = None,
+    file_output: Callable[[JourneyAudit, list[str] | None], Any] | None = None,
 ) -> tuple[Report, bool]:
     """Audit every journey file under ``paths``.
 
@@ -51,7 +51,7 @@ def run(
     ``findings_only=True`` audits for an output that shows only the findings
     (see :func:`cxaudit.engine.audit`).
 
-    ``part`` is for such an output too: a function (picklable, such as a
+    ``file_output`` is for such an output too: a function (picklable, such as a
     reporter's bound ``file_part``) that makes one audit's part of it, from
     the audit with the baseline applied and the file's lines (None unless
     ``keep_sources``). It runs where the file is checked, in a worker process
@@ -71,7 +71,7 @@ def run(
     from cxaudit.files import journey_files
 
     files = journey_files(paths)
-    job = _Job(resolver, pure, keep_sources, findings_only, baseline, part)
+    job = _Job(resolver, pure_yaml, keep_sources, findings_only, baseline, file_output)
     audits = []
     problems = []
     parts = []
@@ -87,9 +87,14 @@ def run(
         baselined += checked.baselined
         failing = failing or checked.failing
         audits.append(checked.outcome)
-        parts.append(checked.part)
+        parts.append(checked.file_output)
     report = Report(
-        tuple(audits), tuple(problems), baselined, len(files), sources, tuple(parts) if part is not None else None
+        tuple(audits),
+        tuple(problems),
+        baselined,
+        len(files),
+        sources,
+        tuple(parts) if file_output is not None else None,
     )
     return report, failing
 
@@ -99,11 +104,11 @@ class _Job:
     """How every file of a run is checked (sent to each worker once)."""
 
     resolver: ConfigResolver
-    pure: bool
+    pure_yaml: bool
     keep_sources: bool
     findings_only: bool
     baseline: frozenset[str] | None
-    part: Callable[[JourneyAudit, list[str] | None], Any] | None
+    file_output: Callable[[JourneyAudit, list[str] | None], Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ class _Checked:
     """The file's lines, for the report's ``sources``."""
     failing: bool = False
     baselined: int = 0
-    part: Any = None
+    file_output: Any = None
 
 
 _LOGS: dict[str, Any] = {}
@@ -270,7 +275,7 @@ def _work(name: str) -> _Checked:
 def _check(name: str, job: _Job, collect: bool = True) -> _Checked:
     """Check one file: audit it, apply the baseline, judge it against the fail level, make its part."""
     settings = job.resolver.for_path(name)
-    outcome, lines = _one(name, settings, job.pure, job.keep_sources, collect, job.findings_only)
+    outcome, lines = _one(name, settings, job.pure_yaml, job.keep_sources, collect, job.findings_only)
     if isinstance(outcome, JourneyError):
         return _Checked(outcome, lines)
     baselined = 0
@@ -279,16 +284,16 @@ def _check(name: str, job: _Job, collect: bool = True) -> _Checked:
         baselined = len(outcome.findings) - len(kept)
         outcome = replace(outcome, findings=kept)
     failing = fails(outcome.active, settings.fail_on or "error")
-    if job.part is None:
+    if job.file_output is None:
         return _Checked(outcome, lines, failing, baselined)
-    part = job.part(outcome, lines)
-    return _Checked(replace(outcome, findings=()), None, failing, baselined, part)
+    output = job.file_output(outcome, lines)
+    return _Checked(replace(outcome, findings=()), None, failing, baselined, output)
 
 
 def _one(
     name: str,
     settings: Settings,
-    pure: bool,
+    pure_yaml: bool,
     keep_sources: bool,
     collect: bool = True,
     findings_only: bool = False,
@@ -307,7 +312,7 @@ def _one(
     try:
         with paused_gc():
             try:
-                journey, data = load_named(name, pure=pure, limits=settings.limits)
+                journey, data = load_named(name, pure_yaml=pure_yaml, limits=settings.limits)
                 if keep_sources:
                     lines = data.decode("utf-8", "replace").splitlines()
                 log = _drift_log(settings.drift_log) if settings.drift_log else None

@@ -41,7 +41,7 @@ from cxaudit.journey.kinds import (
 )
 from cxaudit.journey.kinds import FORMAT_VERSION as FORMAT_VERSION
 from cxaudit.journey.kinds import OUTCOME_TYPES as OUTCOME_TYPES
-from cxaudit.yamlread import YMap
+from cxaudit.journey.tree import YMap
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import networkx as nx
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "cxaudit"
-TOO_LONG_YET = {"cxaudit/analysis/markov.py", "cxaudit/bpmn/__init__.py", "cxaudit/yamlread.py", "cxaudit/config.py"}
+TOO_LONG_YET = {"cxaudit/analysis/markov.py", "cxaudit/bpmn/__init__.py", "cxaudit/config.py"}
 """Modules over 500 lines that issue 24 splits; the list only shrinks."""
 
 

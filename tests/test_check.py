@@ -645,7 +645,7 @@ def test_findings_only_outputs_made_file_by_file_read_the_same(monkeypatch, tmp_
     monkeypatch.setattr(run_module, "PARALLEL_BYTES", 1 if pooled else 10**12)
     made = reporter_class(**options)
     parted, parted_failing = run_module.run(
-        paths, resolver, findings_only=True, keep_sources=True, baseline=baseline, part=made.file_part
+        paths, resolver, findings_only=True, keep_sources=True, baseline=baseline, file_output=made.file_part
     )
     assert parted.parts is not None and len(parted.parts) == len(parted.audits) == len(whole.audits)
     assert not parted.findings and not parted.sources  # the parts hold what the output shows
@@ -788,8 +788,8 @@ def test_the_command_line_forks_its_workers_and_prints_what_one_process_does():
 
 def test_checking_one_journey_loads_only_what_it_needs():
     """What pre-commit feels on every commit: one small journey is checked without SciPy,
-    networkx or pydantic (typer from 0.29 on imports pydantic for every command it runs), and
-    without PyYAML (the fast reader and its own resolution of plain scalars read it)."""
+    networkx or pydantic (typer from 0.29 on imports pydantic for every command it runs); PyYAML
+    reads it."""
     import subprocess
     import sys
 
@@ -800,4 +800,4 @@ def test_checking_one_journey_loads_only_what_it_needs():
         "print(','.join(heavy), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.stderr.strip().splitlines()[-1] == "numpy"
+    assert done.stderr.strip().splitlines()[-1] == "numpy,yaml"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cxaudit import JourneyError, load_journey, loads_journey, spec
 from cxaudit.journey.kinds import parse_duration
-from cxaudit.yamlread import has_c_parser
+from cxaudit.journey.read import has_c_parser
 from tests.conftest import FIXTURES, JOURNEYS
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
@@ -23,7 +23,7 @@ if has_c_parser():
 
 def problems_of(path: Path, pure: bool) -> list[str]:
     with pytest.raises(JourneyError) as caught:
-        load_journey(path, name=path.name, pure=pure)
+        load_journey(path, name=path.name, pure_yaml=pure)
     return [str(p) for p in caught.value.problems]
 
 
@@ -52,7 +52,7 @@ def test_many_problems_are_all_reported():
 @pytest.mark.parametrize("path", JOURNEYS, ids=[p.stem for p in JOURNEYS])
 @pytest.mark.parametrize("pure", PARSERS)
 def test_example_journeys_load(path: Path, pure: bool):
-    journey = load_journey(path, pure=pure)
+    journey = load_journey(path, pure_yaml=pure)
     assert 10 <= len(journey.steps) <= 40
     types = {s.type for s in journey.steps.values()}
     assert {"step", "contact", "success", "abandon"} <= types
@@ -63,7 +63,7 @@ def test_example_journeys_load(path: Path, pure: bool):
 @pytest.mark.skipif(not has_c_parser(), reason="libyaml not installed")
 @pytest.mark.parametrize("path", [*JOURNEYS, FIXTURES / "spec_example.yaml"], ids=lambda p: p.stem)
 def test_parsers_build_identical_models(path: Path):
-    assert load_journey(path, pure=True) == load_journey(path, pure=False)
+    assert load_journey(path, pure_yaml=True) == load_journey(path, pure_yaml=False)
 
 
 def test_spec_example_model():
@@ -187,14 +187,14 @@ def test_numbers_with_an_exponent_are_numbers(pure):
     # YAML 1.1 would read 1e-3 as text; editors (YAML 1.2) and journeys read a number.
     text = MINIMAL.replace("next: {%s: 1}", "next: {%s: 9.99e-1, t: 1e-3}") % ("x", "x")
     text += "  t: {name: T, type: abandon}\n"
-    journey = loads_journey(text, pure=pure)
+    journey = loads_journey(text, pure_yaml=pure)
     assert [(t.target, t.probability) for t in journey.steps["s"].next] == [("x", 0.999), ("t", 0.001)]
     with pytest.raises(JourneyError, match="probability must be a number from 0 to 1, not '1e-3'"):
-        loads_journey(text.replace("t: 1e-3", "t: '1e-3'"), pure=pure)
+        loads_journey(text.replace("t: 1e-3", "t: '1e-3'"), pure_yaml=pure)
 
 
 def test_the_characters_refused_are_exactly_those_yaml_does_not_allow():
-    from cxaudit.yamlread import _NOT_PRINTABLE
+    from cxaudit.journey.read import _NOT_PRINTABLE
 
     allowed = re.compile("[\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
     every = "".join(map(chr, range(0x110000)))

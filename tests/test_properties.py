@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from cxaudit import JourneyError, loads_journey
 from cxaudit.engine import audit
+from cxaudit.journey.read import has_c_parser
 from cxaudit.report import Report
 from cxaudit.reporters.document import DocumentReporter
 from cxaudit.reporters.json import JsonReporter, report_schema
 from cxaudit.reporters.sarif import SarifReporter
-from cxaudit.yamlread import has_c_parser
 from tests.conftest import FIXTURES
 from tests.reference import reference_metrics
 from tests.strategies import bpmn_models, journeys, structured_bpmn
@@ -93,7 +93,7 @@ def test_findings_are_deterministic_and_parser_independent(text):
     first = audit(loads_journey(text)).findings
     assert audit(loads_journey(text)).findings == first
     if has_c_parser():
-        assert audit(loads_journey(text, pure=True)).findings == first
+        assert audit(loads_journey(text, pure_yaml=True)).findings == first
 
 
 @FAST

@@ -71,7 +71,7 @@ def test_million_alias_bomb_is_refused_fast_in_bounded_memory():
 def test_hundred_thousand_deep_nesting_is_refused():
     text = "cxaudit: 1\ndeep: " + "[" * 100_000 + "]" * 100_000 + "\n"
     for pure in (False, True):
-        message, peak = refused(text, name="d.yaml", pure=pure)
+        message, peak = refused(text, name="d.yaml", pure_yaml=pure)
         assert message.startswith("d.yaml:2:") and "nesting is deeper than 64 levels" in message
         assert peak < 64 * 1024**2
 

@@ -11,7 +11,7 @@ import pytest
 
 from cxaudit import JourneyError, Limits, loads_journey
 from cxaudit.journey.read import read_yaml
-from cxaudit.yamlread import DEFAULT_LIMITS
+from cxaudit.journey.source import DEFAULT_LIMITS
 from tests.test_loader import PARSERS
 
 HEADER = (
@@ -34,7 +34,7 @@ def deep_nesting(depth: int = 10_000) -> str:
 
 def message_of(text: str, pure: bool, limits: Limits = DEFAULT_LIMITS) -> str:
     with pytest.raises(JourneyError) as caught:
-        loads_journey(text, name="hostile.yaml", pure=pure, limits=limits)
+        loads_journey(text, name="hostile.yaml", pure_yaml=pure, limits=limits)
     return str(caught.value.problems[0])
 
 
@@ -74,10 +74,10 @@ def test_deep_nesting_is_refused(pure):
 def test_nesting_bound_is_ours_whatever_libyaml_allows(pure):
     # libyaml 0.2.5 stops at 1,000 levels on its own; a bound set above that is still ours to apply.
     text = "cxaudit: 1\ndeep: " + "[" * 1_200 + "]" * 1_200 + "\n"
-    document = read_yaml(text, "d.yaml", Limits(max_depth=1_300), pure=pure, fast=False)
+    document = read_yaml(text, "d.yaml", Limits(max_depth=1_300), pure_yaml=pure)
     assert len(document.root["deep"]) == 1
     with pytest.raises(JourneyError) as caught:
-        read_yaml(text, "d.yaml", Limits(max_depth=1_100), pure=pure, fast=False)
+        read_yaml(text, "d.yaml", Limits(max_depth=1_100), pure_yaml=pure)
     assert str(caught.value.problems[0]) == (
         "d.yaml:2:1106: nesting is deeper than 1,100 levels; a journey needs only a few (deep.0.0.0...)"
     )

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cxaudit.analysis.structure import Structure, Transitions, transitions
-from cxaudit.model import compact_pickle, quick_init
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -46,8 +45,6 @@ ILL_CONDITIONED = 1e-8
 """Relative residual above which results are flagged as ill-conditioned."""
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class JourneyMetrics:
     """Journey-level metrics; the field names are the JSON keys."""
@@ -75,8 +72,6 @@ class JourneyMetrics:
     customers_declined_per_period: float = 0.0
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class StepMetrics:
     """Per-step metrics; the field names are the JSON keys."""
@@ -102,8 +97,6 @@ class StepMetrics:
     """For contact steps: the chance the customer contacts again afterwards."""
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class MarkovResult:
     """Everything the chain says about a journey."""

@@ -13,8 +13,6 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cxaudit.model import compact_pickle, quick_init
-
 if TYPE_CHECKING:
     import networkx as nx
     import numpy as np
@@ -107,8 +105,6 @@ def transitions(journey: Journey) -> Transitions:
     }
 
 
-@quick_init
-@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Structure:
     """What the shape of a journey says, before any number."""

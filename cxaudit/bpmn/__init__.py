@@ -28,9 +28,9 @@ from cxaudit.bpmn.names import thrown as _thrown
 from cxaudit.bpmn.simulation import simulation
 from cxaudit.emit import slug, unique_slugs
 from cxaudit.errors import JourneyError, Problem
+from cxaudit.journey.source import DEFAULT_LIMITS, Limits
 from cxaudit.model import Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
 from cxaudit.spec import did_you_mean
-from cxaudit.yamlread import DEFAULT_LIMITS, Limits
 
 ACTIVITIES = {
     "task", "userTask", "serviceTask", "sendTask", "receiveTask", "manualTask", "scriptTask", "businessRuleTask",

@@ -77,7 +77,7 @@ def _problem_text(problem):  # type: ignore[no-untyped-def]
 
 
 PURE_OPTION = typer.Option(
-    "--pure-yaml", help="Read with PyYAML's pure-Python parser only (no line reader, no libyaml); same results."
+    "--pure-yaml", help="Read with PyYAML's pure-Python parser instead of libyaml; same results, slower."
 )
 
 
@@ -93,20 +93,18 @@ def _one_of(choices) -> object:  # type: ignore[no-untyped-def]
     return check
 
 
-def _choice(table_name: str) -> object:
-    """A callback accepting the formats of one reporter table (imported when used)."""
+def _choice(command: str) -> object:
+    """A callback accepting the output formats of ``command`` (from the reporter table, imported when used)."""
 
-    def formats() -> tuple[str, ...]:
-        from cxaudit import reporters
+    def names() -> tuple[str, ...]:
+        from cxaudit.reporters import formats
 
-        return tuple(getattr(reporters, table_name))
+        return formats(command)
 
-    return _one_of(formats)
+    return _one_of(names)
 
 
 _fail_level = _one_of(FAIL_LEVELS)
-_compare_format = _one_of(("text", "json", "markdown"))
-BACKTEST_FORMATS = ("text", "json", "markdown", "sarif")
 _graph_format = _one_of(("mermaid", "dot"))
 
 
@@ -197,12 +195,12 @@ MAP_OPTION = typer.Option(
 )
 
 
-def _audit_one(path: str, config: str | None, pure: bool):  # type: ignore[no-untyped-def]
+def _audit_one(path: str, config: str | None, pure_yaml: bool):  # type: ignore[no-untyped-def]
     """Load and audit a single journey (for graph and compare)."""
     from cxaudit.config import ConfigResolver
     from cxaudit.run import run
 
-    report, _ = run([path], ConfigResolver(config), pure=pure)
+    report, _ = run([path], ConfigResolver(config), pure_yaml=pure_yaml)
     if report.problems:
         from cxaudit.errors import JourneyError
 

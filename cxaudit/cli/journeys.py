@@ -17,7 +17,6 @@ from cxaudit.cli.app import (
     _audit_one,
     _choice,
     _color,
-    _compare_format,
     _finish,
     _graph_format,
     _input_files,
@@ -39,7 +38,7 @@ def validate(
     paths: Annotated[
         list[str], typer.Argument(help="Journey files or directories (searched for *.yaml, *.yml); - for stdin.")
     ],
-    pure: Annotated[bool, PURE_OPTION] = False,
+    pure_yaml: Annotated[bool, PURE_OPTION] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")] = False,
 ) -> None:
     """Check journey files against the format; print every problem as file:line:col: message (path).
@@ -55,7 +54,7 @@ def validate(
     problems = 0
     for name in files:
         try:
-            load_named(name, pure=pure)
+            load_named(name, pure_yaml=pure_yaml)
         except CxauditError as exc:
             bad += 1
             problems += len(exc.problems)
@@ -94,15 +93,13 @@ def audit(
     paths: Annotated[list[str], typer.Argument(help="Journey files or directories; - for stdin.")],
     output_format: Annotated[
         str,
-        typer.Option(
-            "--format", "-f", help="text (for people) or json (every number).", callback=_choice("AUDIT_REPORTERS")
-        ),
+        typer.Option("--format", "-f", help="text (for people) or json (every number).", callback=_choice("audit")),
     ] = "text",
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     top: Annotated[int, typer.Option("--top", help="Findings shown per journey in text; 0 shows all.", min=0)] = 10,
     fail_on: Annotated[str | None, FAIL_ON_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
-    pure: Annotated[bool, PURE_OPTION] = False,
+    pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Audit journeys: exact metrics, ranked remediation, who caused the contacts, the path to success.
 
@@ -110,17 +107,17 @@ def audit(
     """
     from cxaudit.config import ConfigResolver
     from cxaudit.progress import progress
-    from cxaudit.reporters import AUDIT_REPORTERS, get_reporter
+    from cxaudit.reporters import get_reporter
     from cxaudit.run import run
 
     resolver = ConfigResolver(config, {"fail_on": fail_on})
-    report, failing = run(paths, resolver, pure=pure, progress=progress)
+    report, failing = run(paths, resolver, pure_yaml=pure_yaml, progress=progress)
     if report.problems:  # rich only when there is something to show
         err = _stderr_console()
         for problem in report.problems:
             err.print(_problem_text(problem))
     color = _color(output, output_format)
-    reporter = get_reporter(output_format, AUDIT_REPORTERS)(color=color, width=_width(), top=top)
+    reporter = get_reporter("audit", output_format)(color=color, width=_width(), top=top)
     if report.audits or output_format == "json":
         _write(reporter.render(report), output, paths)
     _finish(report.problems, failing)
@@ -140,7 +137,7 @@ def check(
             "--format",
             "-f",
             help="text, json, sarif, github, junit or markdown; github by default under GitHub Actions.",
-            callback=_choice("CHECK_REPORTERS"),
+            callback=_choice("check"),
         ),
     ] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
@@ -161,7 +158,7 @@ def check(
     show_source: Annotated[
         bool, typer.Option("--show-source", help="Show the offending line under each finding.")
     ] = False,
-    pure: Annotated[bool, PURE_OPTION] = False,
+    pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Check journeys like a linter: one line per finding (file:line:col: CODE [severity] message).
 
@@ -170,29 +167,29 @@ def check(
     from cxaudit.baseline import load_baseline, render_baseline
     from cxaudit.config import ConfigResolver
     from cxaudit.progress import progress
-    from cxaudit.reporters import CHECK_REPORTERS, get_reporter
+    from cxaudit.reporters import get_reporter
     from cxaudit.run import run
 
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     resolver = ConfigResolver(config, {"select": select, "ignore": ignore, "fail_on": fail_on})
     known = load_baseline(baseline) if baseline else None
-    reporter_class = get_reporter(output_format, CHECK_REPORTERS)
+    reporter_class = get_reporter("check", output_format)
     color = _color(output, output_format)
     reporter = reporter_class(color=color, width=_width(), quiet=quiet, statistics=statistics, show_source=show_source)
     # A findings-only output is made file by file where the files are checked
     # (a baseline to write needs the findings themselves).
-    part = getattr(reporter, "file_part", None) if not write_baseline else None
+    file_output = getattr(reporter, "file_part", None) if not write_baseline else None
     report, failing = run(
         paths,
         resolver,
-        pure=pure,
+        pure_yaml=pure_yaml,
         # A baseline being written records every current finding, those the old one knew too.
         baseline=None if write_baseline else known,
         keep_sources=show_source,
         progress=progress,
         findings_only=getattr(reporter_class, "findings_only", False),
-        part=part,
+        file_output=file_output,
     )
     if write_baseline:
         from cxaudit.atomic import write_atomic
@@ -222,7 +219,7 @@ def report(
             "--format",
             "-f",
             help="markdown or html; default from the file's extension.",
-            callback=_choice("REPORT_REPORTERS"),
+            callback=_choice("report"),
         ),
     ] = None,
     timestamp: Annotated[
@@ -230,7 +227,7 @@ def report(
     ] = False,
     fail_on: Annotated[str | None, FAIL_ON_OPTION] = "never",
     config: Annotated[str | None, CONFIG_OPTION] = None,
-    pure: Annotated[bool, PURE_OPTION] = False,
+    pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Write a report people read: executive summary, top fixes and their worth, contacts by team, journey map.
 
@@ -238,7 +235,7 @@ def report(
     """
     from cxaudit.config import ConfigResolver
     from cxaudit.progress import progress
-    from cxaudit.reporters import REPORT_REPORTERS, get_reporter
+    from cxaudit.reporters import get_reporter
     from cxaudit.run import run
 
     if output_format is None:
@@ -249,11 +246,11 @@ def report(
 
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     resolver = ConfigResolver(config, {"fail_on": fail_on})
-    result, failing = run(paths, resolver, pure=pure, progress=progress)
+    result, failing = run(paths, resolver, pure_yaml=pure_yaml, progress=progress)
     for problem in result.problems:
         _stderr_console().print(_problem_text(problem))
     if result.audits:
-        _write(get_reporter(output_format, REPORT_REPORTERS)(timestamp=stamp).render(result), output, paths)
+        _write(get_reporter("report", output_format)(timestamp=stamp).render(result), output, paths)
         if output != "-":
             _stderr_console().print(
                 f"Wrote {output} ({len(result.audits)} journey{'s' if len(result.audits) != 1 else ''})."
@@ -272,11 +269,11 @@ def compare(
     after: Annotated[str | None, typer.Argument(help="The journey after the change.")] = None,
     rev: Annotated[str | None, typer.Option("--rev", help="Compare one file at two git revisions, A..B.")] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json or markdown.", callback=_compare_format)
+        str, typer.Option("--format", "-f", help="text, json or markdown.", callback=_choice("compare"))
     ] = "text",
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the comparison to this file.")] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
-    pure: Annotated[bool, PURE_OPTION] = False,
+    pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Before and after: every metric, contacts avoided, customers kept, findings fixed and introduced."""
     from cxaudit.compare import Comparison, git_versions
@@ -284,7 +281,7 @@ def compare(
     from cxaudit.engine import audit as run_audit
     from cxaudit.errors import UsageError
     from cxaudit.loader import loads_journey
-    from cxaudit.reporters.comparison import COMPARE_REPORTERS
+    from cxaudit.reporters import get_reporter
 
     if rev is not None:
         if after is not None:
@@ -292,15 +289,15 @@ def compare(
         (old_text, old_name), (new_text, new_name) = git_versions(before, rev)
         settings = ConfigResolver(config).for_path(before)
         audits = [
-            run_audit(loads_journey(text, name=name, pure=pure), settings.for_file(before))
+            run_audit(loads_journey(text, name=name, pure_yaml=pure_yaml), settings.for_file(before))
             for text, name in ((old_text, old_name), (new_text, new_name))
         ]
         comparison = Comparison(*audits)
     else:
         if after is None:
             raise UsageError("compare needs two files (BEFORE AFTER), or one file and --rev A..B")
-        comparison = Comparison(_audit_one(before, config, pure), _audit_one(after, config, pure))
-    reporter = COMPARE_REPORTERS[output_format](color=_color(output, output_format), width=_width())
+        comparison = Comparison(_audit_one(before, config, pure_yaml), _audit_one(after, config, pure_yaml))
+    reporter = get_reporter("compare", output_format)(color=_color(output, output_format), width=_width())
     _write(reporter.render(comparison), output, [before] + ([after] if after else []))
     raise typer.Exit(exitcodes.CLEAN)
 
@@ -319,12 +316,12 @@ def graph(
     ] = 60,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the diagram to this file.")] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
-    pure: Annotated[bool, PURE_OPTION] = False,
+    pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Print the journey diagram alone (Mermaid or Graphviz DOT), marked like the report's."""
     from cxaudit import diagram
 
-    result = _audit_one(path, config, pure)
+    result = _audit_one(path, config, pure_yaml)
     render = diagram.mermaid if output_format == "mermaid" else diagram.dot
     _write(render(result, max_steps), output, [path])
     raise typer.Exit(exitcodes.CLEAN)

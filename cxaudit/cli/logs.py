@@ -8,7 +8,6 @@ import typer
 from cxaudit import exitcodes
 from cxaudit.cli.app import (
     ACTIVITY_OPTION,
-    BACKTEST_FORMATS,
     CASE_OPTION,
     CONFIG_OPTION,
     EPILOG,
@@ -187,9 +186,7 @@ def drift(
     log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
     output_format: Annotated[
         str,
-        typer.Option(
-            "--format", "-f", help="text, json, sarif, github, junit or markdown.", callback=_choice("CHECK_REPORTERS")
-        ),
+        typer.Option("--format", "-f", help="text, json, sarif, github, junit or markdown.", callback=_choice("check")),
     ] = "text",
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     fail_on: Annotated[str | None, FAIL_ON_OPTION] = "warning",
@@ -214,7 +211,7 @@ def drift(
     from cxaudit.logs.read import EventLog
     from cxaudit.model import fails
     from cxaudit.report import Report
-    from cxaudit.reporters import CHECK_REPORTERS, get_reporter
+    from cxaudit.reporters import get_reporter
 
     settings = ConfigResolver(config).for_path(journey)
     base = settings.for_file(journey)
@@ -239,7 +236,7 @@ def drift(
     report = Report((result,), files=1)
     color = _color(output, output_format)
     _write(
-        get_reporter(output_format, CHECK_REPORTERS)(color=color, width=_width(), quiet=quiet).render(report),
+        get_reporter("check", output_format)(color=color, width=_width(), quiet=quiet).render(report),
         output,
         [journey, log],
     )
@@ -318,7 +315,7 @@ def backtest(
     log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", help="text, json, markdown or sarif.", callback=_one_of(BACKTEST_FORMATS)),
+        typer.Option("--format", "-f", help="text, json, markdown or sarif.", callback=_choice("backtest")),
     ] = "text",
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     confidence: Annotated[
@@ -340,7 +337,7 @@ def backtest(
     from cxaudit.loader import load_journey
     from cxaudit.logs.mapping import load_activity_map
     from cxaudit.logs.read import EventLog
-    from cxaudit.reporters.backtest import BACKTEST_REPORTERS
+    from cxaudit.reporters import get_reporter
 
     current = load_journey(journey)
     explicit = load_activity_map(mapping).steps if mapping else None
@@ -354,5 +351,5 @@ def backtest(
         progress=_log_progress(output),
     ) as events:
         result = run_backtest(current, events, confidence=confidence, activity_map=explicit)
-    _write(BACKTEST_REPORTERS[output_format]().render(result), output, [journey, log])
+    _write(get_reporter("backtest", output_format)().render(result), output, [journey, log])
     raise typer.Exit(exitcodes.CLEAN if result.passed else exitcodes.FINDINGS)

@@ -173,26 +173,23 @@ def audit(
     edges = transitions(journey)
     # No networkx graph is made unless a rule asks for one (none of the built-in rules does).
     structure, markov = solve(journey, edges)
-    context = AuditContext(journey, None, structure, markov, taken=edges)
+    context = AuditContext(journey, None, structure, markov, given_transitions=edges)
     if log is not None:
         from cxaudit.analysis.conformance import map_activities
 
         context.conformance = map_activities(journey, log, activity_map)
 
     labelled: list[tuple[type, Hit]] = []
-    # the drift rules run only against an event log
-    enabled = [code for code in RULES if config.enabled(code) and (log is not None or RULES[code].group != "drift")]
-    for code in enabled:
-        if code == "SP01":
-            continue
+    enabled = [code for code in RULES if config.enabled(code) and (log is not None or not RULES[code].needs_log)]
+    last = [code for code in enabled if RULES[code].runs_last]
+    for code in [code for code in enabled if not RULES[code].runs_last] + last:
+        if code == (last or [None])[0]:  # the rules that judge what the others found
+            context.found = {(rule_class.code, hit.step) for rule_class, hit in labelled}
+            context.ran = frozenset(enabled)
         rule_class = RULES[code]
         options = {name: option.default for name, option in rule_class.options.items()}
         options.update(config.options.get(code, {}))
         labelled.extend((rule_class, hit) for hit in rule_class().hits(context, options))
-    if "SP01" in enabled:  # last: it judges the ignores by what the others found
-        context.found = {(rule_class.code, hit.step) for rule_class, hit in labelled}
-        context.ran = frozenset(enabled)
-        labelled.extend((RULES["SP01"], hit) for hit in RULES["SP01"]().check(context, {}))
 
     kept = _by_activity(journey, _deduplicate(labelled))
     findings = [_finding(context, rule_class, hit, config, not findings_only) for rule_class, hit in kept]
@@ -337,19 +334,14 @@ def _finding(context, rule_class: type, hit: Hit, config: AuditConfig, value_fix
 
 
 def _rank(context, findings: list[Finding], fixes: dict, exact_top: int) -> list[Finding]:  # type: ignore[no-untyped-def]
-    # Each finding was made by this audit and is not shared yet: it gets its
-    # exact value and its rank in place, instead of a dataclasses.replace
-    # copy of every finding.
     active = sorted((f for f in findings if f.suppressed is None), key=Finding.rank_key)
     suppressed = sorted((f for f in findings if f.suppressed is not None), key=Finding.rank_key)
     revalued = False
-    for finding in active[:exact_top]:
+    for number, finding in enumerate(active[:exact_top]):
         fix = fixes.get(finding.fingerprint)
         if fix:
-            object.__setattr__(finding, "impact", _exact(context, fix, finding.impact))
+            active[number] = replace(finding, impact=_exact(context, fix, finding.impact))
             revalued = True
     if revalued:  # exact values can reorder the top
         active.sort(key=Finding.rank_key)
-    for rank, finding in enumerate(active, start=1):
-        object.__setattr__(finding, "rank", rank)
-    return active + suppressed
+    return [replace(finding, rank=rank) for rank, finding in enumerate(active, start=1)] + suppressed

@@ -30,8 +30,8 @@ from cxaudit.journey.kinds import (
     did_you_mean,
     show,
 )
+from cxaudit.journey.tree import YMap, YSeq
 from cxaudit.model import Evidence, Variant
-from cxaudit.yamlread import YMap, YSeq
 
 __all__ = ["EvidenceKind", "VariantsKind"]
 

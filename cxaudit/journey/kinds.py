@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxaudit.errors import Problem
-from cxaudit.yamlread import YMap, YSeq
+from cxaudit.journey.tree import YMap, YSeq
 
 FORMAT_VERSION = 1
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"

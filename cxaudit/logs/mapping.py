@@ -40,9 +40,10 @@ def load_activity_map(path: str) -> ActivityMap:
 
     from cxaudit.errors import ConfigError, JourneyError, Problem
     from cxaudit.journey.read import read_yaml
+    from cxaudit.journey.source import DEFAULT_LIMITS
+    from cxaudit.journey.tree import YMap, YSeq
     from cxaudit.loader import decode, read_source
     from cxaudit.spec import did_you_mean
-    from cxaudit.yamlread import DEFAULT_LIMITS, YMap, YSeq
 
     try:
         document = read_yaml(decode(read_source(path, DEFAULT_LIMITS), path), path, DEFAULT_LIMITS)

@@ -1,9 +1,9 @@
 """Reporters: one module per output format, one table from name to class.
 
 A reporter turns a :class:`~cxaudit.report.Report` into text with
-``render(report) -> str``; the CLI only picks one from a table below and
-writes what it returns. ``audit`` and ``check`` each have their table: their
-``text`` formats differ (a report for people, a line per finding).
+``render(report) -> str``; the CLI only picks one from the table below and
+writes what it returns. Each command has its formats: ``audit`` and
+``check`` both have ``text``, a report for people and a line per finding.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from cxaudit.report import Report
 
-__all__ = ["AUDIT_REPORTERS", "CHECK_REPORTERS", "REPORT_REPORTERS", "Reporter", "get_reporter"]
+__all__ = ["REPORTERS", "Reporter", "formats", "get_reporter"]
 
 
 class Reporter(Protocol):
@@ -34,30 +34,45 @@ class Reporter(Protocol):
     def render(self, report: Report) -> str: ...
 
 
-AUDIT_REPORTERS: dict[str, str] = {
-    "text": "cxaudit.reporters.text:TextReporter",
-    "json": "cxaudit.reporters.json:JsonReporter",
+REPORTERS: dict[str, dict[str, str]] = {
+    "audit": {
+        "text": "cxaudit.reporters.text:TextReporter",
+        "json": "cxaudit.reporters.json:JsonReporter",
+    },
+    "check": {
+        "text": "cxaudit.reporters.lint:LintReporter",
+        "json": "cxaudit.reporters.json:JsonReporter",
+        "sarif": "cxaudit.reporters.sarif:SarifReporter",
+        "github": "cxaudit.reporters.github:GithubReporter",
+        "junit": "cxaudit.reporters.junit:JunitReporter",
+        "markdown": "cxaudit.reporters.markdown:MarkdownReporter",
+    },
+    "report": {
+        "markdown": "cxaudit.reporters.document:DocumentReporter",
+        "html": "cxaudit.reporters.document:HtmlReporter",
+    },
+    "compare": {
+        "text": "cxaudit.reporters.comparison:CompareTextReporter",
+        "json": "cxaudit.reporters.comparison:CompareJsonReporter",
+        "markdown": "cxaudit.reporters.comparison:CompareMarkdownReporter",
+    },
+    "backtest": {
+        "text": "cxaudit.reporters.backtest:BacktestTextReporter",
+        "json": "cxaudit.reporters.backtest:BacktestJsonReporter",
+        "markdown": "cxaudit.reporters.backtest:BacktestMarkdownReporter",
+        "sarif": "cxaudit.reporters.backtest:BacktestSarifReporter",
+    },
 }
-"""Formats of ``cxaudit audit``: name -> reporter class, imported when chosen."""
-
-CHECK_REPORTERS: dict[str, str] = {
-    "text": "cxaudit.reporters.lint:LintReporter",
-    "json": "cxaudit.reporters.json:JsonReporter",
-    "sarif": "cxaudit.reporters.sarif:SarifReporter",
-    "github": "cxaudit.reporters.github:GithubReporter",
-    "junit": "cxaudit.reporters.junit:JunitReporter",
-    "markdown": "cxaudit.reporters.markdown:MarkdownReporter",
-}
-"""Formats of ``cxaudit check``."""
-
-REPORT_REPORTERS: dict[str, str] = {
-    "markdown": "cxaudit.reporters.document:DocumentReporter",
-    "html": "cxaudit.reporters.document:HtmlReporter",
-}
-"""Formats of ``cxaudit report``."""
+"""Every command's output formats: command -> format name -> reporter class, imported when chosen.
+``drift`` reports its findings as ``check`` does."""
 
 
-def get_reporter(name: str, table: dict[str, str] = AUDIT_REPORTERS) -> type:
-    """The reporter class for a format name (KeyError for an unknown one)."""
-    module, _, attribute = table[name].partition(":")
+def formats(command: str) -> tuple[str, ...]:
+    """The format names of a command, in the order its help lists them."""
+    return tuple(REPORTERS[command])
+
+
+def get_reporter(command: str, name: str) -> type:
+    """The reporter class for a command's format name (KeyError for an unknown one)."""
+    module, _, attribute = REPORTERS[command][name].partition(":")
     return getattr(importlib.import_module(module), attribute)

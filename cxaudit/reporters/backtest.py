@@ -166,12 +166,3 @@ class BacktestSarifReporter:
             ],
         }
         return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-BACKTEST_REPORTERS = {
-    "text": BacktestTextReporter,
-    "json": BacktestJsonReporter,
-    "markdown": BacktestMarkdownReporter,
-    "sarif": BacktestSarifReporter,
-}
-"""Formats of ``cxaudit backtest``."""

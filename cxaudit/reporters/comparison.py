@@ -210,6 +210,3 @@ class CompareTextReporter:
             for finding in group:
                 console.print(Text(f"  {title}: {finding.code} {finding.name} at {clean(finding.step or 'journey')}"))
         return buffer.getvalue()
-
-
-COMPARE_REPORTERS = {"text": CompareTextReporter, "json": CompareJsonReporter, "markdown": CompareMarkdownReporter}

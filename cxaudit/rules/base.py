@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cxaudit import fmt
-from cxaudit.model import Severity, SourceSpan, quick_init
+from cxaudit.model import Severity, SourceSpan
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,7 +62,6 @@ class Option:
         return float(value)
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a rule yields: a problem at a step (or a transition), with its numbers.
@@ -97,6 +96,10 @@ class Rule:
     group: ClassVar[str] = "plugin"
     severity: ClassVar[Severity]
     options: ClassVar[Mapping[str, Option]] = {}
+    needs_log: ClassVar[bool] = False
+    """True for a rule that compares the journey with an event log: it runs only when one is given."""
+    runs_last: ClassVar[bool] = False
+    """True for a rule that judges what the other rules found (``context.found``, ``context.ran``)."""
     takes_options: ClassVar[bool] = True
     """True for ``check(self, context, options)``; False for a plugin's ``check(self, context)``, which reads
     its options from ``context.options``. Set from the signature."""
@@ -144,7 +147,7 @@ class AuditContext:
     """A journey and everything computed about it, as rules see it."""
 
     journey: Journey
-    graph_made: nx.DiGraph | None
+    given_graph: nx.DiGraph | None
     """A networkx graph of the journey the caller made already (the audit makes none); see :attr:`graph`."""
     structure: Structure
     markov: MarkovResult
@@ -154,7 +157,7 @@ class AuditContext:
     """Codes of the rules that ran."""
     conformance: Any = None
     """The journey against an event log, for the drift rules (None without a log)."""
-    taken: Transitions | None = None
+    given_transitions: Transitions | None = None
     """``transitions(journey)``, when the caller made it already for the chain."""
     options: Mapping[str, float] = field(default_factory=dict)
     """The options of the rule being run, for a rule whose ``check`` takes only the context."""
@@ -164,8 +167,8 @@ class AuditContext:
         """The journey as a networkx graph (:func:`cxaudit.graph.build_graph`), made on first use:
         nodes are step ids with the step as ``step``; edges carry the probability as ``p`` (and
         ``probability``). The audit's own searches walk the transitions and need none."""
-        if self.graph_made is not None:
-            return self.graph_made
+        if self.given_graph is not None:
+            return self.given_graph
         from cxaudit.graph import build_graph
 
         return build_graph(self.journey)
@@ -288,8 +291,8 @@ class AuditContext:
 
     @cached_property
     def _transitions(self) -> Transitions:
-        if self.taken is not None:
-            return self.taken
+        if self.given_transitions is not None:
+            return self.given_transitions
         from cxaudit.analysis.markov import transitions
 
         return transitions(self.journey)

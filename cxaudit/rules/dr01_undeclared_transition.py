@@ -48,6 +48,7 @@ class UndeclaredTransition(Rule):
     code = "DR01"
     name = "undeclared-transition"
     group = "drift"
+    needs_log = True
     severity = Severity.WARNING
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:

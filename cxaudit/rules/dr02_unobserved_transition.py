@@ -47,6 +47,7 @@ class UnobservedTransition(Rule):
     code = "DR02"
     name = "unobserved-transition"
     group = "drift"
+    needs_log = True
     severity = Severity.WARNING
     options: ClassVar[Mapping[str, Option]] = {
         "alpha": Option(0.001, "significance level of the test", 0, 1, "share"),

@@ -49,6 +49,7 @@ class ProbabilityDrift(Rule):
     code = "DR03"
     name = "probability-drift"
     group = "drift"
+    needs_log = True
     severity = Severity.WARNING
     options: ClassVar[Mapping[str, Option]] = {
         "min_difference": Option(0.05, "smallest difference between declared and observed shares", 0, 1, "share"),

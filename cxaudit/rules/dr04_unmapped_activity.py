@@ -45,6 +45,7 @@ class UnmappedActivity(Rule):
     code = "DR04"
     name = "unmapped-activity"
     group = "drift"
+    needs_log = True
     severity = Severity.WARNING
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:

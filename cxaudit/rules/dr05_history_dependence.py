@@ -59,6 +59,7 @@ class HistoryDependence(Rule):
     code = "DR05"
     name = "history-dependence"
     group = "drift"
+    needs_log = True
     severity = Severity.WARNING
     options: ClassVar[Mapping[str, Option]] = {
         "alpha": Option(0.001, "significance level of the chi-squared test, for all steps together", 0, 1, "share"),

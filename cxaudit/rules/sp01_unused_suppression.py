@@ -48,6 +48,7 @@ class UnusedSuppression(Rule):
     code = "SP01"
     name = "unused-suppression"
     group = "suppression"
+    runs_last = True
     severity = Severity.WARNING
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:

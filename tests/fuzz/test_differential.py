@@ -14,8 +14,9 @@ import random
 import pytest
 
 from cxaudit.errors import JourneyError
-from cxaudit.journey.read import read_yaml
-from cxaudit.yamlread import Limits, YMap, YSeq, has_c_parser
+from cxaudit.journey.read import has_c_parser, read_yaml
+from cxaudit.journey.source import Limits
+from cxaudit.journey.tree import YMap, YSeq
 from tests.conftest import FIXTURES, JOURNEYS
 from tests.fuzz.mutate import mutate
 
@@ -53,7 +54,7 @@ def shape(value: object) -> object:
 
 def verdict(text: str, pure: bool) -> tuple[object, ...]:
     try:
-        document = read_yaml(text, "f.yaml", Limits(), pure=pure)
+        document = read_yaml(text, "f.yaml", Limits(), pure_yaml=pure)
     except JourneyError as error:
         return ("refused", *map(str, error.problems))
     return ("read", shape(document.root), tuple(map(str, document.problems)))
@@ -127,5 +128,5 @@ def test_where_the_parsers_differ_both_modes_refuse_alike(text, expected, pure):
 
 @pytest.mark.parametrize("pure", [False, True], ids=["default", "pure"])
 def test_a_lone_tag_reads_alike(pure):
-    document = read_yaml(BASE + "  x:\n    name: X\n    owner: !\n", "f.yaml", Limits(), pure=pure)
+    document = read_yaml(BASE + "  x:\n    name: X\n    owner: !\n", "f.yaml", Limits(), pure_yaml=pure)
     assert document.root["steps"]["x"] == {"name": "X", "owner": None}

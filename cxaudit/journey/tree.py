@@ -1,0 +1,353 @@
+"""A composed YAML node tree turned into plain values that remember where they came from.
+
+PyYAML composes the document (libyaml's C composer, or the pure-Python one):
+every node carries its start mark, and plain scalars carry the tag PyYAML's
+resolver gave them, marked as implicit by :mod:`cxaudit.journey.read`. This
+module walks that tree without recursion and builds :class:`YMap` and
+:class:`YSeq` values, so that it can:
+
+- keep the line and column of every key and value;
+- report duplicate keys, which YAML would silently collapse;
+- refuse every tag but the plain core ones, so no input constructs an object;
+- bound nesting depth and scalar length; aliases are bounded while composing.
+
+Mapping keys are always the key's text, so an id such as ``no`` or ``1``
+stays a string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cxaudit.errors import Problem
+from cxaudit.journey.source import Limits
+
+__all__ = ["IMPLICIT", "Alias", "Document", "Fatal", "YMap", "YSeq", "build", "tag_message", "too_deep"]
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+
+# The resolver's tag for a plain scalar, marked as implicit ("=" and the type),
+# so that an explicit ``!!timestamp`` stays refused while a plain date stays text.
+IMPLICIT = {
+    tag: "=" + tag.rsplit(":", 1)[1]
+    for tag in (STR, INT, FLOAT, BOOL, NULL, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge")
+}
+IMPLICIT_EXPONENT = "=exponent"
+"""A plain number with an exponent and no dot (``1e-12``): text to YAML 1.1, a
+number to YAML 1.2, JSON and every editor, and so to journeys."""
+_AS_TEXT = {"=str", "=timestamp", "=merge", "=value", "=yaml"}
+_EXPLICIT_SCALARS = {STR, INT, FLOAT, BOOL, NULL}
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*\Z")
+
+
+class Fatal(Exception):
+    """A problem that stops reading, at a line and column, with the document path."""
+
+    def __init__(self, line: int, column: int, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+        self.path = path
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping read from YAML, with the position of every key and value."""
+
+    __slots__ = ("column", "key_pos", "line", "raw", "value_pos")
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__()
+        self.line = line
+        self.column = column
+        self.key_pos: dict[str, tuple[int, int]] = {}
+        self.value_pos: dict[str, tuple[int, int]] = {}
+        self.raw: dict[str, str] | None = None
+
+    def where(self, key: str) -> tuple[int, int]:
+        """Line and column of the value under ``key`` (of the map if absent)."""
+        return self.value_pos.get(key, (self.line, self.column))
+
+    def where_key(self, key: str) -> tuple[int, int]:
+        """Line and column of ``key`` itself (of the map if absent)."""
+        return self.key_pos.get(key, (self.line, self.column))
+
+    def text(self, key: str) -> str | None:
+        """The source text of a plain scalar that YAML read as a non-string."""
+        return None if self.raw is None else self.raw.get(key)
+
+
+class YSeq(list):  # type: ignore[type-arg]
+    """A sequence read from YAML, with the position of every item."""
+
+    __slots__ = ("column", "item_pos", "line")
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__()
+        self.line = line
+        self.column = column
+        self.item_pos: list[tuple[int, int]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The root value of a document and where it starts."""
+
+    root: Any
+    line: int
+    column: int
+    problems: tuple[Problem, ...]
+    """Problems found while reading that did not stop it (duplicate keys)."""
+
+
+class Alias:
+    """An alias in a tree composed by the pure-Python composer: where it is, and its node."""
+
+    __slots__ = ("start_mark", "target")
+
+    def __init__(self, target: Any, start_mark: Any) -> None:
+        self.target = target
+        self.start_mark = start_mark
+
+
+def too_deep(mark: Any, path: list[str], max_depth: int) -> Fatal:
+    """The problem of a collection nested deeper than ``max_depth``, at ``mark``."""
+    shown = ".".join(path[:4]) + ("..." if len(path) > 4 else "")
+    return Fatal(
+        mark.line + 1,
+        mark.column + 1,
+        f"nesting is deeper than {max_depth:,} levels; a journey needs only a few",
+        shown,
+    )
+
+
+def tag_message(tag: str) -> str:
+    """Why an explicit tag is refused, and what to do."""
+    shown = tag.replace("tag:yaml.org,2002:", "!!")
+    return f"tag '{shown}' is not allowed: cxaudit reads plain YAML only (no Python or custom tags); remove the tag"
+
+
+@cache
+def _constructor() -> Any:
+    """PyYAML's safe constructor, for numbers in YAML 1.1's rarer forms (0x1F, 1_000, 1:30, .inf)."""
+    from yaml.constructor import SafeConstructor
+
+    return SafeConstructor()
+
+
+def _number(text: str, tag: str, line: int, column: int) -> Any:
+    from yaml.constructor import ConstructorError
+    from yaml.nodes import ScalarNode
+
+    try:
+        if tag == INT:
+            return _constructor().construct_yaml_int(ScalarNode(tag, text))
+        return _constructor().construct_yaml_float(ScalarNode(tag, text))
+    except (ValueError, ConstructorError):
+        kind = "an integer" if tag == INT else "a number"
+        raise Fatal(line, column, f"'{text}' is not {kind}") from None
+
+
+def scalar(text: str, tag: str, line: int, column: int) -> Any:
+    """The value of a scalar node, as PyYAML's safe loader would make it (numbers with exponents aside)."""
+    if tag in _AS_TEXT or tag == STR:
+        return text
+    if tag == "=int":
+        return int(text) if _DECIMAL.match(text) else _number(text, INT, line, column)
+    if tag == "=float":
+        return float(text) if _SIMPLE_FLOAT.match(text) else _number(text, FLOAT, line, column)
+    if tag == "=bool":
+        return _BOOLS[text.lower()]
+    if tag == "=null" or tag == NULL:
+        return None
+    if tag == IMPLICIT_EXPONENT:
+        return float(text)
+    if tag == BOOL:
+        if text.lower() not in _BOOLS:
+            raise Fatal(line, column, f"'{text}' is not a boolean")
+        return _BOOLS[text.lower()]
+    if tag in (INT, FLOAT):
+        return _number(text, tag, line, column)
+    raise Fatal(line, column, tag_message(tag))
+
+
+def build(root: Any, name: str, limits: Limits) -> Document:
+    """Build the values of the composed tree ``root``.
+
+    Raises
+    ------
+    Fatal
+        A tag that is not plain YAML, a key that is not a scalar, a value too
+        long or nesting too deep; with the path of the value in the document.
+        Nesting too deep comes first wherever it is, as the pure-Python
+        composer finds it before anything else.
+    """
+    try:
+        return _build(root, name, limits)
+    except Fatal as fatal:
+        raise _first_too_deep(root, limits.max_depth) or fatal from None
+
+
+def _first_too_deep(root: Any, max_depth: int) -> Fatal | None:
+    """The first collection, in document order, nested deeper than ``max_depth``."""
+    from yaml.nodes import MappingNode, ScalarNode
+
+    pending: list[tuple[Any, int, list[str]]] = [(root, 0, [])]
+    while pending:
+        node, depth, path = pending.pop()
+        if node.__class__ is ScalarNode or node.__class__ is Alias:
+            continue
+        if depth >= max_depth:
+            return too_deep(node.start_mark, path, max_depth)
+        children: list[tuple[Any, int, list[str]]] = []
+        if node.__class__ is MappingNode:
+            for key, value in node.value:
+                children.append((key, depth + 1, path))
+                step = key.value if key.__class__ is ScalarNode else "?"
+                children.append((value, depth + 1, [*path, step]))
+        else:
+            children.extend((item, depth + 1, [*path, str(index)]) for index, item in enumerate(node.value))
+        pending.extend(reversed(children))
+    return None
+
+
+def _build(root: Any, name: str, limits: Limits) -> Document:
+    from yaml.nodes import MappingNode, ScalarNode
+
+    problems: list[Problem] = []
+    built: dict[int, tuple[Any, int]] = {}  # the values of collections, for aliases to reuse
+    max_depth = limits.max_depth
+    max_scalar = limits.max_scalar_length
+    # A frame: [node, container, items, next index, size, key of the child being read].
+    stack: list[list[Any]] = []
+
+    def path_of() -> str:
+        return ".".join(_path(stack))
+
+    def fail(mark: Any, message: str, path: str | None = None) -> Fatal:
+        return Fatal(mark.line + 1, mark.column + 1, message, path_of() if path is None else path)
+
+    def scalar_of(node: Any) -> Any:
+        text = node.value
+        if len(text) > max_scalar:
+            raise fail(node.start_mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
+        return scalar(text, node.tag, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def open_frame(node: Any) -> Any:
+        """Start building a collection (pushed on the stack), or refuse it."""
+        is_map = node.__class__ is MappingNode
+        if node.tag != (MAP if is_map else SEQ):
+            raise fail(node.start_mark, tag_message(node.tag))
+        if len(stack) >= max_depth:
+            raise too_deep(node.start_mark, _path(stack), max_depth)
+        mark = node.start_mark
+        container = (YMap if is_map else YSeq)(mark.line + 1, mark.column + 1)
+        stack.append([node, container, node.value, 0, 1, None])
+        return container
+
+    if root.__class__ is ScalarNode:
+        mark = root.start_mark
+        return Document(scalar_of(root), mark.line + 1, mark.column + 1, ())
+    top = open_frame(root)
+    while True:
+        frame = stack[-1]
+        node, container, items, index = frame[0], frame[1], frame[2], frame[3]
+        if index == len(items):
+            stack.pop()
+            if root is node:
+                return Document(top, container.line, container.column, tuple(problems))
+            built[id(node)] = (container, frame[4])
+            _attach(stack[-1], container, frame[4], (container.line, container.column), None)
+            continue
+        frame[3] = index + 1
+        if container.__class__ is YMap:
+            key_node, child = items[index]
+            frame[5] = None
+            if key_node.__class__ is not ScalarNode:
+                raise fail(key_node.start_mark, "a mapping key must be a plain value, not a mapping or list")
+            key = key_node.value
+            mark = key_node.start_mark
+            if len(key) > max_scalar:
+                raise fail(mark, f"value is {len(key):,} characters long, over the limit of {max_scalar:,}")
+            if key_node.tag[0] != "=" and key_node.tag not in _EXPLICIT_SCALARS:
+                raise fail(mark, tag_message(key_node.tag))
+            if key in container:
+                first = container.key_pos[key]
+                parent = path_of()
+                problems.append(
+                    Problem(
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"duplicate key '{key}' (first defined at line {first[0]}); "
+                        "YAML would keep only the last one, remove one of them",
+                        f"{parent}.{key}" if parent else key,
+                    )
+                )
+                frame[5] = _DUPLICATE
+            else:
+                frame[5] = key
+                container.key_pos[key] = (mark.line + 1, mark.column + 1)
+        else:
+            child = items[index]
+        kind = child.__class__
+        if kind is ScalarNode:
+            value = scalar_of(child)
+            mark = child.start_mark
+            raw = child.value if child.tag[0] == "=" and value.__class__ is not str else None
+            _attach(frame, value, 1, (mark.line + 1, mark.column + 1), raw)
+        elif kind is Alias:
+            target, mark = child.target, child.start_mark
+            value, size = built[id(target)] if target.__class__ is not ScalarNode else (scalar_of(target), 1)
+            _attach(frame, value, size, (mark.line + 1, mark.column + 1), None)
+        else:
+            open_frame(child)
+
+
+def _path(stack: list[list[Any]]) -> list[str]:
+    """The keys and indexes leading to the value being read."""
+    parts = []
+    for frame in stack:
+        if frame[1].__class__ is YMap:
+            if isinstance(frame[5], str):
+                parts.append(frame[5])
+        else:
+            parts.append(str(frame[3] - 1))
+    return parts
+
+
+def _attach(frame: list[Any], value: Any, size: int, where: tuple[int, int], raw: str | None) -> None:
+    """Put a finished value into the collection of ``frame``."""
+    container = frame[1]
+    frame[4] += size
+    if container.__class__ is YSeq:
+        container.append(value)
+        container.item_pos.append(where)
+        return
+    key = frame[5]
+    if key is _DUPLICATE:
+        return
+    dict.__setitem__(container, key, value)
+    container.value_pos[key] = where
+    if raw is not None:
+        if container.raw is None:
+            container.raw = {}
+        container.raw[key] = raw
+
+
+class _Marker:
+    __slots__ = ()
+
+
+_DUPLICATE: Any = _Marker()
