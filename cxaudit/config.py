@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cxaudit.configfile import find_config, read_toml, read_yaml_config
 from cxaudit.engine import AuditConfig
 from cxaudit.errors import ConfigError, Problem
 from cxaudit.journey.source import DEFAULT_LIMITS, Limits
@@ -34,7 +35,6 @@ from cxaudit.model import FAIL_LEVELS, Severity
 
 __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_selectors"]
 
-CONFIG_NAMES = (".cxaudit.yaml", ".cxaudit.yml", "pyproject.toml")
 TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits", "drift-log")
 LIMIT_KEYS = {
     "max-file-size": "max_file_bytes",
@@ -391,61 +391,6 @@ class _Reader:
         return replace(DEFAULT_LIMITS, **values) if values else DEFAULT_LIMITS
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
-    import tomllib
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        data = path.read_bytes()
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise ConfigError.single(
-            f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8, as TOML requires",
-            str(path),
-            line,
-            column,
-        ) from None
-    except OSError as exc:
-        raise ConfigError.single(f"cannot read the configuration: {exc.strerror or exc}", str(path)) from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line, column = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError.single(f"invalid TOML: {message}", str(path), line, column) from None
-    except RecursionError:
-        raise ConfigError.single("invalid TOML: arrays or tables nested too deeply", str(path)) from None
-    except ValueError:  # Python refuses to read an integer of thousands of digits
-        raise ConfigError.single("invalid TOML: a number of thousands of digits", str(path)) from None
-    tool = document.get("tool", {})
-    if not isinstance(tool, dict):
-        raise ConfigError.single("'tool' must be a table ([tool.cxaudit] holds cxaudit's settings)", str(path))
-    return tool.get("cxaudit"), text
-
-
-def _read_yaml(path: Path) -> tuple[dict[str, Any], str]:
-    from cxaudit.errors import JourneyError
-    from cxaudit.journey.read import read_yaml
-    from cxaudit.journey.source import DEFAULT_LIMITS
-    from cxaudit.journey.tree import YMap
-    from cxaudit.loader import decode, read_source
-
-    try:
-        text = decode(read_source(path, DEFAULT_LIMITS, str(path)), str(path))
-        document = read_yaml(text, str(path), DEFAULT_LIMITS)
-    except JourneyError as exc:
-        raise ConfigError(list(exc.problems)) from None
-    if document.problems:
-        raise ConfigError(list(document.problems))
-    if document.root is None:
-        return {}, text
-    if not isinstance(document.root, YMap):
-        raise ConfigError.single("a configuration file must be a mapping of keys to settings", str(path), 1, 1)
-    return document.root, text
-
-
 def load_config(path: str | os.PathLike[str]) -> Settings:
     """Read and validate one configuration file.
 
@@ -459,12 +404,12 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     if not path.is_file():
         raise ConfigError.single(f"configuration file not found: {path}")
     if path.suffix == ".toml":
-        data, text = _read_toml(path)
+        data, text = read_toml(path)
         if data is None:
             return Settings(root=path.resolve().parent, source=str(path))
         reader = _Reader(str(path), text, "tool.cxaudit")
     else:
-        data, text = _read_yaml(path)
+        data, text = read_yaml_config(path)
         reader = _Reader(str(path), text, "")
     if not isinstance(data, Mapping):
         raise ConfigError.single("[tool.cxaudit] must be a table", str(path))
@@ -472,33 +417,6 @@ def load_config(path: str | os.PathLike[str]) -> Settings:
     if reader.problems:
         raise ConfigError(reader.problems)
     return settings
-
-
-def find_config(start: str | os.PathLike[str]) -> Path | None:
-    """The closest configuration file at or above ``start`` (a directory), if any.
-
-    A ``pyproject.toml`` counts only when it has a ``[tool.cxaudit]`` table.
-    """
-    directory = Path(os.path.abspath(start))
-    for folder in (directory, *directory.parents):
-        for name in CONFIG_NAMES:
-            candidate = folder / name
-            if not candidate.is_file():
-                continue
-            if name == "pyproject.toml" and not _has_tool_table(candidate):
-                continue
-            return candidate
-    return None
-
-
-def _has_tool_table(path: Path) -> bool:
-    try:
-        text = path.read_bytes()  # not decoded: a file that is not UTF-8 is refused when it is read as configuration
-    except OSError:
-        return False
-    return (
-        re.search(rb"^(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)?\s*\[\s*tool\s*\.\s*cxaudit\b", text, re.MULTILINE) is not None
-    )
 
 
 class ConfigResolver:

@@ -21,6 +21,7 @@ __all__ = [
     "Step",
     "Transition",
     "Variant",
+    "contact_cost",
     "fails",
 ]
 
@@ -311,3 +312,11 @@ class Finding:
             self.step or "",
             self.target or "",
         )
+
+
+def contact_cost(journey: Journey, step: Step) -> float:
+    """What one visit to ``step`` costs in contacts: its channel's cost, for a contact step."""
+    if not step.is_contact:
+        return 0.0
+    channel = journey.channel_of(step)
+    return (channel.cost or 0.0) if channel else 0.0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cxaudit import loads_journey
-from cxaudit.analysis import markov
+from cxaudit.analysis import linear, reach
 from cxaudit.engine import analyse
 from cxaudit.loader import load_journey
 from tests.conftest import FIXTURES, JOURNEYS
@@ -159,7 +159,8 @@ def test_metrics_equal_independent_dense_solve(journey):
 @pytest.mark.parametrize("journey", list(cases()))
 def test_sparse_path_gives_the_dense_answers(journey, monkeypatch):
     dense = metrics_of(journey)
-    monkeypatch.setattr(markov, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(linear, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(reach, "DENSE_LIMIT", 0)
     sparse = metrics_of(journey)
     for key in KEYS:
         assert_close(getattr(sparse.metrics, key), getattr(dense.metrics, key), rel=1e-12)
@@ -322,7 +323,7 @@ def loops_of_many_sizes() -> str:
 def test_reach_probabilities_of_loops_of_every_size_equal_the_dense_inverse(monkeypatch, whole):
     """Return visits from the whole chain's inverse (up to INVERSE_LIMIT steps) or loop by loop."""
     journey = loads_journey(loops_of_many_sizes())
-    monkeypatch.setattr(markov, "INVERSE_LIMIT", 10**6 if whole else 0)
+    monkeypatch.setattr(linear, "INVERSE_LIMIT", 10**6 if whole else 0)
     result = metrics_of(journey)
     # Independent: the whole fundamental matrix at once, reach_i = visits_i / N_ii.
     transient = [sid for sid, step in journey.steps.items() if not step.is_outcome]
@@ -342,7 +343,7 @@ def test_reach_probabilities_of_loops_of_every_size_equal_the_dense_inverse(monk
         return
     # The stacked solve of small loops gives the same numbers, to the last bit,
     # as solving each loop on its own.
-    monkeypatch.setattr(markov, "BATCH_LIMIT", 0)
+    monkeypatch.setattr(reach, "BATCH_LIMIT", 0)
     one_by_one = metrics_of(journey)
     assert [s.reach_probability for s in one_by_one.steps.values()] == [
         s.reach_probability for s in result.steps.values()
@@ -352,7 +353,7 @@ def test_reach_probabilities_of_loops_of_every_size_equal_the_dense_inverse(monk
 def test_reach_is_visits_over_returns_with_the_edges_made_safe():
     import numpy as np
 
-    from cxaudit.analysis.markov import _reach
+    from cxaudit.analysis.reach import _reach
 
     visits = np.array([1.0, 1.0, 1.0, np.nan, 0.5, -1.0])
     returns = np.array([2.0, 0.0, 1e-320, 1.0, np.inf, 1e-320])

@@ -70,11 +70,11 @@ def test_metrics_from_the_whole_inverse_equal_those_of_lu_solves_and_loops(text)
     import dataclasses
     from unittest import mock
 
-    from cxaudit.analysis import markov
+    from cxaudit.analysis import linear
 
     journey = loads_journey(text)
     whole = audit(journey).markov
-    with mock.patch.object(markov, "INVERSE_LIMIT", 0):
+    with mock.patch.object(linear, "INVERSE_LIMIT", 0):
         solved = audit(journey).markov
 
     def same(a, b):
@@ -188,8 +188,9 @@ def test_plain_searches_equal_networkx(text):
     import networkx as nx
     import numpy as np
 
-    from cxaudit.analysis.markov import _component_labels, transitions
+    from cxaudit.analysis.markov import transitions
     from cxaudit.analysis.paths import most_probable_path
+    from cxaudit.analysis.reach import _component_labels
     from cxaudit.analysis.structure import analyse_structure, strong_components
     from cxaudit.graph import build_graph
 

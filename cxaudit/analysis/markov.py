@@ -22,27 +22,20 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cxaudit.analysis.contacts import first_contact_resolution
+from cxaudit.analysis.fixes import Chain, evaluate_fix
+from cxaudit.analysis.linear import DENSE_LIMIT, ILL_CONDITIONED, LinearSystem
+from cxaudit.analysis.reach import reach_probabilities
 from cxaudit.analysis.structure import Structure, Transitions, transitions
+from cxaudit.model import contact_cost
 
 if TYPE_CHECKING:
     import networkx as nx
     import numpy as np
 
-    from cxaudit.model import Journey, Step
+    from cxaudit.model import Journey
 
-__all__ = ["DENSE_LIMIT", "JourneyMetrics", "MarkovResult", "StepMetrics", "solve_chain"]
-
-DENSE_LIMIT = 400
-"""Chains with at most this many transient steps are solved densely."""
-BATCH_LIMIT = 32
-"""Strongly connected components up to this many steps are solved stacked, by size."""
-INVERSE_LIMIT = 64
-"""Chains with at most this many transient steps compute their whole
-fundamental matrix: one inverse gives the return visits
-for less than finding the loops and inverting each, and each solve is then a
-product."""
-ILL_CONDITIONED = 1e-8
-"""Relative residual above which results are flagged as ill-conditioned."""
+__all__ = ["DENSE_LIMIT", "JourneyMetrics", "MarkovResult", "StepMetrics", "evaluate_fix", "is_finite", "solve_chain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,61 +111,6 @@ class MarkovResult:
         return self.residual > ILL_CONDITIONED
 
 
-class _LinearSystem:
-    """``A = I - Q`` factorised once, solved for ``A x = b`` and ``A^T x = b``."""
-
-    def __init__(self, n: int, rows: Any, cols: Any, vals: Any) -> None:
-        import numpy as np
-
-        self.n = n
-        self.residual = 0.0
-        self._inverse = None
-        if n <= DENSE_LIMIT:
-            dense = np.eye(n)
-            np.subtract.at(dense, (rows, cols), vals)
-            self._dense = dense
-            self._lu = None
-            self._matrix = dense
-            if n <= INVERSE_LIMIT:  # each solve is then one product, cheaper than a call to numpy's solver
-                self._inverse = np.linalg.inv(dense)
-        else:
-            from scipy.sparse import coo_matrix, identity
-            from scipy.sparse.linalg import splu
-
-            q = coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsc()
-            matrix = (identity(n, format="csc") - q).tocsc()
-            self._dense = None
-            self._lu = splu(matrix)
-            self._matrix = matrix
-
-    @property
-    def dense(self) -> np.ndarray | None:
-        """``I - Q`` as a dense array, for a chain solved densely (None for a sparse one)."""
-        return self._dense
-
-    @property
-    def inverse(self) -> np.ndarray | None:
-        """``(I - Q)^-1``, the fundamental matrix, for a chain of at most :data:`INVERSE_LIMIT` steps (else None)."""
-        return self._inverse
-
-    def solve(self, b: np.ndarray, transpose: bool = False) -> np.ndarray:
-        import numpy as np
-
-        if self.n == 0:
-            return np.zeros_like(b, dtype=float)
-        if self._inverse is not None:
-            x = (self._inverse.T if transpose else self._inverse) @ b
-        elif self._dense is not None:
-            x = np.linalg.solve(self._dense.T if transpose else self._dense, b)
-        else:
-            x = self._lu.solve(b, trans="T" if transpose else "N")
-        matrix = self._matrix.T if transpose else self._matrix
-        scale = float(np.abs(b).max()) or 1.0
-        residual = float(np.abs(matrix @ x - b).max()) / scale
-        self.residual = max(self.residual, residual)
-        return x
-
-
 def solve_chain(
     journey: Journey, graph: nx.DiGraph | None, structure: Structure, edges: Transitions | None = None
 ) -> MarkovResult:
@@ -211,7 +149,7 @@ def solve_chain(
     cost = np.zeros(len(facts))
     contact_numbers = np.flatnonzero(is_contact).tolist()
     for number in contact_numbers:
-        cost[number] = _contact_cost(journey, facts[number])
+        cost[number] = contact_cost(journey, facts[number])
     duration = np.array([step.duration_s or 0.0 for step in facts], dtype=float)
     owner = _codes([step.owner for step in facts])
     channel = _codes([step.channel for step in facts])
@@ -258,7 +196,7 @@ def solve_chain(
         ]
     )
 
-    system = _LinearSystem(n, q_rows, q_cols, q_vals)
+    system = LinearSystem(n, q_rows, q_cols, q_vals)
     entry = np.zeros(n)
     entry_flows: dict[str, float] = {}
     absorbed: dict[str, float] = {}
@@ -301,10 +239,10 @@ def solve_chain(
         declined, stuck_rate = declined / total, stuck_rate / total
 
     chain_arrays = (q_rows, q_cols, q_vals, to_absorbing)
-    fcr, contact_rate, repeat = _first_contact_resolution(
+    fcr, contact_rate, repeat = first_contact_resolution(
         edges, transient, index, chain_arrays, stuck, entry_flows, contacts
     )
-    reach = _reach_probabilities(graph, transient, index, visits_t, q_rows, q_cols, q_vals, system.inverse)
+    reach = reach_probabilities(graph, transient, index, visits_t, q_rows, q_cols, q_vals, system.inverse)
 
     volume = journey.volume
     after_rows = after.tolist()
@@ -364,7 +302,7 @@ def solve_chain(
         decline_rate=declined,
         customers_declined_per_period=declined * volume,
     )
-    chain = _Chain(system, index, entry, after, rhs, absorbed, volume)
+    chain = Chain(system, index, entry, after, rhs, absorbed, volume)
     return MarkovResult(metrics, step_metrics, flows, entry_flows, system.residual, chain)
 
 
@@ -378,354 +316,6 @@ def _codes(values: list[str | None]) -> np.ndarray:
     )
 
 
-def _contact_cost(journey: Journey, step: Step) -> float:
-    """What one visit to ``step`` costs in contacts: its channel's cost, for a contact step."""
-    if not step.is_contact:
-        return 0.0
-    channel = journey.channel_of(step)
-    return (channel.cost or 0.0) if channel else 0.0
-
-
-def _first_contact_resolution(
-    edges: Transitions,
-    transient: list[str],
-    index: dict[str, int],
-    chain: tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, str, float]]],
-    stuck: frozenset[str],
-    entry_flows: dict[str, float],
-    contacts: list[str],
-) -> tuple[float | None, float, dict[str, float]]:
-    """First-contact resolution, the contact rate, and each contact's repeat chance.
-
-    In a second chain, contact steps are absorbing too. Its forward solve
-    gives where customers first contact (``f``), its backward solve the chance
-    of ending the journey without any contact from each step (``h0``). A
-    customer who first contacts at ``c`` contacts exactly once with
-    probability ``g_c = sum_j P[c, j] h0[j]`` (1 for a stuck contact step).
-
-    The second chain is cut out of the first one's arrays (``chain``: the rows,
-    columns and values of ``Q`` over ``transient``, and the transitions to
-    absorbing steps, in file order), so its sums are added in the same order
-    as a walk over the transitions would add them. ``contacts`` are the
-    contact steps in file order.
-    """
-    import numpy as np
-
-    rows, cols, vals, to_absorbing = chain
-    contact = set(contacts)
-    # The quiet steps: transient, not contact; their numbers in the second chain.
-    quiet = np.fromiter((sid not in contact for sid in transient), dtype=bool, count=len(transient))
-    number = np.cumsum(quiet) - 1
-    n = int(number[-1]) + 1 if len(number) else 0
-    quiet_source = quiet[rows]
-    inside = quiet_source & quiet[cols]
-    system = _LinearSystem(n, number[rows[inside]], number[cols[inside]], vals[inside])
-    # Where quiet steps first contact: transient contact steps, then absorbing ones (stuck contact steps).
-    to_contact = quiet_source & ~quiet[cols]
-    into_contact = list(
-        zip(
-            number[rows[to_contact]].tolist(),
-            [transient[j] for j in cols[to_contact].tolist()],
-            vals[to_contact].tolist(),
-            strict=True,
-        )
-    )
-    is_quiet = quiet.tolist()
-    position = number.tolist()
-    ending: list[int] = []
-    ending_p: list[float] = []
-    for i, target, p in to_absorbing:
-        if is_quiet[i]:
-            if target in contact:
-                into_contact.append((position[i], target, p))
-            else:  # an outcome, or stuck without a contact
-                ending.append(position[i])
-                ending_p.append(p)
-    no_contact_end = np.bincount(ending, weights=ending_p, minlength=n) if ending else np.zeros(n)
-
-    entry = np.zeros(n)
-    first = dict.fromkeys(contacts, 0.0)
-    for sid, share in entry_flows.items():
-        i = index.get(sid)
-        if i is not None and is_quiet[i]:
-            entry[position[i]] += share
-        elif sid in first:
-            first[sid] += share
-    visits = np.maximum(system.solve(entry, transpose=True), 0.0).tolist()
-    quiet_end = system.solve(no_contact_end).tolist()
-    for i, target, p in into_contact:
-        first[target] += visits[i] * p
-
-    def no_more_contacts(sid: str) -> float:
-        if sid in contact:
-            return 0.0
-        i = index.get(sid)
-        if i is not None:
-            return quiet_end[position[i]]
-        return 1.0  # an outcome, or stuck on a non-contact step
-
-    once = {}
-    for sid in first:
-        if sid in stuck or not edges[sid]:
-            once[sid] = 1.0
-        else:
-            once[sid] = sum(p * no_more_contacts(t) for t, p in edges[sid])
-    contact_rate = min(sum(first.values()), 1.0)
-    exactly_once = sum(first[sid] * once[sid] for sid in first)
-    fcr = None if contact_rate <= 1e-15 else min(exactly_once / contact_rate, 1.0)
-    repeat = {sid: min(max(1.0 - once[sid], 0.0), 1.0) for sid in first}
-    return fcr, contact_rate, repeat
-
-
-def _reach_probabilities(
-    graph: nx.DiGraph | None,
-    transient: list[str],
-    index: dict[str, int],
-    visits: np.ndarray,
-    r: np.ndarray,
-    c: np.ndarray,
-    v: np.ndarray,
-    inverse: np.ndarray | None = None,
-) -> np.ndarray:
-    """The chance each transient step is ever reached.
-
-    ``visits_i = reach_i * N_ii``, where ``N_ii`` is the expected visits to i
-    of a customer who starts at i: the diagonal of the fundamental matrix
-    ``N = (I - Q)^-1``. For a chain of at most :data:`INVERSE_LIMIT` steps,
-    ``N`` is given (``inverse``): that diagonal itself. Otherwise: a return
-    to i only passes through i's strongly connected component, so ``N_ii``
-    is the diagonal of that component's own fundamental matrix: 1 without a
-    loop, ``1 / (1 - p)`` with only a self-loop, a small per-component solve
-    otherwise. ``r``, ``c`` and ``v`` are the rows, columns and values of ``Q``.
-    """
-    import numpy as np
-
-    n = len(transient)
-    returns = np.ones(n)
-    if n == 0:
-        return returns
-    if inverse is not None:
-        return _reach(visits, inverse.diagonal())
-    labels = _component_labels(graph, transient, index, n, r, c)
-    sizes = np.bincount(labels)
-    loops = r == c
-    lone = loops & (sizes[labels[r]] == 1)
-    returns[r[lone]] = 1.0 / (1.0 - v[lone])
-    inside = (labels[r] == labels[c]) & (sizes[labels[r]] > 1)
-    if not inside.any():
-        return _reach(visits, returns)
-    edge_component = labels[r[inside]]
-    members_order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[members_order]
-    # Components of a few steps (retry loops), all of one size at once: one
-    # stacked LAPACK call instead of a Python round per component.
-    starts = np.cumsum(sizes) - sizes
-    local_all = np.empty(n, dtype=np.int64)
-    local_all[members_order] = np.arange(n) - starts[sorted_labels]
-    edge_size = sizes[edge_component]
-    er, ec, ev = r[inside], c[inside], v[inside]
-    for size in np.flatnonzero(np.bincount(edge_size)):
-        if size > BATCH_LIMIT:
-            continue
-        components = np.flatnonzero(sizes == size)
-        slot = np.zeros(len(sizes), dtype=np.int64)
-        slot[components] = np.arange(len(components))
-        chosen = edge_size == size
-        diagonal = np.arange(size)
-        matrices = np.zeros((len(components), size, size))
-        matrices[:, diagonal, diagonal] = 1.0
-        matrices[slot[edge_component[chosen]], local_all[er[chosen]], local_all[ec[chosen]]] -= ev[chosen]
-        inverses = np.linalg.inv(matrices)
-        returns[members_order[starts[components][:, None] + diagonal]] = inverses[:, diagonal, diagonal]
-    large = edge_size > BATCH_LIMIT
-    if not large.any():
-        return _reach(visits, returns)
-    order = np.argsort(edge_component[large], kind="stable")
-    er, ec, ev, ecomp = er[large][order], ec[large][order], ev[large][order], edge_component[large][order]
-    for component in np.flatnonzero(np.bincount(ecomp)):  # components with inner edges (np.unique loads numpy.ma)
-        lo, hi = np.searchsorted(ecomp, [component, component + 1])
-        mlo, mhi = np.searchsorted(sorted_labels, [component, component + 1])
-        members = members_order[mlo:mhi]
-        li, lj = local_all[er[lo:hi]], local_all[ec[lo:hi]]
-        system = _LinearSystem(len(members), li, lj, ev[lo:hi])
-        size = len(members)
-        for start in range(0, size, 256):
-            stop = min(start + 256, size)
-            unit = np.zeros((size, stop - start))
-            unit[np.arange(start, stop), np.arange(stop - start)] = 1.0
-            block = system.solve(unit)
-            returns[members[start:stop]] = block[np.arange(start, stop), np.arange(stop - start)]
-    return _reach(visits, returns)
-
-
-def _reach(visits: np.ndarray, returns: np.ndarray) -> np.ndarray:
-    """``visits / returns``, 0 where that is not a number (or -inf, or returns is 0), 1 where it is +inf
-    (np.nan_to_num, without its Python overhead, large for a small chain)."""
-    import numpy as np
-
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        reach = np.where(returns > 0, visits / returns, 0.0)
-    bad = ~np.isfinite(reach)
-    if bad.any():
-        reach[bad] = np.where(reach[bad] == np.inf, 1.0, 0.0)
-    return reach
-
-
-def _component_labels(
-    graph: nx.DiGraph | None,
-    transient: list[str],
-    index: dict[str, int],
-    n: int,
-    rows: np.ndarray,
-    cols: np.ndarray,
-) -> np.ndarray:
-    """Strongly connected component of each transient step, as a label array.
-
-    Small chains: networkx on ``graph`` when one is given, otherwise
-    :func:`~cxaudit.analysis.structure.strong_components` on Q's transitions
-    (plain Python, the same components); large ones: SciPy's compiled version
-    of the same algorithm, where a pure-Python one would dominate the run.
-    networkx searches the whole graph (a subgraph view is several times
-    slower to walk): a component holding a transient step holds only
-    transient steps, since outcomes lead nowhere and stuck steps never lead
-    back. Labels need not be consecutive.
-    """
-    import numpy as np
-
-    if graph is None and n <= DENSE_LIMIT:
-        from cxaudit.analysis.structure import strong_components
-
-        successors: dict[int, list[int]] = {i: [] for i in range(n)}
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            successors[i].append(j)
-        labels = np.zeros(n, dtype=np.int64)
-        for number, component in enumerate(strong_components(successors)):
-            labels[component] = number
-        return labels
-    if graph is not None and n <= DENSE_LIMIT:
-        import networkx as nx
-
-        labels = np.zeros(n, dtype=np.int64)
-        for number, component in enumerate(nx.strongly_connected_components(graph)):
-            for sid in component:
-                i = index.get(sid)
-                if i is not None:
-                    labels[i] = number
-        return labels
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    adjacency = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
-    return connected_components(adjacency, directed=True, connection="strong")[1].astype(np.int64)
-
-
 def is_finite(value: float | None) -> bool:
     """True for a real, finite number."""
     return value is not None and math.isfinite(value)
-
-
-@dataclass
-class _Chain:
-    """What a fix needs of the solved chain: the factorisation and the backward solutions."""
-
-    system: _LinearSystem
-    index: dict[str, int]
-    entry: Any
-    after: Any
-    """Backward solutions (success, contacts, cost, steps, duration, handoffs) per transient step."""
-    rhs: Any
-    absorbed: dict[str, float]
-    volume: float
-
-
-FIX_COLUMNS = 3  # success, contacts, cost
-
-
-def evaluate_fix(
-    journey: Journey, result: MarkovResult, removed: dict[str, set[str]]
-) -> tuple[float, float, float] | None:
-    """Completion rate, contacts and contact cost per period with transitions removed.
-
-    Each source step's remaining shares are scaled up to sum to 1. Exact, by
-    the Woodbury identity on the factorisation already made: with ``A = I - Q``
-    and the fix changing the rows ``S`` of ``A`` by ``W`` (``A' = A + U W``),
-    ``A'^-1 b = y - Z (I + W Z)^-1 W y`` with ``y = A^-1 b`` and ``Z = A^-1 U``:
-    ``|S| + 3`` solves instead of a new factorisation. None when the fix makes
-    the chain singular (it would trap customers) or touches a step outside the
-    transient part; the caller then solves the changed journey from scratch.
-    """
-    import numpy as np
-
-    chain = result.chain
-    if chain is None:
-        return None
-    steps = journey.steps
-    index = chain.index
-    sources = [s for s in removed if s in index]
-    if len(sources) != len(removed) or not sources:
-        return None
-
-    def contact_cost(sid: str) -> float:
-        return _contact_cost(journey, steps[sid])
-
-    n = chain.system.n
-    k = len(sources)
-    b = chain.rhs[:, :FIX_COLUMNS].copy()
-    w_rows: list[dict[int, float]] = []
-    for source in sources:
-        i = index[source]
-        transitions = [(t.target, t.probability) for t in steps[source].next if t.probability > 0]
-        gone = removed[source]
-        remaining = sum(p for t, p in transitions if t not in gone)
-        if remaining <= 1e-12:
-            return None
-        row: dict[int, float] = {}
-        b[i, 0] = 0.0
-        b[i, 1] = 1.0 if steps[source].is_contact else 0.0
-        b[i, 2] = contact_cost(source)
-        for target, p in transitions:
-            new = 0.0 if target in gone else p / remaining
-            j = index.get(target)
-            if j is not None:
-                change = -(new - p)
-                if change:
-                    row[j] = row.get(j, 0.0) + change
-            else:
-                step = steps[target]
-                b[i, 0] += new if step.type == "success" else 0.0
-                b[i, 1] += new if step.is_contact else 0.0
-                b[i, 2] += new * contact_cost(target)
-        w_rows.append(row)
-    y = chain.system.solve(b)
-    selector = np.zeros((n, k))
-    for column, source in enumerate(sources):
-        selector[index[source], column] = 1.0
-    z = chain.system.solve(selector)
-    wz = np.array([[sum(v * z[j, c] for j, v in row.items()) for c in range(k)] for row in w_rows])
-    wy = np.array([[sum(v * y[j, c] for j, v in row.items()) for c in range(FIX_COLUMNS)] for row in w_rows])
-    capacitance = np.eye(k) + wz
-    if not np.isfinite(capacitance).all():
-        return None
-    # Near-singular: the fix would trap customers. A 1 x 1 system (one step changed,
-    # the usual fix) is singular only at 0, without the SVD that np.linalg.cond makes.
-    if (capacitance[0, 0] == 0.0) if k == 1 else (np.linalg.cond(capacitance) > 1e10):
-        return None
-    x = y - z @ np.linalg.solve(capacitance, wy)
-    start = chain.entry
-    direct = _entry_absorbed(journey, index)
-    direct_success = sum(m for sid, m in direct.items() if steps[sid].type == "success")
-    direct_contacts = sum(m for sid, m in direct.items() if steps[sid].is_contact)
-    direct_cost = sum(m * contact_cost(sid) for sid, m in direct.items())
-    completion = float(start @ x[:, 0]) + direct_success
-    contacts = (float(start @ x[:, 1]) + direct_contacts) * chain.volume
-    cost = (float(start @ x[:, 2]) + direct_cost) * chain.volume
-    return completion, contacts, cost
-
-
-def _entry_absorbed(journey: Journey, transient: dict[str, int]) -> dict[str, float]:
-    """Entry shares that land directly on an outcome or a stuck step (not transient)."""
-    out: dict[str, float] = {}
-    for item in journey.entry:
-        if item.step not in transient:
-            out[item.step] = out.get(item.step, 0.0) + item.share
-    return out

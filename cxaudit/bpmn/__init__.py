@@ -19,12 +19,12 @@ refused, so a billion-laughs or external-entity file stops with exit 2.
 from __future__ import annotations
 
 import re
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
+from cxaudit.bpmn.model import Model, Node, local
 from cxaudit.bpmn.names import label as _label
 from cxaudit.bpmn.names import thrown as _thrown
+from cxaudit.bpmn.parallel import flatten_parallel
 from cxaudit.bpmn.simulation import simulation
 from cxaudit.emit import slug, unique_slugs
 from cxaudit.errors import JourneyError, Problem
@@ -61,36 +61,8 @@ DEFAULT_DECLINE = r"(?i)reject|declin|refus|denied|not approved|turned down|inel
 DEFAULT_CUSTOMER = r"(?i)customer|client|user|applicant|consumer"
 
 
-def local(tag: str) -> str:
-    """``{namespace}name`` -> ``name``."""
-    return tag.rsplit("}", 1)[-1]
-
-
 def _slug(text: str) -> str:
     return slug(text, empty="node")
-
-
-@dataclass
-class Node:
-    element: Any
-    kind: str
-    line: int
-    column: int
-    container: str | None = None
-    """The sub-process it is inside, if any."""
-
-
-@dataclass
-class Model:
-    """The parsed BPMN, with the position of every element."""
-
-    name: str
-    positions: dict[int, tuple[int, int]]
-    root: Any
-    problems: list[Problem] = field(default_factory=list)
-
-    def where(self, element: Any) -> tuple[int, int]:
-        return self.positions.get(id(element), (1, 1))
 
 
 def parse(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Model:
@@ -253,7 +225,7 @@ def to_journey(
             if host in owners_of:
                 owners_of.setdefault(event, owners_of[host])  # a boundary event belongs to its host's lane
 
-    flattened = _flatten_parallel(nodes, outgoing, incoming, model)
+    flattened = flatten_parallel(nodes, outgoing, incoming, model)
     inner_starts: dict[str, list[str]] = {}
     for node_id, node in nodes.items():
         if node.container:
@@ -469,100 +441,6 @@ def to_journey(
         file=name,
         span=SourceSpan(name, *model.where(process)),
     )
-
-
-def _flatten_parallel(
-    nodes: dict[str, Node], outgoing: dict[str, list[str]], incoming: dict[str, list[str]], model: Model
-) -> dict[str, str]:
-    """Rewrite each parallel split into a sequence of its branches, in place.
-
-    A customer is one person: the branches of a parallel gateway are taken one
-    after another, in the model's order. Branch k's flows into the matching
-    join go on to branch k+1's first element; the last branch's flows reach the
-    join, which continues as before. A split without a well-formed join (the
-    branches meet nowhere, or the join is entered from elsewhere) keeps the even
-    split and is reported. Returns the nodes now leading into a following
-    branch, with their gateway's id, for the step's notes.
-    """
-    flattened: dict[str, str] = {}
-    for gateway in [n for n, node in nodes.items() if node.kind == "parallelGateway"]:
-        branches = list(dict.fromkeys(outgoing.get(gateway, [])))
-        if len(branches) < 2:
-            continue
-        join, members = _matching_join(gateway, branches, nodes, outgoing, incoming)
-        node = nodes[gateway]
-        if join is None:
-            model.problems.append(
-                Problem(
-                    model.name,
-                    node.line,
-                    node.column,
-                    f"parallel gateway '{gateway}' has no matching join: its branches are shared evenly (assumed)",
-                    "",
-                )
-            )
-            continue
-        real = [b for b in branches if b != join]  # a flow straight to the join is an empty branch
-        if not real:  # every branch empty: the split and join are one way on
-            outgoing[gateway] = [join]
-            incoming[join] = [*dict.fromkeys(incoming[join])]
-            continue
-        outgoing[gateway] = [real[0]]
-        for branch in branches:
-            incoming[branch] = [s for s in incoming.get(branch, []) if s != gateway]
-        incoming.setdefault(real[0], []).append(gateway)
-        for k, branch in enumerate(real[:-1]):
-            following = real[k + 1]
-            for before in members[branch]:
-                outgoing[before] = [following if t == join else t for t in outgoing[before]]
-                incoming[join] = [s for s in incoming[join] if s != before]
-                incoming.setdefault(following, []).append(before)
-                flattened[before] = gateway
-        incoming[join] = [s for s in incoming[join] if s != gateway]
-    return flattened
-
-
-def _matching_join(
-    gateway: str,
-    branches: list[str],
-    nodes: dict[str, Node],
-    outgoing: dict[str, list[str]],
-    incoming: dict[str, list[str]],
-) -> tuple[str | None, dict[str, list[str]]]:
-    """The parallel join where a split's branches meet, and each branch's flows into it."""
-    reached = {branch: _walk(branch, outgoing, {gateway}) for branch in branches}
-    common = set.intersection(*(set(order) for order in reached.values()))
-    joins = [
-        n
-        for n in reached[branches[0]]
-        if n in common and nodes[n].kind == "parallelGateway" and len(incoming.get(n, [])) >= 2
-    ]
-    if not joins:
-        return None, {}
-    join = joins[0]
-    # each branch: what it reaches before the join; the branches must not share anything before it
-    before = {branch: set(_walk(branch, outgoing, {gateway, join})) if branch != join else set() for branch in branches}
-    owned = [n for nodes_of in before.values() for n in nodes_of]
-    if len(owned) != len(set(owned)):
-        return None, {}
-    members = {branch: [n for n in incoming.get(join, []) if n in before[branch]] for branch in branches}
-    into_join = set(incoming.get(join, []))
-    if into_join - {gateway} - set(owned) or any(not members[b] for b in branches if b != join):
-        return None, {}
-    return join, members
-
-
-def _walk(start: str, outgoing: dict[str, list[str]], stop: set[str]) -> list[str]:
-    """The nodes reachable from ``start`` without passing through ``stop``, breadth first."""
-    order, seen, queue = [], {start}, deque([start])
-    while queue:
-        current = queue.popleft()
-        order.append(current)
-        for target in outgoing.get(current, []):
-            if target not in seen and target not in stop:
-                seen.add(target)
-                queue.append(target)
-    return order
 
 
 def _lanes(lane_set: Any, lanes: dict[str, str], owners_of: dict[str, str]) -> None:

@@ -114,7 +114,7 @@ def _fixed(
     :func:`cxaudit.analysis.markov.evaluate_fix`); where that cannot be used,
     by solving the changed journey from scratch. None when the fix cannot be modelled.
     """
-    from cxaudit.analysis.markov import evaluate_fix
+    from cxaudit.analysis.fixes import evaluate_fix
 
     removed: dict[str, set[str]] = {}
     for source, target in fix:

@@ -5,6 +5,7 @@ Imported only when a document is read, since it imports PyYAML.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -25,11 +26,15 @@ _EXPONENT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+\Z"
 _NUMBER_FIRST = frozenset("-+.0123456789")
 
 
-def resolve(self: Any, kind: Any, value: str | None, implicit: Any) -> str:
+@functools.lru_cache(maxsize=1 << 16)
+def resolve(kind: Any, value: str | None, implicit: Any) -> str:
     """PyYAML's resolver, with a plain scalar's tag marked as implicit (``=int``).
 
     Only a plain scalar's type is guessed from its text, by PyYAML's YAML 1.1
     patterns; a quoted one is text, and an explicit tag is never resolved.
+    Remembered, as a journey repeats its keys and most of its values (and a
+    call from libyaml's composer that finds its answer remembered runs no
+    Python code).
     """
     if kind is ScalarNode:
         if not implicit[0]:
@@ -46,7 +51,7 @@ def resolve(self: Any, kind: Any, value: str | None, implicit: Any) -> str:
 class FastLoader(yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader):  # type: ignore[misc]
     """libyaml's composer, for documents without anchors or aliases."""
 
-    resolve = resolve
+    resolve = staticmethod(resolve)
 
 
 class BoundedLoader(yaml.SafeLoader):
@@ -61,7 +66,7 @@ class BoundedLoader(yaml.SafeLoader):
     the latest.
     """
 
-    resolve = resolve
+    resolve = staticmethod(resolve)
 
     def __init__(self, text: str, limits: Limits) -> None:
         super().__init__(text)

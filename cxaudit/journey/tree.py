@@ -232,11 +232,8 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
     # A frame: [node, container, items, next index, size, key of the child being read].
     stack: list[list[Any]] = []
 
-    def path_of() -> str:
-        return ".".join(_path(stack))
-
-    def fail(mark: Any, message: str, path: str | None = None) -> Fatal:
-        return Fatal(mark.line + 1, mark.column + 1, message, path_of() if path is None else path)
+    def fail(mark: Any, message: str) -> Fatal:
+        return _fail(mark, message, stack)
 
     def scalar_of(node: Any) -> Any:
         text = node.value
@@ -262,57 +259,105 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
     top = open_frame(root)
     while True:
         frame = stack[-1]
-        node, container, items, index = frame[0], frame[1], frame[2], frame[3]
-        if index == len(items):
-            stack.pop()
-            if root is node:
-                return Document(top, container.line, container.column, tuple(problems))
-            built[id(node)] = (container, frame[4])
-            _attach(stack[-1], container, frame[4], (container.line, container.column), None)
-            continue
-        frame[3] = index + 1
-        if container.__class__ is YMap:
-            key_node, child = items[index]
-            frame[5] = None
-            if key_node.__class__ is not ScalarNode:
-                raise fail(key_node.start_mark, "a mapping key must be a plain value, not a mapping or list")
-            key = key_node.value
-            mark = key_node.start_mark
-            if len(key) > max_scalar:
-                raise fail(mark, f"value is {len(key):,} characters long, over the limit of {max_scalar:,}")
-            if key_node.tag[0] != "=" and key_node.tag not in _EXPLICIT_SCALARS:
-                raise fail(mark, tag_message(key_node.tag))
-            if key in container:
-                first = container.key_pos[key]
-                parent = path_of()
-                problems.append(
-                    Problem(
-                        name,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"duplicate key '{key}' (first defined at line {first[0]}); "
-                        "YAML would keep only the last one, remove one of them",
-                        f"{parent}.{key}" if parent else key,
-                    )
-                )
-                frame[5] = _DUPLICATE
+        node, container, items, index, size = frame[0], frame[1], frame[2], frame[3], frame[4]
+        is_map = container.__class__ is YMap
+        opened = False
+        while index < len(items):
+            index += 1
+            frame[3] = index  # where a problem is reported
+            if is_map:
+                key_node, child = items[index - 1]
+                key = key_node.value
+                if (
+                    key_node.__class__ is ScalarNode
+                    and key_node.tag[0] == "="
+                    and key not in container
+                    and len(key) <= max_scalar
+                ):
+                    mark = key_node.start_mark
+                    container.key_pos[key] = (mark.line + 1, mark.column + 1)
+                    frame[5] = key
+                else:
+                    key = _key(key_node, container, frame, stack, problems, name, max_scalar)
             else:
-                frame[5] = key
-                container.key_pos[key] = (mark.line + 1, mark.column + 1)
-        else:
-            child = items[index]
-        kind = child.__class__
-        if kind is ScalarNode:
-            value = scalar_of(child)
-            mark = child.start_mark
-            raw = child.value if child.tag[0] == "=" and value.__class__ is not str else None
-            _attach(frame, value, 1, (mark.line + 1, mark.column + 1), raw)
-        elif kind is Alias:
-            target, mark = child.target, child.start_mark
-            value, size = built[id(target)] if target.__class__ is not ScalarNode else (scalar_of(target), 1)
-            _attach(frame, value, size, (mark.line + 1, mark.column + 1), None)
-        else:
-            open_frame(child)
+                child = items[index - 1]
+            kind = child.__class__
+            if kind is Alias:
+                target = child.target
+                value, repeated = built[id(target)] if target.__class__ is not ScalarNode else (scalar_of(target), 1)
+                size += repeated
+                mark, raw = child.start_mark, None
+            elif kind is ScalarNode:
+                text, tag, mark = child.value, child.tag, child.start_mark
+                if len(text) > max_scalar:
+                    raise fail(mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
+                if tag == "=str" or tag == STR:
+                    value, raw = text, None
+                else:
+                    value = scalar(text, tag, mark.line + 1, mark.column + 1)
+                    raw = text if tag[0] == "=" and value.__class__ is not str else None
+                size += 1
+            else:
+                frame[4] = size
+                open_frame(child)
+                opened = True
+                break
+            if not is_map:
+                container.append(value)
+                container.item_pos.append((mark.line + 1, mark.column + 1))
+            elif key is not _DUPLICATE:
+                dict.__setitem__(container, key, value)
+                container.value_pos[key] = (mark.line + 1, mark.column + 1)
+                if raw is not None:
+                    if container.raw is None:
+                        container.raw = {}
+                    container.raw[key] = raw
+        if opened:
+            continue
+        stack.pop()
+        if root is node:
+            return Document(top, container.line, container.column, tuple(problems))
+        built[id(node)] = (container, size)
+        _attach(stack[-1], container, size, (container.line, container.column))
+
+
+def _key(
+    node: Any, container: YMap, frame: list[Any], stack: list[list[Any]], problems: list[Problem], name: str, limit: int
+) -> Any:
+    """The text of a mapping key (or the mark of a duplicate), noted in ``frame`` as the key being read."""
+    from yaml.nodes import ScalarNode
+
+    frame[5] = None
+    mark = node.start_mark
+    if node.__class__ is not ScalarNode:
+        raise _fail(mark, "a mapping key must be a plain value, not a mapping or list", stack)
+    key = node.value
+    if len(key) > limit:
+        raise _fail(mark, f"value is {len(key):,} characters long, over the limit of {limit:,}", stack)
+    if node.tag[0] != "=" and node.tag not in _EXPLICIT_SCALARS:
+        raise _fail(mark, tag_message(node.tag), stack)
+    if key in container:
+        first = container.key_pos[key]
+        parent = ".".join(_path(stack))
+        problems.append(
+            Problem(
+                name,
+                mark.line + 1,
+                mark.column + 1,
+                f"duplicate key '{key}' (first defined at line {first[0]}); "
+                "YAML would keep only the last one, remove one of them",
+                f"{parent}.{key}" if parent else key,
+            )
+        )
+        key = _DUPLICATE
+    else:
+        container.key_pos[key] = (mark.line + 1, mark.column + 1)
+    frame[5] = key
+    return key
+
+
+def _fail(mark: Any, message: str, stack: list[list[Any]]) -> Fatal:
+    return Fatal(mark.line + 1, mark.column + 1, message, ".".join(_path(stack)))
 
 
 def _path(stack: list[list[Any]]) -> list[str]:
@@ -327,23 +372,16 @@ def _path(stack: list[list[Any]]) -> list[str]:
     return parts
 
 
-def _attach(frame: list[Any], value: Any, size: int, where: tuple[int, int], raw: str | None) -> None:
-    """Put a finished value into the collection of ``frame``."""
+def _attach(frame: list[Any], value: Any, size: int, where: tuple[int, int]) -> None:
+    """Put a finished collection into the collection of ``frame``."""
     container = frame[1]
     frame[4] += size
     if container.__class__ is YSeq:
         container.append(value)
         container.item_pos.append(where)
-        return
-    key = frame[5]
-    if key is _DUPLICATE:
-        return
-    dict.__setitem__(container, key, value)
-    container.value_pos[key] = where
-    if raw is not None:
-        if container.raw is None:
-            container.raw = {}
-        container.raw[key] = raw
+    elif frame[5] is not _DUPLICATE:
+        dict.__setitem__(container, frame[5], value)
+        container.value_pos[frame[5]] = where
 
 
 class _Marker:

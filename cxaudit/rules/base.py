@@ -253,10 +253,10 @@ class AuditContext:
 
     @cached_property
     def _unit_costs(self) -> dict[str, float]:
-        from cxaudit.analysis.markov import _contact_cost
+        from cxaudit.model import contact_cost
 
         journey = self.journey
-        return {step_id: _contact_cost(journey, step) for step_id, step in journey.steps.items()}
+        return {step_id: contact_cost(journey, step) for step_id, step in journey.steps.items()}
 
     @cached_property
     def _contacts(self) -> frozenset[str]:
