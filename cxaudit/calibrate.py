@@ -18,8 +18,8 @@ from typing import Any
 
 from cxaudit.analysis.conformance import END, map_activities
 from cxaudit.discover import PERIOD_SECONDS
-from cxaudit.emit import round_shares
 from cxaudit.errors import UsageError
+from cxaudit.journey.write import round_shares
 from cxaudit.logs.read import UNFINISHED_ID
 
 DIGITS = 4
@@ -151,7 +151,8 @@ def _evidence(
     ``counts`` are the transitions the step's probabilities now come from;
     None for an outcome, whose evidence is its visits alone.
     """
-    from cxaudit.discover import evidence
+    from cxaudit.journey.write import evidence_text
+    from cxaudit.model import Evidence
 
     infos = [info for a, info in log.activities.items() if conformance.mapping.get(a) == step_id]
     visits = sum(info.events for info in infos)
@@ -164,7 +165,7 @@ def _evidence(
         written = None if old.duration_sd is None else round(old.duration_sd)
         if (old.visits, dict(old.next), written) == (visits, counts or {}, spread):
             return
-    text = evidence(visits, counts, timed)
+    text = evidence_text(Evidence(visits, counts or {}, None if timed is None else timed.sd_next_s))
     _own(steps, step_id, shared)["evidence"] = _ruamel().load(f"evidence: {text}")["evidence"]  # one flow mapping
     result.changes.append(f"steps.{step_id}.evidence: {'-' if old is None else 'updated'} -> {text}")
 

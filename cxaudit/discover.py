@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cxaudit import fmt
-from cxaudit.emit import round_shares, slug, unique_slugs, yaml_text
+from cxaudit.emit import slug, unique_slugs
+from cxaudit.journey.write import journey_yaml, round_shares
 from cxaudit.logs.history import START
 from cxaudit.logs.read import UNFINISHED_ID
 from cxaudit.logs.summary import Activity, LogSummary
+from cxaudit.model import Entry, Evidence, Journey, Owner, SourceSpan, Step, Transition, Variant
 
 PERIOD_SECONDS = {
     "day": 86_400,
@@ -20,11 +22,6 @@ PERIOD_SECONDS = {
     "year": 31_557_600,
 }
 DIGITS = 6
-
-
-def _decimal(units: int, digits: int = DIGITS) -> str:
-    text = f"{units / 10**digits:.{digits}f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 @dataclass
@@ -105,79 +102,93 @@ def discover(
     owner_ids = unique_slugs(owners)
 
     journey_id = slug(journey_id or re.sub(r"\.(csv|gz|parquet|tsv|txt)$", "", log.file.split("/")[-1]).split(".")[0])
-    lines = [
-        f"# Discovered by cxaudit from {log.file}: {log.cases:,} cases, {log.events:,} visits.",
-        *(f"# {note}." for note in notes),
-        "cxaudit: 1",
-        "journey:",
-        f"  id: {journey_id}",
-        f"  name: {yaml_text(name or journey_id.replace('-', ' ').replace('_', ' ').capitalize())}",
-        f"  volume: {round(volume)}",
-        f"  period: {period}",
-        f"  cases: {log.cases}",
-    ]
-    if variants:
-        lines.append("  variants:  # the most common paths of the log's cases, and how many cases took each")
-        for trace, n in variants:
-            path = [ids[a] for a in trace if a in ids]
-            if trace and trace[-1] not in outcomes and unfinished_cases:
-                path.append(UNFINISHED_ID)
-            lines.append(f"  - {{cases: {n}, steps: [{', '.join(path)}]}}")
-    starts = [(ids[a], info.starts) for a, info in sorted(activities.items()) if info.starts]
-    shares = round_shares([n for _, n in starts])
-    lines.append(
-        "entry: {" + ", ".join(f"{i}: {_decimal(u)}" for (i, _), u in zip(starts, shares, strict=True) if u) + "}"
-    )
-    if owner_ids:
-        lines.append("owners:")
-        lines += [f"  {owner_ids[o]}: {{name: {yaml_text(o)}}}" for o in owners]
-    lines.append("steps:")
+    here = SourceSpan(log.file, 0, 0)
+    steps: dict[str, Step] = {}
+    duration_notes: dict[str, str] = {}
     for activity in sorted(activities, key=lambda a: ids[a]):
         info = activities[activity]
         after, named = states.get(activity, ((), activity))
-        step = [f"  {ids[activity]}:", f"    name: {yaml_text(named)}"]
-        kind = outcomes.get(activity) or ("contact" if pattern and pattern.search(named) else None)
-        if kind:
-            step.append(f"    type: {kind}")
-        if after:
-            step.append(f"    after: [{', '.join(yaml_text(item) for item in after)}]")
+        step_id = ids[activity]
+        kind = outcomes.get(activity) or ("contact" if pattern and pattern.search(named) else "step")
+        owner, duration, row, counts = None, None, (), {}
         if activity not in outcomes:
-            if info.resource:
-                step.append(f"    owner: {owner_ids[info.resource]}")
+            owner = owner_ids[info.resource] if info.resource else None
             if info.mean_next_s is not None:
-                step.append(f"    duration: {round(info.mean_next_s)}  # mean; {spread(info)}")
-            row = rows[activity]
-            targets = sorted(row)
-            units = round_shares([row[t] for t in targets])
-            pairs = ", ".join(f"{t}: {_decimal(u)}" for t, u in zip(targets, units, strict=True) if u)
-            step.append(f"    next: {{{pairs}}}")
-            counts = {t: row[t] for t, u in zip(targets, units, strict=True) if u}
-            step.append(f"    evidence: {evidence(info.events, counts, info)}")
+                duration = float(round(info.mean_next_s))
+                duration_notes[step_id] = f"mean; {spread(info)}"
+            targets = sorted(rows[activity])
+            units = round_shares([rows[activity][t] for t in targets])
+            row = tuple(Transition(step_id, t, u / 10**DIGITS, here) for t, u in zip(targets, units, strict=True) if u)
+            counts = {t: rows[activity][t] for t, u in zip(targets, units, strict=True) if u}
+            evidence = Evidence(info.events, counts, info.sd_next_s)
         else:
-            step.append(f"    evidence: {evidence(info.events)}")
-        lines += step
+            evidence = Evidence(info.events, {}, None)
+        steps[step_id] = _step(step_id, named, kind, owner, duration, row, here, tuple(after), evidence)
     if unfinished_cases:
-        lines += [
-            f"  {UNFINISHED_ID}:",
-            f"    type: {unfinished}",
-            '    name: "Case ended without an outcome"',
-            f"    evidence: {evidence(unfinished_cases)}",
-        ]
-    return Discovery("\n".join(lines) + "\n", notes)
+        evidence = Evidence(unfinished_cases, {}, None)
+        steps[UNFINISHED_ID] = _step(
+            UNFINISHED_ID, "Case ended without an outcome", unfinished, None, None, (), here, (), evidence
+        )
+    starts = [(ids[a], info.starts) for a, info in sorted(activities.items()) if info.starts]
+    shares = round_shares([n for _, n in starts])
+    entry = tuple(Entry(i, u / 10**DIGITS, here) for (i, _), u in zip(starts, shares, strict=True) if u)
+    paths = []
+    for trace, n in variants:
+        path = [ids[a] for a in trace if a in ids]
+        if trace and trace[-1] not in outcomes and unfinished_cases:
+            path.append(UNFINISHED_ID)
+        paths.append(Variant(tuple(path), n))
+    journey = Journey(
+        id=journey_id,
+        name=name or journey_id.replace("-", " ").replace("_", " ").capitalize(),
+        description=None,
+        volume=float(round(volume)),
+        period=period,
+        currency=None,
+        value=None,
+        entry=entry,
+        channels={},
+        owners={owner_ids[o]: Owner(owner_ids[o], o, here) for o in owners},
+        steps=steps,
+        file=log.file,
+        span=here,
+        cases=log.cases,
+        variants=tuple(paths),
+    )
+    header = [
+        f"Discovered by cxaudit from {log.file}: {log.cases:,} cases, {log.events:,} visits.",
+        *(f"{n}." for n in notes),
+    ]
+    return Discovery(journey_yaml(journey, header, duration_notes), notes)
 
 
-def evidence(visits: int, counts: dict[str, int] | None = None, info: Activity | None = None) -> str:
-    """A step's ``evidence`` as one flow mapping: its visits, where they went, the spread of its time.
-
-    >>> evidence(40, {"b": 30, "lost": 10}, Activity("A", 40, 40, 10, 60.0, None, 90.0, 200.0, 75.4))
-    '{visits: 40, next: {b: 30, lost: 10}, duration_sd: 75}'
-    """
-    parts = [f"visits: {visits}"]
-    if counts is not None:
-        parts.append("next: {" + ", ".join(f"{t}: {n}" for t, n in counts.items()) + "}")
-    if info is not None and info.sd_next_s is not None:
-        parts.append(f"duration_sd: {round(info.sd_next_s)}")
-    return "{" + ", ".join(parts) + "}"
+def _step(
+    step_id: str,
+    name: str,
+    kind: str,
+    owner: str | None,
+    duration: float | None,
+    row: tuple[Transition, ...],
+    span: SourceSpan,
+    after: tuple[str, ...],
+    evidence: Evidence,
+) -> Step:
+    return Step(
+        id=step_id,
+        name=name,
+        type=kind,
+        channel=None,
+        owner=owner,
+        effort=None,
+        duration_s=duration,
+        sentiment=None,
+        next=row,
+        ignore={},
+        notes=None,
+        span=span,
+        after=after,
+        evidence=evidence,
+    )
 
 
 def outcome_problem(log: LogSummary, success: list[str], abandon: list[str], decline: Sequence[str] = ()) -> str | None:

@@ -1,12 +1,9 @@
-"""Write a journey back as YAML (format v1), readable and valid."""
+"""Ids for names: slugs, unique within a journey."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-
-from cxaudit.model import Journey
 
 
 def slug(text: str, empty: str = "step") -> str:
@@ -35,107 +32,3 @@ def unique_slugs(names: Iterable[str], taken: Iterable[str] = (), empty: str = "
         used.add(candidate)
         ids[name] = candidate
     return ids
-
-
-def yaml_text(value: str) -> str:
-    """``value`` as a double-quoted YAML scalar that reads back as exactly ``value``.
-
-    Printable characters (emoji included) are written as they are; control
-    characters, YAML's other line breaks (U+0085, U+2028, U+2029), format
-    characters such as bidirectional overrides and a byte-order mark, and
-    anything else not printable are written as escapes.
-
-    >>> print(yaml_text('Pay "now" 🎉'), yaml_text("a\\x1bb\\x85c\\u202ed"))
-    "Pay \\"now\\" 🎉" "a\\u001bb\\u0085c\\u202ed"
-    """
-    quoted = json.dumps(value, ensure_ascii=False)
-    if quoted.isprintable():
-        return quoted
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in quoted)
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
-def _number(value: float) -> str:
-    return f"{round(value, 6):.6f}".rstrip("0").rstrip(".") or "0"
-
-
-def journey_yaml(journey: Journey, header: list[str] | None = None) -> str:
-    """The journey as YAML text that ``cxaudit validate`` accepts.
-
-    Rows of probabilities are written with six decimals and sum to exactly 1.
-    """
-
-    lines = [f"# {line}" for line in header or []]
-    lines += ["cxaudit: 1", "journey:", f"  id: {journey.id}", f"  name: {yaml_text(journey.name)}"]
-    if journey.description:
-        lines.append(f"  description: {yaml_text(journey.description)}")
-    lines += [f"  volume: {_number(journey.volume)}", f"  period: {yaml_text(journey.period)}"]
-    if journey.cases is not None:
-        lines.append(f"  cases: {journey.cases}")
-    if journey.currency:
-        lines.append(f"  currency: {journey.currency}")
-    if journey.value is not None:
-        lines.append(f"  value: {_number(journey.value)}")
-    units = round_shares([round(e.share * 10**9) for e in journey.entry])
-    lines.append(
-        "entry: {"
-        + ", ".join(f"{e.step}: {_number(u / 10**6)}" for e, u in zip(journey.entry, units, strict=True) if u)
-        + "}"
-    )
-    if journey.channels:
-        lines.append("channels:")
-        for channel in journey.channels.values():
-            cost = "" if channel.cost is None else f", cost: {_number(channel.cost)}"
-            lines.append(
-                f"  {channel.id}: {{name: {yaml_text(channel.name)}, assisted: {str(channel.assisted).lower()}{cost}}}"
-            )
-    if journey.owners:
-        lines.append("owners:")
-        lines += [f"  {owner.id}: {{name: {yaml_text(owner.name)}}}" for owner in journey.owners.values()]
-    lines.append("steps:")
-    for step in journey.steps.values():
-        lines += [f"  {step.id}:", f"    name: {yaml_text(step.name)}"]
-        if step.type != "step":
-            lines.append(f"    type: {step.type}")
-        if step.after:
-            lines.append(f"    after: [{', '.join(yaml_text(name) for name in step.after)}]")
-        for field in ("channel", "owner"):
-            if getattr(step, field):
-                lines.append(f"    {field}: {getattr(step, field)}")
-        if step.effort is not None:
-            lines.append(f"    effort: {step.effort}")
-        if step.duration_s is not None:
-            lines.append(f"    duration: {_number(step.duration_s)}")
-        if step.next:
-            shares = round_shares([round(t.probability * 10**9) for t in step.next])
-            pairs = ", ".join(f"{t.target}: {_number(u / 10**6)}" for t, u in zip(step.next, shares, strict=True) if u)
-            lines.append(f"    next: {{{pairs}}}")
-        if step.notes:
-            lines.append(f"    notes: {yaml_text(step.notes)}")
-        if not step.logged:
-            lines.append("    logged: false")
-    return "\n".join(lines) + "\n"
-
-
-def round_shares(counts: list[int], digits: int = 6) -> list[int]:
-    """Shares of ``counts`` in units of 10^-digits that sum to exactly 10^digits.
-
-    The largest-remainder method: every share is within one unit of the
-    exact one, and the row sums to 1 with no rounding drift.
-
-    >>> round_shares([1, 1, 1], 2)
-    [34, 33, 33]
-    """
-    total = sum(counts)
-    scale = 10**digits
-    exact = [c * scale / total for c in counts]
-    units = [int(x) for x in exact]
-    missing = scale - sum(units)
-    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - units[i]), i))
-    for i in order[:missing]:
-        units[i] += 1
-    return units

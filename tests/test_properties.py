@@ -115,7 +115,7 @@ def test_every_report_format_stays_valid(text):
 def test_any_bpmn_model_imports_into_a_valid_journey_or_is_refused_with_a_position(model):
     pytest.importorskip("defusedxml")
     from cxaudit import bpmn
-    from cxaudit.emit import journey_yaml
+    from cxaudit.journey.write import journey_yaml
 
     parsed = bpmn.parse(model.encode(), "m.bpmn")
     try:

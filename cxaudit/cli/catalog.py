@@ -45,7 +45,7 @@ def import_bpmn(
 ) -> None:
     """Write a BPMN model as a journey (v1): tasks become steps, gateways become shares, lanes owners."""
     from cxaudit import bpmn
-    from cxaudit.emit import journey_yaml
+    from cxaudit.journey.write import journey_yaml
     from cxaudit.loader import loads_journey, read_source
 
     parsed = bpmn.parse(read_source(model), model)
