@@ -160,7 +160,6 @@ def test_metrics_equal_independent_dense_solve(journey):
 def test_sparse_path_gives_the_dense_answers(journey, monkeypatch):
     dense = metrics_of(journey)
     monkeypatch.setattr(linear, "DENSE_LIMIT", 0)
-    monkeypatch.setattr(reach, "DENSE_LIMIT", 0)
     sparse = metrics_of(journey)
     for key in KEYS:
         assert_close(getattr(sparse.metrics, key), getattr(dense.metrics, key), rel=1e-12)

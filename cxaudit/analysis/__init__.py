@@ -14,7 +14,7 @@ __all__ = ["solve"]
 
 def solve(journey: Journey, edges: Transitions | None = None) -> tuple[Structure, MarkovResult]:
     """The structure and exact chain metrics of ``journey``, without a networkx graph: the searches walk
-    the transitions (plain Python for small journeys, SciPy for large ones), with the answers a graph gives.
+    the transitions in plain Python, with the answers networkx gives on a graph.
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
     """
@@ -23,5 +23,5 @@ def solve(journey: Journey, edges: Transitions | None = None) -> tuple[Structure
 
     if edges is None:
         edges = transitions(journey)
-    structure = analyse_structure(journey, None, edges)
-    return structure, solve_chain(journey, None, structure, edges)
+    structure = analyse_structure(journey, edges)
+    return structure, solve_chain(journey, structure, edges)

@@ -86,7 +86,6 @@ def posterior(journey: Journey, structure: Structure, draws: int = DRAWS, seed: 
     from cxaudit.model import Entry, Transition, frozen_map
 
     rng = np.random.default_rng(seed)
-    loose = replace(structure, compiled=None)  # the compiled arrays hold the journey's own probabilities
     rows: dict[str, Any] = {}
     times: dict[str, Any] = {}
     stale: list[str] = []
@@ -124,7 +123,7 @@ def posterior(journey: Journey, structure: Structure, draws: int = DRAWS, seed: 
             entry = tuple(Entry(e.step, float(p), e.span) for e, p in zip(entry, shares[k], strict=True))
         drawn_journey = replace(journey, steps=frozen_map(steps), entry=entry)  # type: ignore[arg-type]
         journeys.append(drawn_journey)
-        results.append(solve_chain(drawn_journey, None, loose, transitions(drawn_journey)))
+        results.append(solve_chain(drawn_journey, structure, transitions(drawn_journey)))
     return Posterior(tuple(journeys), tuple(results), tuple(stale))
 
 

@@ -30,7 +30,6 @@ from cxaudit.analysis.structure import Structure, Transitions, transitions
 from cxaudit.model import contact_cost
 
 if TYPE_CHECKING:
-    import networkx as nx
     import numpy as np
 
     from cxaudit.model import Journey
@@ -111,15 +110,10 @@ class MarkovResult:
         return self.residual > ILL_CONDITIONED
 
 
-def solve_chain(
-    journey: Journey, graph: nx.DiGraph | None, structure: Structure, edges: Transitions | None = None
-) -> MarkovResult:
+def solve_chain(journey: Journey, structure: Structure, edges: Transitions | None = None) -> MarkovResult:
     """Exact metrics of ``journey``: see the module docstring for the method.
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
-    ``graph`` may be None (the audit passes none): the chain's loops are then
-    found on its own transitions, in plain Python for a small journey and by
-    SciPy for a large one; with a graph, networkx finds them in a small one.
     """
     import numpy as np
 
@@ -129,7 +123,7 @@ def solve_chain(
     stuck = structure.stuck
     if edges is None:
         edges = transitions(journey)
-    graph_arrays = structure.compiled or compile_graph(journey, edges)
+    graph_arrays = compile_graph(journey, edges)
     nodes = graph_arrays.nodes
     transient = [sid for sid, step in steps.items() if not step.is_outcome and sid not in stuck]
     index = {sid: i for i, sid in enumerate(transient)}
@@ -242,7 +236,7 @@ def solve_chain(
     fcr, contact_rate, repeat = first_contact_resolution(
         edges, transient, index, chain_arrays, stuck, entry_flows, contacts
     )
-    reach = reach_probabilities(graph, transient, index, visits_t, q_rows, q_cols, q_vals, system.inverse)
+    reach = reach_probabilities(transient, visits_t, q_rows, q_cols, q_vals, system.inverse)
 
     volume = journey.volume
     after_rows = after.tolist()

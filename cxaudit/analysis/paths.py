@@ -9,9 +9,6 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import networkx as nx
-
-    from cxaudit.analysis.structure import CompiledGraph
     from cxaudit.model import Journey
 
 __all__ = ["SuccessPath", "VariantShare", "most_probable_path", "variant_shares"]
@@ -79,9 +76,7 @@ def _changes(values: list[str | None]) -> int:
     return sum(1 for a, b in pairwise(known) if a != b)
 
 
-def most_probable_path(
-    journey: Journey, graph: nx.DiGraph | None, compiled: CompiledGraph | None = None
-) -> SuccessPath | None:
+def most_probable_path(journey: Journey) -> SuccessPath | None:
     """The single most likely path from an entry step to a success outcome.
 
     A shortest path on ``-log p``: the product of probabilities along a path
@@ -90,17 +85,15 @@ def most_probable_path(
     step, so the work is linear in transitions (no all-pairs paths). Ties are
     broken by file order. None when no success outcome is reachable.
 
-    Large journeys (``compiled``, or made here) are searched with SciPy's
-    compiled Dijkstra, and small ones without a ``graph`` by a plain-Python
-    one over their transitions; the steps tied on a shortest path are then
-    found from the distances, which are the same numbers (each is the same
-    sum ``distance[u] + weight(u, v)``), so the path is the same as
-    networkx's on ``graph``.
+    Dijkstra with a heap over the transitions customers take, in plain
+    Python for journeys of every size; the steps tied on a shortest path are
+    found from the distances (each the same sum ``distance[u] + weight(u, v)``),
+    so the path is the one networkx's Dijkstra gives on the journey's graph
+    (a property test compares them).
 
     Examples
     --------
     >>> from cxaudit.loader import loads_journey
-    >>> from cxaudit.graph import build_graph
     >>> j = loads_journey('''cxaudit: 1
     ... journey: {id: j, name: J}
     ... entry: a
@@ -111,22 +104,15 @@ def most_probable_path(
     ...   ok: {name: OK, type: success}
     ...   ko: {name: KO, type: abandon}
     ... ''')
-    >>> path = most_probable_path(j, build_graph(j))
+    >>> path = most_probable_path(j)
     >>> path.steps, round(path.probability, 6)
     (('a', 'b', 'ok'), 0.3)
     """
-    from cxaudit.analysis.structure import LARGE_GRAPH, compile_graph
-
     successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
     if not successes:
         return None
-    if compiled is None and graph is None and len(journey.steps) <= LARGE_GRAPH:
-        search = _plain_search(journey)
-    else:
-        if compiled is None and (graph is None or graph.number_of_nodes() > LARGE_GRAPH):
-            compiled = compile_graph(journey)
-        search = _networkx_search(graph) if compiled is None else _compiled_search(compiled)
-    order = {sid: i for i, sid in enumerate(journey.steps)} if compiled is None else compiled.index
+    search = _plain_search(journey)
+    order = {sid: i for i, sid in enumerate(journey.steps)}
 
     best: tuple[float, int, int, list[str]] | None = None
     for entry in journey.entry:
@@ -171,22 +157,8 @@ def _weight(p: float) -> float:
     return -math.log(p)
 
 
-def _networkx_search(graph: nx.DiGraph) -> Search:
-    import networkx as nx
-
-    def weight(_u: str, _v: str, data: dict) -> float | None:
-        p = data["probability"]
-        return _weight(p) if p > 0 else None
-
-    def search(start: str) -> tuple[Callable[[str], list[str]], dict[str, float]]:
-        predecessors, distances = nx.dijkstra_predecessor_and_distance(graph, start, weight=weight)
-        return predecessors.__getitem__, distances
-
-    return search
-
-
 def _plain_search(journey: Journey) -> Search:
-    """Dijkstra with a heap, on the transitions customers take (small journeys)."""
+    """Dijkstra with a heap, on the transitions customers take."""
     import heapq
 
     outgoing = {
@@ -218,35 +190,5 @@ def _plain_search(journey: Journey) -> Search:
             return [u for u, w in incoming[step] if u in distance and distance[u] + w == target]
 
         return predecessors, distance
-
-    return search
-
-
-def _compiled_search(graph: CompiledGraph) -> Search:
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    nodes, index, sources, targets = graph.nodes, graph.index, graph.sources, graph.targets
-    n = len(nodes)
-    weights = [_weight(p) for p in graph.probabilities.tolist()]  # math.log, as for networkx
-    # Explicit zeros (probability 1) stay edges in SciPy's graph routines.
-    matrix = csr_matrix((np.array(weights), (sources, targets)), shape=(n, n))
-    incoming = matrix.tocsc()  # column v: the steps leading to v, and their weights
-    starts, froms, weight_of = incoming.indptr.tolist(), incoming.indices, incoming.data
-
-    def search(start: str) -> tuple[Callable[[str], list[str]], dict[str, float]]:
-        found = dijkstra(matrix, directed=True, indices=index[start])
-        distance = found.tolist()
-        distances = {nodes[i]: distance[i] for i in np.flatnonzero(np.isfinite(found)).tolist()}
-
-        def predecessors(step: str) -> list[str]:
-            # Every u with distance[u] + weight(u, step) == distance[step]: what networkx keeps.
-            v = index[step]
-            lo, hi = starts[v], starts[v + 1]
-            pairs = zip(froms[lo:hi].tolist(), weight_of[lo:hi].tolist(), strict=True)
-            return [nodes[u] for u, w in pairs if distance[u] + w == distance[v]]
-
-        return predecessors, distances
 
     return search

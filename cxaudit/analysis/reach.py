@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxaudit.analysis.linear import BATCH_LIMIT, DENSE_LIMIT, LinearSystem
+from cxaudit.analysis.linear import BATCH_LIMIT, LinearSystem
 
 if TYPE_CHECKING:
-    import networkx as nx
     import numpy as np
 
 __all__ = ["reach_probabilities"]
 
 
 def reach_probabilities(
-    graph: nx.DiGraph | None,
     transient: list[str],
-    index: dict[str, int],
     visits: np.ndarray,
     r: np.ndarray,
     c: np.ndarray,
@@ -42,7 +39,7 @@ def reach_probabilities(
         return returns
     if inverse is not None:
         return _reach(visits, inverse.diagonal())
-    labels = _component_labels(graph, transient, index, n, r, c)
+    labels = _component_labels(n, r, c)
     sizes = np.bincount(labels)
     loops = r == c
     lone = loops & (sizes[labels[r]] == 1)
@@ -107,49 +104,21 @@ def _reach(visits: np.ndarray, returns: np.ndarray) -> np.ndarray:
     return reach
 
 
-def _component_labels(
-    graph: nx.DiGraph | None,
-    transient: list[str],
-    index: dict[str, int],
-    n: int,
-    rows: np.ndarray,
-    cols: np.ndarray,
-) -> np.ndarray:
+def _component_labels(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Strongly connected component of each transient step, as a label array.
 
-    Small chains: networkx on ``graph`` when one is given, otherwise
-    :func:`~cxaudit.analysis.structure.strong_components` on Q's transitions
-    (plain Python, the same components); large ones: SciPy's compiled version
-    of the same algorithm, where a pure-Python one would dominate the run.
-    networkx searches the whole graph (a subgraph view is several times
-    slower to walk): a component holding a transient step holds only
-    transient steps, since outcomes lead nowhere and stuck steps never lead
-    back. Labels need not be consecutive.
+    :func:`~cxaudit.analysis.structure.strong_components` on Q's transitions,
+    in plain Python for chains of every size (networkx's components are the
+    test oracle).
     """
     import numpy as np
 
-    if graph is None and n <= DENSE_LIMIT:
-        from cxaudit.analysis.structure import strong_components
+    from cxaudit.analysis.structure import strong_components
 
-        successors: dict[int, list[int]] = {i: [] for i in range(n)}
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            successors[i].append(j)
-        labels = np.zeros(n, dtype=np.int64)
-        for number, component in enumerate(strong_components(successors)):
-            labels[component] = number
-        return labels
-    if graph is not None and n <= DENSE_LIMIT:
-        import networkx as nx
-
-        labels = np.zeros(n, dtype=np.int64)
-        for number, component in enumerate(nx.strongly_connected_components(graph)):
-            for sid in component:
-                i = index.get(sid)
-                if i is not None:
-                    labels[i] = number
-        return labels
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    adjacency = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
-    return connected_components(adjacency, directed=True, connection="strong")[1].astype(np.int64)
+    successors: dict[int, list[int]] = {i: [] for i in range(n)}
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        successors[i].append(j)
+    labels = np.zeros(n, dtype=np.int64)
+    for number, component in enumerate(strong_components(successors)):
+        labels[component] = number
+    return labels

@@ -214,13 +214,12 @@ def audit(
             "the last digits of the metrics may be off"
         )
     if findings_only:  # what such an output never shows is left out (worker processes send less back)
-        structure = replace(structure, compiled=None)
         markov = replace(markov, steps={}, flows={}, entry_flows={}, chain=None)
         owners: list[OwnerContacts] = []
         path = None
     else:
         owners = contacts_by_owner(journey, markov)
-        path = most_probable_path(journey, None, structure.compiled)
+        path = most_probable_path(journey)
     return JourneyAudit(
         journey=journey,
         structure=structure,
