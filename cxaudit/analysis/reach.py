@@ -19,6 +19,7 @@ def reach_probabilities(
     c: np.ndarray,
     v: np.ndarray,
     inverse: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
 ) -> np.ndarray:
     """The chance each transient step is ever reached.
 
@@ -29,7 +30,9 @@ def reach_probabilities(
     to i only passes through i's strongly connected component, so ``N_ii``
     is the diagonal of that component's own fundamental matrix: 1 without a
     loop, ``1 / (1 - p)`` with only a self-loop, a small per-component solve
-    otherwise. ``r``, ``c`` and ``v`` are the rows, columns and values of ``Q``.
+    otherwise. ``r``, ``c`` and ``v`` are the rows, columns and values of ``Q``;
+    ``labels``, each step's strongly connected component when the caller knows
+    them (found here otherwise).
     """
     import numpy as np
 
@@ -39,7 +42,8 @@ def reach_probabilities(
         return returns
     if inverse is not None:
         return _reach(visits, inverse.diagonal())
-    labels = _component_labels(n, r, c)
+    if labels is None:
+        labels = _component_labels(n, r, c)
     sizes = np.bincount(labels)
     loops = r == c
     lone = loops & (sizes[labels[r]] == 1)

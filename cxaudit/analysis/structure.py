@@ -9,7 +9,7 @@ size; no graph is made. networkx's algorithms on
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ class Structure:
     """True when some entry path reaches a success outcome."""
     stuck: frozenset[str] = frozenset()
     """Steps where customers are held for good: dead ends and trap steps."""
+    components: tuple[tuple[str, ...], ...] = field(default=(), repr=False, compare=False)
+    """The strongly connected components of the transitions customers take (the chain reuses them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +160,8 @@ def _walk(successors: Mapping[str, Sequence[str]], starts: Iterable[str]) -> set
 
 def _searched(
     journey: Journey, edges: Transitions, entries: list[str], successes: list[str], outcomes: set[str]
-) -> tuple[set[str], set[str], list[list[str]]]:
-    """Steps reachable from the entries, steps that can reach a success, and the trap loops."""
+) -> tuple[set[str], set[str], list[list[str]], list[list[str]]]:
+    """Steps reachable from the entries, steps that can reach a success, the trap loops, the components."""
     successors = {sid: [target for target, _ in pairs] for sid, pairs in edges.items()}
     predecessors: dict[str, list[str]] = {sid: [] for sid in successors}
     for sid, targets in successors.items():
@@ -167,7 +169,8 @@ def _searched(
             predecessors[target].append(sid)
     order = {sid: i for i, sid in enumerate(journey.steps)}
     traps = []
-    for component in strong_components(successors):
+    components = strong_components(successors)
+    for component in components:
         members = set(component)
         if members & outcomes:
             continue
@@ -177,7 +180,7 @@ def _searched(
             continue  # a dead end, not a loop
         traps.append(sorted(component, key=order.__getitem__))
     traps.sort(key=lambda trap: order[trap[0]])
-    return _walk(successors, entries), _walk(predecessors, successes), traps
+    return _walk(successors, entries), _walk(predecessors, successes), traps, components
 
 
 def analyse_structure(journey: Journey, edges: Transitions | None = None) -> Structure:
@@ -194,7 +197,7 @@ def analyse_structure(journey: Journey, edges: Transitions | None = None) -> Str
     entries = [entry.step for entry in journey.entry if entry.share > 0]
     if edges is None:
         edges = transitions(journey)
-    reachable, can_succeed, trap_list = _searched(journey, edges, entries, successes, outcomes)
+    reachable, can_succeed, trap_list, components = _searched(journey, edges, entries, successes, outcomes)
     # Nowhere to go: no transition any customer takes (none in the graph).
     dead_ends = tuple(
         step_id
@@ -210,4 +213,5 @@ def analyse_structure(journey: Journey, edges: Transitions | None = None) -> Str
         can_succeed=frozenset(can_succeed),
         success_reachable=bool(reachable & set(successes)),
         stuck=frozenset(dead_ends) | frozenset(step for trap in traps for step in trap),
+        components=tuple(map(tuple, components)),
     )

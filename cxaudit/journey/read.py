@@ -44,8 +44,23 @@ _DIVERGENT_CHARACTERS = ("\t", "?", "!", "\\")
 _EMPTY_FLOW_VALUE = re.compile(r":[ ]*[,}\]]")
 _HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 _LONG_LINE = 1000
-# Anything that may be an anchor or an alias (a superset: "Q & A" is not one).
-_ANCHOR_OR_ALIAS = re.compile(r"(?:^|[\s\[{,:])[&*][^\s,\[\]{}]", re.MULTILINE)
+# An anchor or an alias is '&' or '*' and a name, at the start of a node: after
+# a space, a line break, '[', '{', ',' or ':', or at the start of the text.
+_ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
+_NODE_START = frozenset(" \t\r\n[{,:")
+
+
+def _may_hold_aliases(text: str) -> bool:
+    """Whether ``text`` may hold an anchor or an alias (a superset: "Q & A" and "x*y" hold none).
+
+    >>> _may_hold_aliases("a: &x 1\\nb: *x\\n"), _may_hold_aliases("a: Q & A, x*y\\n")
+    (True, False)
+    """
+    if "&" not in text and "*" not in text:
+        return False
+    return any(
+        match.start() == 0 or text[match.start() - 1] in _NODE_START for match in _ANCHOR_OR_ALIAS.finditer(text)
+    )
 
 
 def has_c_parser() -> bool:
@@ -144,7 +159,7 @@ def _read(text: str, name: str, limits: Limits, *, c_parser: bool) -> Document:
     from cxaudit.journey.compose import BoundedLoader, FastLoader
     from cxaudit.journey.wording import parse_error_problem
 
-    if c_parser and _ANCHOR_OR_ALIAS.search(text):
+    if c_parser and _may_hold_aliases(text):
         c_parser = False  # aliases are bounded while composing, which only the pure-Python composer lets us do
     loader = FastLoader(text) if c_parser else BoundedLoader(text, limits)
     depth = sys.getrecursionlimit()

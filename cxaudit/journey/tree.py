@@ -257,16 +257,17 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
         mark = root.start_mark
         return Document(scalar_of(root), mark.line + 1, mark.column + 1, ())
     top = open_frame(root)
+    setitem = dict.__setitem__
     while True:
         frame = stack[-1]
         node, container, items, index, size = frame[0], frame[1], frame[2], frame[3], frame[4]
-        is_map = container.__class__ is YMap
-        opened = False
-        while index < len(items):
-            index += 1
-            frame[3] = index  # where a problem is reported
-            if is_map:
-                key_node, child = items[index - 1]
+        count = len(items)
+        child = None  # a collection to open, when the loop stops at one
+        if container.__class__ is YMap:
+            key_pos, value_pos = container.key_pos, container.value_pos
+            while index < count:
+                key_node, value_node = items[index]
+                index += 1
                 key = key_node.value
                 if (
                     key_node.__class__ is ScalarNode
@@ -275,50 +276,81 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
                     and len(key) <= max_scalar
                 ):
                     mark = key_node.start_mark
-                    container.key_pos[key] = (mark.line + 1, mark.column + 1)
+                    key_pos[key] = (mark.line + 1, mark.column + 1)
                     frame[5] = key
                 else:
                     key = _key(key_node, container, frame, stack, problems, name, max_scalar)
-            else:
-                child = items[index - 1]
-            kind = child.__class__
-            if kind is Alias:
-                target = child.target
-                value, repeated = built[id(target)] if target.__class__ is not ScalarNode else (scalar_of(target), 1)
-                size += repeated
-                mark, raw = child.start_mark, None
-            elif kind is ScalarNode:
-                text, tag, mark = child.value, child.tag, child.start_mark
-                if len(text) > max_scalar:
-                    raise fail(mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
-                if tag == "=str" or tag == STR:
-                    value, raw = text, None
+                kind = value_node.__class__
+                if kind is ScalarNode:
+                    text, tag, mark = value_node.value, value_node.tag, value_node.start_mark
+                    if len(text) > max_scalar:
+                        raise fail(mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
+                    size += 1
+                    if key is _DUPLICATE:
+                        continue
+                    if tag == "=str" or tag == STR:
+                        setitem(container, key, text)
+                    else:
+                        if tag == "=float" and _SIMPLE_FLOAT.match(text):  # a probability, a duration
+                            value = float(text)
+                        else:
+                            value = scalar(text, tag, mark.line + 1, mark.column + 1)
+                        setitem(container, key, value)
+                        if tag[0] == "=" and value.__class__ is not str:
+                            if container.raw is None:
+                                container.raw = {}
+                            container.raw[key] = text
+                    value_pos[key] = (mark.line + 1, mark.column + 1)
+                elif kind is Alias:
+                    value, repeated = _aliased(value_node, built, scalar_of)
+                    size += repeated
+                    if key is not _DUPLICATE:
+                        setitem(container, key, value)
+                        mark = value_node.start_mark
+                        value_pos[key] = (mark.line + 1, mark.column + 1)
                 else:
-                    value = scalar(text, tag, mark.line + 1, mark.column + 1)
-                    raw = text if tag[0] == "=" and value.__class__ is not str else None
-                size += 1
-            else:
-                frame[4] = size
-                open_frame(child)
-                opened = True
-                break
-            if not is_map:
-                container.append(value)
-                container.item_pos.append((mark.line + 1, mark.column + 1))
-            elif key is not _DUPLICATE:
-                dict.__setitem__(container, key, value)
-                container.value_pos[key] = (mark.line + 1, mark.column + 1)
-                if raw is not None:
-                    if container.raw is None:
-                        container.raw = {}
-                    container.raw[key] = raw
-        if opened:
+                    child = value_node
+                    break
+        else:
+            item_pos = container.item_pos
+            while index < count:
+                item = items[index]
+                index += 1
+                frame[3] = index  # the item a problem is reported at
+                kind = item.__class__
+                if kind is ScalarNode:
+                    text, tag, mark = item.value, item.tag, item.start_mark
+                    if len(text) > max_scalar:
+                        raise fail(mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
+                    container.append(text if tag == "=str" or tag == STR else scalar_of(item))
+                    size += 1
+                elif kind is Alias:
+                    value, repeated = _aliased(item, built, scalar_of)
+                    container.append(value)
+                    size += repeated
+                    mark = item.start_mark
+                else:
+                    child = item
+                    break
+                item_pos.append((mark.line + 1, mark.column + 1))
+        frame[3] = index
+        if child is not None:
+            frame[4] = size
+            open_frame(child)
             continue
         stack.pop()
         if root is node:
             return Document(top, container.line, container.column, tuple(problems))
         built[id(node)] = (container, size)
         _attach(stack[-1], container, size, (container.line, container.column))
+
+
+def _aliased(alias: Alias, built: dict[int, tuple[Any, int]], scalar_of: Any) -> tuple[Any, int]:
+    """The value an alias repeats, and how many nodes it holds."""
+    from yaml.nodes import ScalarNode
+
+    target = alias.target
+    return (scalar_of(target), 1) if target.__class__ is ScalarNode else built[id(target)]
 
 
 def _key(
