@@ -160,7 +160,7 @@ def main() -> None:
                     runs,
                 )
                 audits[size] = ours
-                limit = 0.6 if size == 10_000 else 0.5
+                limit = 1.0 if size == 10_000 else 0.5  # issue 24: at most a plain yaml.load
                 if "P1" in only:
                     rows.append(row("P1", f"audit --format json, {size:,} steps / yaml.load", ours, floor, limit))
                 if "P6" in only and size == 100_000:
@@ -207,7 +207,7 @@ def main() -> None:
                 [PYTHON, str(naive), *sorted(map(str, portfolio.iterdir()))],
                 runs,
             )
-            rows.append(row("P5", "check, 1,000 journeys of 30 steps / yaml.load of all", ours, floor, 1.0))
+            rows.append(row("P5", "check, 1,000 journeys of 30 steps / yaml.load of all", ours, floor, 1.5))
 
     header = ("target", "what", "ours (median, spread)", "floor (median, spread)", "ratio", "target")
     print(f"{header[0]:<7}{header[1]:<66}{header[2]:>24}{header[3]:>25}{header[4]:>8}{header[5]:>8}  result")
