@@ -29,9 +29,9 @@ from generate import generate
 
 WORKER = """
 import gc, sys
-from cxaudit.config import ConfigResolver
+from cxaudit.engine.config import ConfigResolver
 from cxaudit.reporters.lint import LintReporter
-from cxaudit.run import _check, _Job
+from cxaudit.engine.run import _check, _Job
 files = sys.argv[2:]
 reporter = LintReporter(quiet=True)
 job = _Job(ConfigResolver(None, {}), False, False, True, None, reporter.file_part)

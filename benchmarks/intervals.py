@@ -25,7 +25,7 @@ SOURCES = (ROOT.parent / "shared" / "data" / "helpdesk.csv", ROOT / "tests" / "f
 AUDIT = """import sys
 from cxaudit import load_journey
 from cxaudit.engine import AuditConfig, audit
-from cxaudit.report import Report
+from cxaudit.engine.report import Report
 from cxaudit.reporters.json import JsonReporter
 audits = (audit(load_journey(sys.argv[1]), AuditConfig(intervals=sys.argv[2] == "on")),)
 JsonReporter().render(Report(audits=audits))

@@ -16,15 +16,15 @@ __all__ = ["CxauditError", "Journey", "JourneyError", "Limits", "__version__", "
 
 if TYPE_CHECKING:
     from cxaudit.errors import CxauditError, JourneyError
-    from cxaudit.loader import Limits, load_journey, loads_journey
+    from cxaudit.journey.load import Limits, load_journey, loads_journey
     from cxaudit.model import Journey
 
 _LAZY = {
     "CxauditError": "cxaudit.errors",
     "JourneyError": "cxaudit.errors",
     "Limits": "cxaudit.journey.source",
-    "load_journey": "cxaudit.loader",
-    "loads_journey": "cxaudit.loader",
+    "load_journey": "cxaudit.journey.load",
+    "loads_journey": "cxaudit.journey.load",
     "Journey": "cxaudit.model",
 }
 

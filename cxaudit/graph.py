@@ -20,7 +20,7 @@ def build_graph(journey: Journey) -> nx.DiGraph:
 
     Examples
     --------
-    >>> from cxaudit.loader import loads_journey
+    >>> from cxaudit.journey.load import loads_journey
     >>> j = loads_journey('''cxaudit: 1
     ... journey: {id: j, name: J}
     ... entry: a

@@ -91,7 +91,7 @@ def run_case(case: Case, work: str | Path | None = None) -> list[dict[str, Any]]
     import tempfile
 
     from cxaudit.engine import AuditConfig, audit
-    from cxaudit.loader import loads_journey
+    from cxaudit.journey.load import loads_journey
     from cxaudit.rules import RULES
 
     journey = loads_journey(case.journey, name=f"{case.rule}.yaml")

@@ -522,9 +522,9 @@ def test_output_to_a_pipe_or_a_device_is_streamed_not_replaced(tmp_path):
 def test_plain_lines_equal_the_coloured_ones_without_colour(tmp_path):
     import re
 
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.run import run
     from cxaudit.reporters.lint import LintReporter
-    from cxaudit.run import run
 
     broken = write(tmp_path / "broken.yaml", DEAD_END)
     unreadable = write(tmp_path / "bad.yaml", "cxaudit: 1\njourney: {id: x, name: X, volumes: 1}\n")
@@ -565,8 +565,8 @@ def test_findings_only_audits_read_the_same_in_the_formats_that_ask_for_them(rep
     """The lines are the same from a full audit and from a findings-only one (which check makes for these)."""
     import importlib
 
-    from cxaudit.config import ConfigResolver
-    from cxaudit.run import run
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.run import run
 
     module, _, name = reporter.partition(":")
     reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
@@ -590,8 +590,8 @@ def test_a_pool_of_workers_reports_what_one_process_does(monkeypatch, reporter, 
     """Many files are checked by worker processes; what they send back renders the same."""
     import importlib
 
-    from cxaudit import run as run_module
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import run as run_module
+    from cxaudit.engine.config import ConfigResolver
 
     module, _, name = reporter.partition(":")
     reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
@@ -624,8 +624,8 @@ def test_findings_only_outputs_made_file_by_file_read_the_same(monkeypatch, tmp_
     the output is the one made from the whole report, baseline, suppressions and unreadable files included."""
     import importlib
 
-    from cxaudit import run as run_module
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import run as run_module
+    from cxaudit.engine.config import ConfigResolver
 
     module, _, name = reporter.partition(":")
     reporter_class = getattr(importlib.import_module(f"cxaudit.reporters.{module}"), name)
@@ -675,7 +675,7 @@ def test_errors_cross_from_worker_processes_whole(error):
 
 
 def test_a_pool_reports_unreadable_files_and_a_bad_configuration(monkeypatch, tmp_path, run_cli):
-    from cxaudit import run as run_module
+    from cxaudit.engine import run as run_module
 
     monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(run_module, "PARALLEL_BYTES", 1)
@@ -695,7 +695,7 @@ def test_a_pool_reports_unreadable_files_and_a_bad_configuration(monkeypatch, tm
 
 
 def test_a_pool_is_used_from_enough_journey_text_in_two_files_or_more(monkeypatch, tmp_path):
-    from cxaudit import run as run_module
+    from cxaudit.engine import run as run_module
     from cxaudit.files import STDIN
 
     monkeypatch.setattr(run_module.os, "cpu_count", lambda: 2)
@@ -719,7 +719,7 @@ def _threads_after_a_dense_solve(start_worker: bool) -> int:
 
     script = (
         "import os\n"
-        "from cxaudit import run\n"
+        "from cxaudit.engine import run\n"
         + (
             "run._start_worker(run._Job(run.ConfigResolver(), False, False, False, None, None))\n"
             if start_worker
@@ -729,7 +729,7 @@ def _threads_after_a_dense_solve(start_worker: bool) -> int:
         "np.linalg.solve(np.eye(400) * 2 + np.ones((400, 400)) / 400, np.ones(400))\n"
         "print(len(os.listdir('/proc/self/task')))\n"
     )
-    from cxaudit.run import BLAS_THREADS
+    from cxaudit.engine.run import BLAS_THREADS
 
     env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
@@ -754,12 +754,12 @@ def test_workers_start_fresh_when_numpy_is_loaded_already():
 
     import numpy  # noqa: F401  (loaded, as in a program that embeds cxaudit)
 
-    from cxaudit import run as run_module
+    from cxaudit.engine import run as run_module
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork server on this platform")
     assert run_module._pool_context().get_start_method() == "forkserver"
-    script = "from cxaudit import run\nprint(run._pool_context())\n"
+    script = "from cxaudit.engine import run\nprint(run._pool_context())\n"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout == "None\n"  # the command line: numpy not loaded, the platform's own way
 
@@ -772,7 +772,7 @@ def test_the_command_line_forks_its_workers_and_prints_what_one_process_does():
     paths = [str(ROOT / "journeys"), str(FIXTURES / "determinism")]
     script = (
         "import sys\n"
-        "from cxaudit import run\n"
+        "from cxaudit.engine import run\n"
         "run.PARALLEL_BYTES = int(sys.argv[1])\n"
         "original = run._pool_context\n"
         "run._pool_context = lambda: print('context', original(), file=sys.stderr) or original()\n"

@@ -121,8 +121,8 @@ def test_text_report_fits_the_terminal(run_cli, monkeypatch, width):
 
 def test_text_report_sections(run_cli, capsys, monkeypatch):
     from cxaudit.engine import audit
-    from cxaudit.loader import load_journey
-    from cxaudit.report import Report
+    from cxaudit.engine.report import Report
+    from cxaudit.journey.load import load_journey
     from cxaudit.reporters.text import TextReporter
 
     audits = [audit(load_journey(p)) for p in JOURNEYS]
@@ -165,16 +165,16 @@ def test_explain_unknown_rule(run_cli):
 def test_the_collector_is_off_during_a_command_and_back_on_after(run_cli, monkeypatch):
     import gc
 
-    import cxaudit.run
+    import cxaudit.engine.run
 
     seen = []
-    real = cxaudit.run._one
+    real = cxaudit.engine.run._one
 
     def spy(*args, **kwargs):
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cxaudit.run, "_one", spy)
+    monkeypatch.setattr(cxaudit.engine.run, "_one", spy)
     assert gc.isenabled()
     code, _, _ = run_cli("audit", str(JOURNEYS[0]), "--format", "json")
     assert code == 0 and seen == [False]

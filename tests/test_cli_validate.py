@@ -85,12 +85,12 @@ def test_version(run_cli):
 
 
 def test_internal_error_is_one_line_and_debug_shows_traceback(run_cli, monkeypatch):
-    import cxaudit.loader
+    import cxaudit.journey.load
 
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cxaudit.loader, "load_named", boom)
+    monkeypatch.setattr(cxaudit.journey.load, "load_named", boom)
     code, out, err = run_cli("validate", str(JOURNEYS[0]))
     assert (code, out) == (3, "")
     assert err == (

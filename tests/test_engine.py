@@ -242,8 +242,8 @@ def test_a_checked_file_leaves_nothing_in_reference_cycles_with_the_collector_of
 
     import networkx as nx
 
-    from cxaudit import run
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import run
+    from cxaudit.engine.config import ConfigResolver
 
     _rules_ask_for_the_graph(monkeypatch)
 
@@ -272,8 +272,8 @@ def test_a_run_collects_after_every_file_but_the_last(monkeypatch):
 
     import networkx as nx
 
-    from cxaudit import run
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine import run
+    from cxaudit.engine.config import ConfigResolver
 
     def graphs() -> int:
         return sum(1 for o in gc.get_objects() if isinstance(o, nx.DiGraph))

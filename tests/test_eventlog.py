@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxaudit import load_journey
-from cxaudit.discover import DIGITS, round_shares
 from cxaudit.engine import analyse
+from cxaudit.logs.discover import DIGITS, round_shares
 from tests.conftest import FIXTURES, ROOT
 
 duckdb = pytest.importorskip("duckdb")

@@ -10,7 +10,7 @@ import pytest
 from cxaudit import loads_journey
 from cxaudit.analysis import linear, reach
 from cxaudit.engine import analyse
-from cxaudit.loader import load_journey
+from cxaudit.journey.load import load_journey
 from tests.conftest import FIXTURES, JOURNEYS
 from tests.reference import reference_metrics
 

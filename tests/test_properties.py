@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from cxaudit import JourneyError, loads_journey
 from cxaudit.engine import audit
+from cxaudit.engine.report import Report
 from cxaudit.journey.read import has_c_parser
-from cxaudit.report import Report
 from cxaudit.reporters.document import DocumentReporter
 from cxaudit.reporters.json import JsonReporter, report_schema
 from cxaudit.reporters.sarif import SarifReporter

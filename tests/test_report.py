@@ -13,8 +13,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from cxaudit.engine import audit
-from cxaudit.loader import load_journey, loads_journey
-from cxaudit.report import Report
+from cxaudit.engine.report import Report
+from cxaudit.journey.load import load_journey, loads_journey
 from cxaudit.reporters.document import DocumentReporter, HtmlReporter
 from tests.conftest import JOURNEYS, ROOT
 from tests.reference import reference_metrics

@@ -122,17 +122,17 @@ class _Stat:
 def test_a_file_is_read_whole_whatever_size_it_tells(tmp_path, monkeypatch, told):
     """A file read by the size it tells when opened is read whole even if it has grown
     since (told 10, 999) or tells none (0, a pipe), and still refused over the limit."""
-    from cxaudit import loader
+    from cxaudit.journey import source
 
     small = tmp_path / "small.yaml"
     small.write_bytes(b"#" * 900)
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * 5000)
-    monkeypatch.setattr(loader.os, "fstat", lambda _fd: _Stat(told))
+    monkeypatch.setattr(source.os, "fstat", lambda _fd: _Stat(told))
     limits = Limits(max_file_bytes=1000)
-    assert loader.read_source(small, limits) == b"#" * 900
+    assert source.read_source(small, limits) == b"#" * 900
     with pytest.raises(JourneyError) as caught:
-        loader.read_source(big, limits, "big.yaml")
+        source.read_source(big, limits, "big.yaml")
     assert str(caught.value.problems[0]) == "big.yaml: file is larger than the limit of 1,000 bytes"
 
 
@@ -140,7 +140,7 @@ def test_a_file_is_read_whole_whatever_size_it_tells(tmp_path, monkeypatch, told
 def test_a_journey_is_read_from_a_named_pipe(tmp_path):
     import threading
 
-    from cxaudit.loader import read_source
+    from cxaudit.journey.load import read_source
 
     pipe = tmp_path / "journey.yaml"
     os.mkfifo(pipe)

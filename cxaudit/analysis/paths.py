@@ -93,7 +93,7 @@ def most_probable_path(journey: Journey) -> SuccessPath | None:
 
     Examples
     --------
-    >>> from cxaudit.loader import loads_journey
+    >>> from cxaudit.journey.load import loads_journey
     >>> j = loads_journey('''cxaudit: 1
     ... journey: {id: j, name: J}
     ... entry: a

@@ -26,8 +26,8 @@ from cxaudit.bpmn.names import label as _label
 from cxaudit.bpmn.names import thrown as _thrown
 from cxaudit.bpmn.parallel import flatten_parallel
 from cxaudit.bpmn.simulation import simulation
-from cxaudit.emit import slug, unique_slugs
 from cxaudit.errors import JourneyError, Problem
+from cxaudit.journey.ids import slug, unique_slugs
 from cxaudit.journey.source import DEFAULT_LIMITS, Limits
 from cxaudit.model import Entry, Journey, Owner, SourceSpan, Step, Transition, frozen_map
 from cxaudit.spec import did_you_mean

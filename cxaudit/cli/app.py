@@ -197,8 +197,8 @@ MAP_OPTION = typer.Option(
 
 def _audit_one(path: str, config: str | None, pure_yaml: bool):  # type: ignore[no-untyped-def]
     """Load and audit a single journey (for graph and compare)."""
-    from cxaudit.config import ConfigResolver
-    from cxaudit.run import run
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.run import run
 
     report, _ = run([path], ConfigResolver(config), pure_yaml=pure_yaml)
     if report.problems:

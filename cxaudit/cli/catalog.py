@@ -45,8 +45,8 @@ def import_bpmn(
 ) -> None:
     """Write a BPMN model as a journey (v1): tasks become steps, gateways become shares, lanes owners."""
     from cxaudit import bpmn
+    from cxaudit.journey.load import loads_journey, read_source
     from cxaudit.journey.write import journey_yaml
-    from cxaudit.loader import loads_journey, read_source
 
     parsed = bpmn.parse(read_source(model), model)
     journey = bpmn.to_journey(

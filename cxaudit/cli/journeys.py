@@ -46,7 +46,7 @@ def validate(
     Exit 0 when every file is valid, 2 otherwise.
     """
     from cxaudit.files import journey_files
-    from cxaudit.loader import load_named
+    from cxaudit.journey.load import load_named
 
     files = journey_files(paths)
     out = _stdout_console()
@@ -105,10 +105,10 @@ def audit(
 
     Exit 0 when no finding is at or above --fail-on, 1 when one is, 2 when a file cannot be read.
     """
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.run import run
     from cxaudit.progress import progress
     from cxaudit.reporters import get_reporter
-    from cxaudit.run import run
 
     resolver = ConfigResolver(config, {"fail_on": fail_on})
     report, failing = run(paths, resolver, pure_yaml=pure_yaml, progress=progress)
@@ -164,11 +164,11 @@ def check(
 
     Exit 0 when nothing is at or above the fail level, 1 when something is, 2 on input, config or usage errors.
     """
-    from cxaudit.baseline import load_baseline, render_baseline
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine.baseline import load_baseline, render_baseline
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.run import run
     from cxaudit.progress import progress
     from cxaudit.reporters import get_reporter
-    from cxaudit.run import run
 
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -233,10 +233,10 @@ def report(
 
     One journey makes one document; several make a portfolio ranked by value at risk.
     """
-    from cxaudit.config import ConfigResolver
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.run import run
     from cxaudit.progress import progress
     from cxaudit.reporters import get_reporter
-    from cxaudit.run import run
 
     if output_format is None:
         output_format = "html" if output.lower().endswith((".html", ".htm")) else "markdown"
@@ -276,11 +276,11 @@ def compare(
     pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
     """Before and after: every metric, contacts avoided, customers kept, findings fixed and introduced."""
-    from cxaudit.compare import Comparison, git_versions
-    from cxaudit.config import ConfigResolver
     from cxaudit.engine import audit as run_audit
+    from cxaudit.engine.compare import Comparison, git_versions
+    from cxaudit.engine.config import ConfigResolver
     from cxaudit.errors import UsageError
-    from cxaudit.loader import loads_journey
+    from cxaudit.journey.load import loads_journey
     from cxaudit.reporters import get_reporter
 
     if rev is not None:

@@ -113,10 +113,10 @@ def discover(
 
     from rich.markup import escape
 
-    from cxaudit.discover import discover as run_discover
-    from cxaudit.discover import ends_and_starts, outcome_problem
     from cxaudit.errors import UsageError
-    from cxaudit.loader import loads_journey
+    from cxaudit.journey.load import loads_journey
+    from cxaudit.logs.discover import discover as run_discover
+    from cxaudit.logs.discover import ends_and_starts, outcome_problem
     from cxaudit.logs.history import split_for_discovery
     from cxaudit.logs.mapping import ActivityMap, load_activity_map
     from cxaudit.logs.read import EventLog
@@ -203,14 +203,14 @@ def drift(
 
     Exit 1 when a finding is at least --fail-on (warning by default), 2 on input errors.
     """
-    from cxaudit.config import ConfigResolver
     from cxaudit.engine import AuditConfig
     from cxaudit.engine import audit as run_audit
-    from cxaudit.loader import load_journey
+    from cxaudit.engine.config import ConfigResolver
+    from cxaudit.engine.report import Report
+    from cxaudit.journey.load import load_journey
     from cxaudit.logs.mapping import load_activity_map
     from cxaudit.logs.read import EventLog
     from cxaudit.model import fails
-    from cxaudit.report import Report
     from cxaudit.reporters import get_reporter
 
     settings = ConfigResolver(config).for_path(journey)
@@ -264,10 +264,10 @@ def calibrate(
 ) -> None:
     """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
     from cxaudit.atomic import write_atomic
-    from cxaudit.calibrate import calibrate as run_calibrate
-    from cxaudit.discover import log_notes
     from cxaudit.errors import UsageError
-    from cxaudit.loader import decode, load_named, loads_journey, read_source
+    from cxaudit.journey.load import decode, load_named, loads_journey, read_source
+    from cxaudit.logs.calibrate import calibrate as run_calibrate
+    from cxaudit.logs.discover import log_notes
     from cxaudit.logs.mapping import load_activity_map
     from cxaudit.logs.read import EventLog
 
@@ -334,7 +334,7 @@ def backtest(
     Each figure has a prediction interval for a log of that size; a figure outside it fails the backtest.
     """
     from cxaudit.analysis.backtest import backtest as run_backtest
-    from cxaudit.loader import load_journey
+    from cxaudit.journey.load import load_journey
     from cxaudit.logs.mapping import load_activity_map
     from cxaudit.logs.read import EventLog
     from cxaudit.reporters import get_reporter

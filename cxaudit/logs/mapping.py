@@ -39,10 +39,10 @@ def load_activity_map(path: str) -> ActivityMap:
     import re
 
     from cxaudit.errors import ConfigError, JourneyError, Problem
+    from cxaudit.journey.load import decode, read_source
     from cxaudit.journey.read import read_yaml
     from cxaudit.journey.source import DEFAULT_LIMITS
     from cxaudit.journey.tree import YMap, YSeq
-    from cxaudit.loader import decode, read_source
     from cxaudit.spec import did_you_mean
 
     try:

@@ -1,6 +1,6 @@
 """Reporters: one module per output format, one table from name to class.
 
-A reporter turns a :class:`~cxaudit.report.Report` into text with
+A reporter turns a :class:`~cxaudit.engine.report.Report` into text with
 ``render(report) -> str``; the CLI only picks one from the table below and
 writes what it returns. Each command has its formats: ``audit`` and
 ``check`` both have ``text``, a report for people and a line per finding.
@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from cxaudit.report import Report
+    from cxaudit.engine.report import Report
 
 __all__ = ["REPORTERS", "Reporter", "formats", "get_reporter"]
 
@@ -28,7 +28,7 @@ class Reporter(Protocol):
     (picklable, with its file name, counts by severity and suppressed
     findings, see :class:`cxaudit.reporters.lint.FilePart`): ``check`` has
     it made where each file is checked, and ``render`` takes the parts from
-    :attr:`cxaudit.report.Report.parts`, or makes them from the audits.
+    :attr:`cxaudit.engine.report.Report.parts`, or makes them from the audits.
     """
 
     def render(self, report: Report) -> str: ...

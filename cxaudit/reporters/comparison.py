@@ -9,7 +9,7 @@ from cxaudit import __version__, fmt
 from cxaudit.reporters.markdown import cell, code_cell
 
 if TYPE_CHECKING:
-    from cxaudit.compare import Comparison
+    from cxaudit.engine.compare import Comparison
 
 LABELS = {
     "completion_rate": ("Completion", "share"),

@@ -25,8 +25,8 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.report import Report
     from cxaudit.model import Finding
-    from cxaudit.report import Report
 
 TOP_ACTIONS = 10
 

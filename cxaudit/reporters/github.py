@@ -10,7 +10,7 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
-    from cxaudit.report import Report
+    from cxaudit.engine.report import Report
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -14,8 +14,8 @@ from cxaudit.fmt import json_text
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.report import Report
     from cxaudit.model import Finding
-    from cxaudit.report import Report
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from cxaudit.reporters.lint import finding_line
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
-    from cxaudit.report import Report
+    from cxaudit.engine.report import Report
 
 
 def _xml(text: str) -> str:

@@ -12,8 +12,8 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.report import Report
     from cxaudit.model import Finding
-    from cxaudit.report import Report
 
 Line = list[tuple[str, str]]
 """A line of output: pieces of text, each with its rich style ("" for none)."""

@@ -11,7 +11,7 @@ from cxaudit.model import Severity
 from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
-    from cxaudit.report import Report
+    from cxaudit.engine.report import Report
 
 MAX_ROWS = 50
 MARK = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}

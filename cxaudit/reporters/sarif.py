@@ -17,7 +17,7 @@ from cxaudit.fmt import json_text
 from cxaudit.model import Severity
 
 if TYPE_CHECKING:
-    from cxaudit.report import Report
+    from cxaudit.engine.report import Report
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 RULES_URL = "https://github.com/cxaudit/cxaudit/blob/main/docs/rules.md"

@@ -19,8 +19,8 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.report import Report
     from cxaudit.model import Finding
-    from cxaudit.report import Report
 
 
 def _t(text: str, style: str = "") -> Text:

@@ -16,9 +16,9 @@ import atheris
 
 with atheris.instrument_imports():
     from cxaudit.engine import audit
+    from cxaudit.engine.report import Report
     from cxaudit.errors import JourneyError
-    from cxaudit.loader import loads_journey
-    from cxaudit.report import Report
+    from cxaudit.journey.load import loads_journey
     from cxaudit.reporters.json import JsonReporter
     from cxaudit.reporters.sarif import SarifReporter
 

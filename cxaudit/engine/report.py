@@ -26,7 +26,7 @@ class Report:
     """File text by name, for reporters that quote the source."""
     parts: tuple[Any, ...] | None = field(default=None, repr=False)
     """Each audit's part of a findings-only output, made where its file was
-    checked (see :func:`cxaudit.run.run`); the audits then hold no findings.
+    checked (see :func:`cxaudit.engine.run.run`); the audits then hold no findings.
     None when the findings are in the audits."""
 
     @property

@@ -1,7 +1,7 @@
 """One run over many files: load, configure, audit, apply the baseline.
 
 The library side of ``cxaudit audit`` and ``cxaudit check``: it reads files
-and returns a :class:`~cxaudit.report.Report`; it never prints. A file that
+and returns a :class:`~cxaudit.engine.report.Report`; it never prints. A file that
 cannot be read is recorded as problems and the other files are still
 audited; a configuration error stops the run (every file would be judged
 by the wrong rules).
@@ -15,16 +15,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cxaudit.config import ConfigResolver
+from cxaudit.engine.config import ConfigResolver
+from cxaudit.engine.report import Report
 from cxaudit.errors import JourneyError
 from cxaudit.files import STDIN
-from cxaudit.loader import STDIN_NAME, paused_gc
+from cxaudit.journey.load import STDIN_NAME, paused_gc
 from cxaudit.model import fails
-from cxaudit.report import Report
 
 if TYPE_CHECKING:
-    from cxaudit.config import Settings
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.config import Settings
 
 T = TypeVar("T")
 
@@ -306,7 +306,7 @@ def _one(
     few cycles the file left.
     """
     from cxaudit.engine import audit
-    from cxaudit.loader import load_named
+    from cxaudit.journey.load import load_named
 
     lines = None
     try:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cxaudit.configfile import find_config, read_toml, read_yaml_config
 from cxaudit.engine import AuditConfig
+from cxaudit.engine.configfile import find_config, read_toml, read_yaml_config
 from cxaudit.errors import ConfigError, Problem
 from cxaudit.journey.source import DEFAULT_LIMITS, Limits
 from cxaudit.model import FAIL_LEVELS, Severity

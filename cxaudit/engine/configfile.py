@@ -52,10 +52,10 @@ def read_toml(path: Path) -> tuple[dict[str, Any] | None, str]:
 def read_yaml_config(path: Path) -> tuple[dict[str, Any], str]:
     """The settings of a ``.cxaudit.yaml`` (a mapping, with positions), and the file's text."""
     from cxaudit.errors import JourneyError
+    from cxaudit.journey.load import decode, read_source
     from cxaudit.journey.read import read_yaml
     from cxaudit.journey.source import DEFAULT_LIMITS
     from cxaudit.journey.tree import YMap
-    from cxaudit.loader import decode, read_source
 
     try:
         text = decode(read_source(path, DEFAULT_LIMITS, str(path)), str(path))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cxaudit import fmt
-from cxaudit.emit import slug, unique_slugs
+from cxaudit.journey.ids import slug, unique_slugs
 from cxaudit.journey.write import journey_yaml, round_shares
 from cxaudit.logs.history import START
 from cxaudit.logs.read import UNFINISHED_ID

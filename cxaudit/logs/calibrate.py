@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxaudit.analysis.conformance import END, map_activities
-from cxaudit.discover import PERIOD_SECONDS
 from cxaudit.errors import UsageError
 from cxaudit.journey.write import round_shares
+from cxaudit.logs.discover import PERIOD_SECONDS
 from cxaudit.logs.read import UNFINISHED_ID
 
 DIGITS = 4
