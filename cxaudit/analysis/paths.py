@@ -9,6 +9,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cxaudit.analysis.structure import Transitions
     from cxaudit.model import Journey
 
 __all__ = ["SuccessPath", "VariantShare", "most_probable_path", "variant_shares"]
@@ -76,7 +77,7 @@ def _changes(values: list[str | None]) -> int:
     return sum(1 for a, b in pairwise(known) if a != b)
 
 
-def most_probable_path(journey: Journey) -> SuccessPath | None:
+def most_probable_path(journey: Journey, edges: Transitions | None = None) -> SuccessPath | None:
     """The single most likely path from an entry step to a success outcome.
 
     A shortest path on ``-log p``: the product of probabilities along a path
@@ -111,7 +112,7 @@ def most_probable_path(journey: Journey) -> SuccessPath | None:
     successes = [sid for sid, step in journey.steps.items() if step.type == "success"]
     if not successes:
         return None
-    search = _plain_search(journey)
+    search = _plain_search(journey, edges)
     order = {sid: i for i, sid in enumerate(journey.steps)}
 
     best: tuple[float, int, int, list[str]] | None = None
@@ -153,17 +154,15 @@ Search = Callable[[str], tuple[Callable[[str], list[str]], dict[str, float]]]
 """From an entry step: (the steps before a step on its shortest paths, the distances)."""
 
 
-def _weight(p: float) -> float:
-    return -math.log(p)
-
-
-def _plain_search(journey: Journey) -> Search:
-    """Dijkstra with a heap, on the transitions customers take."""
+def _plain_search(journey: Journey, edges: Transitions | None) -> Search:
+    """Dijkstra with a heap, on the transitions customers take (``edges``, when the caller has them)."""
     import heapq
 
+    from cxaudit.analysis.structure import transitions
+
+    log = math.log
     outgoing = {
-        sid: [(t.target, _weight(t.probability)) for t in step.next if t.probability > 0]
-        for sid, step in journey.steps.items()
+        sid: [(target, -log(p)) for target, p in pairs] for sid, pairs in (edges or transitions(journey)).items()
     }
     incoming: dict[str, list[tuple[str, float]]] = {sid: [] for sid in outgoing}
     for sid, pairs in outgoing.items():

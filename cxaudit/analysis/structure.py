@@ -171,13 +171,17 @@ def _searched(
     traps = []
     components = strong_components(successors)
     for component in components:
+        if len(component) == 1:  # most steps: a trap only if it leads nowhere but back to itself
+            (sid,) = component
+            targets = successors[sid]
+            if sid not in outcomes and targets and all(target == sid for target in targets):
+                traps.append(component)
+            continue
         members = set(component)
         if members & outcomes:
             continue
         if any(target not in members for sid in component for target in successors[sid]):
             continue  # a way out: not a trap
-        if len(component) == 1 and component[0] not in successors[component[0]]:
-            continue  # a dead end, not a loop
         traps.append(sorted(component, key=order.__getitem__))
     traps.sort(key=lambda trap: order[trap[0]])
     return _walk(successors, entries), _walk(predecessors, successes), traps, components
@@ -199,11 +203,7 @@ def analyse_structure(journey: Journey, edges: Transitions | None = None) -> Str
         edges = transitions(journey)
     reachable, can_succeed, trap_list, components = _searched(journey, edges, entries, successes, outcomes)
     # Nowhere to go: no transition any customer takes (none in the graph).
-    dead_ends = tuple(
-        step_id
-        for step_id, step in steps.items()
-        if not step.is_outcome and not any(t.probability > 0 for t in step.next)
-    )
+    dead_ends = tuple(step_id for step_id in steps if not edges[step_id] and step_id not in outcomes)
     traps = tuple(tuple(trap) for trap in trap_list)
     return Structure(
         reachable=frozenset(reachable),

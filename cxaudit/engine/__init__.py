@@ -220,7 +220,7 @@ def audit(
         path = None
     else:
         owners = contacts_by_owner(journey, markov)
-        path = most_probable_path(journey)
+        path = most_probable_path(journey, edges)
     return JourneyAudit(
         journey=journey,
         structure=structure,
