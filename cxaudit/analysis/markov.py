@@ -236,15 +236,9 @@ def solve_chain(journey: Journey, structure: Structure, edges: Transitions | Non
     fcr, contact_rate, repeat = first_contact_resolution(
         edges, transient, index, chain_arrays, stuck, entry_flows, contacts
     )
-    labels = None
-    if system.inverse is None and structure.components:
-        # A component holding a transient step holds only transient steps (outcomes lead nowhere, stuck
-        # steps never lead back), and Q keeps every transition among them: the journey's components serve.
-        labels = np.zeros(n, dtype=np.int64)
-        for number, component in enumerate(structure.components):
-            if component[0] in index:
-                labels[[index[sid] for sid in component]] = number
-    reach = reach_probabilities(transient, visits_t, q_rows, q_cols, q_vals, system.inverse, labels)
+    reach = reach_probabilities(
+        transient, visits_t, q_rows, q_cols, q_vals, system.inverse, structure.components, index
+    )
 
     volume = journey.volume
     after_rows = after.tolist()

@@ -9,7 +9,7 @@ from cxaudit.analysis.linear import BATCH_LIMIT, LinearSystem
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["reach_probabilities"]
+__all__ = ["component_labels", "reach_probabilities"]
 
 
 def reach_probabilities(
@@ -18,8 +18,9 @@ def reach_probabilities(
     r: np.ndarray,
     c: np.ndarray,
     v: np.ndarray,
-    inverse: np.ndarray | None = None,
-    labels: np.ndarray | None = None,
+    inverse: np.ndarray | None,
+    components: tuple[tuple[str, ...], ...],
+    index: dict[str, int],
 ) -> np.ndarray:
     """The chance each transient step is ever reached.
 
@@ -31,8 +32,9 @@ def reach_probabilities(
     is the diagonal of that component's own fundamental matrix: 1 without a
     loop, ``1 / (1 - p)`` with only a self-loop, a small per-component solve
     otherwise. ``r``, ``c`` and ``v`` are the rows, columns and values of ``Q``;
-    ``labels``, each step's strongly connected component when the caller knows
-    them (found here otherwise).
+    ``components`` are the journey's strongly connected components
+    (:attr:`~cxaudit.analysis.structure.Structure.components`) and ``index``
+    each transient step's number.
     """
     import numpy as np
 
@@ -42,8 +44,7 @@ def reach_probabilities(
         return returns
     if inverse is not None:
         return _reach(visits, inverse.diagonal())
-    if labels is None:
-        labels = _component_labels(n, r, c)
+    labels = component_labels(components, index, n)
     sizes = np.bincount(labels)
     loops = r == c
     lone = loops & (sizes[labels[r]] == 1)
@@ -108,21 +109,17 @@ def _reach(visits: np.ndarray, returns: np.ndarray) -> np.ndarray:
     return reach
 
 
-def _component_labels(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Strongly connected component of each transient step, as a label array.
+def component_labels(components: tuple[tuple[str, ...], ...], index: dict[str, int], n: int) -> np.ndarray:
+    """The strongly connected component of each of the ``n`` transient steps, as a label array.
 
-    :func:`~cxaudit.analysis.structure.strong_components` on Q's transitions,
-    in plain Python for chains of every size (networkx's components are the
-    test oracle).
+    A component holding a transient step holds only transient steps (outcomes
+    lead nowhere, stuck steps never lead back), and ``Q`` keeps every
+    transition among them: the journey's components are the chain's.
     """
     import numpy as np
 
-    from cxaudit.analysis.structure import strong_components
-
-    successors: dict[int, list[int]] = {i: [] for i in range(n)}
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        successors[i].append(j)
     labels = np.zeros(n, dtype=np.int64)
-    for number, component in enumerate(strong_components(successors)):
-        labels[component] = number
+    for number, component in enumerate(components):
+        if component[0] in index:
+            labels[[index[sid] for sid in component]] = number
     return labels

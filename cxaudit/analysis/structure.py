@@ -66,7 +66,7 @@ class Structure:
 
 @dataclass(frozen=True, slots=True)
 class CompiledGraph:
-    """The graph :func:`cxaudit.graph.build_graph` makes, as arrays for SciPy's graph routines."""
+    """The steps and the transitions customers take, as arrays, for the chain's matrices."""
 
     nodes: list[str]
     """Steps in file order; a step's number is its position."""
@@ -86,10 +86,7 @@ def compile_graph(journey: Journey, edges: Transitions | None = None) -> Compile
 
     nodes = list(journey.steps)
     index = {node: i for i, node in enumerate(nodes)}
-    if edges is None:
-        taken = [[(t.target, t.probability) for t in step.next if t.probability > 0] for step in journey.steps.values()]
-    else:
-        taken = list(edges.values())  # (steps in file order, like the journey's)
+    taken = list((edges if edges is not None else transitions(journey)).values())  # steps in file order
     sources = np.repeat(np.arange(len(nodes), dtype=np.int64), [len(row) for row in taken])
     pairs = [pair for row in taken for pair in row]
     targets = np.array([index[target] for target, _ in pairs], dtype=np.int64)

@@ -232,20 +232,17 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
     # A frame: [node, container, items, next index, size, key of the child being read].
     stack: list[list[Any]] = []
 
-    def fail(mark: Any, message: str) -> Fatal:
-        return _fail(mark, message, stack)
-
     def scalar_of(node: Any) -> Any:
-        text = node.value
+        text, mark = node.value, node.start_mark
         if len(text) > max_scalar:
-            raise fail(node.start_mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
-        return scalar(text, node.tag, node.start_mark.line + 1, node.start_mark.column + 1)
+            raise _too_long(mark, text, max_scalar, stack)
+        return scalar(text, node.tag, mark.line + 1, mark.column + 1)
 
     def open_frame(node: Any) -> Any:
         """Start building a collection (pushed on the stack), or refuse it."""
         is_map = node.__class__ is MappingNode
         if node.tag != (MAP if is_map else SEQ):
-            raise fail(node.start_mark, tag_message(node.tag))
+            raise _fail(node.start_mark, tag_message(node.tag), stack)
         if len(stack) >= max_depth:
             raise too_deep(node.start_mark, _path(stack), max_depth)
         mark = node.start_mark
@@ -284,17 +281,14 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
                 if kind is ScalarNode:
                     text, tag, mark = value_node.value, value_node.tag, value_node.start_mark
                     if len(text) > max_scalar:
-                        raise fail(mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
+                        raise _too_long(mark, text, max_scalar, stack)
                     size += 1
                     if key is _DUPLICATE:
                         continue
                     if tag == "=str" or tag == STR:
                         setitem(container, key, text)
                     else:
-                        if tag == "=float" and _SIMPLE_FLOAT.match(text):  # a probability, a duration
-                            value = float(text)
-                        else:
-                            value = scalar(text, tag, mark.line + 1, mark.column + 1)
+                        value = scalar(text, tag, mark.line + 1, mark.column + 1)
                         setitem(container, key, value)
                         if tag[0] == "=" and value.__class__ is not str:
                             if container.raw is None:
@@ -321,8 +315,10 @@ def _build(root: Any, name: str, limits: Limits) -> Document:
                 if kind is ScalarNode:
                     text, tag, mark = item.value, item.tag, item.start_mark
                     if len(text) > max_scalar:
-                        raise fail(mark, f"value is {len(text):,} characters long, over the limit of {max_scalar:,}")
-                    container.append(text if tag == "=str" or tag == STR else scalar_of(item))
+                        raise _too_long(mark, text, max_scalar, stack)
+                    container.append(
+                        text if tag == "=str" or tag == STR else scalar(text, tag, mark.line + 1, mark.column + 1)
+                    )
                     size += 1
                 elif kind is Alias:
                     value, repeated = _aliased(item, built, scalar_of)
@@ -365,7 +361,7 @@ def _key(
         raise _fail(mark, "a mapping key must be a plain value, not a mapping or list", stack)
     key = node.value
     if len(key) > limit:
-        raise _fail(mark, f"value is {len(key):,} characters long, over the limit of {limit:,}", stack)
+        raise _too_long(mark, key, limit, stack)
     if node.tag[0] != "=" and node.tag not in _EXPLICIT_SCALARS:
         raise _fail(mark, tag_message(node.tag), stack)
     if key in container:
@@ -386,6 +382,10 @@ def _key(
         container.key_pos[key] = (mark.line + 1, mark.column + 1)
     frame[5] = key
     return key
+
+
+def _too_long(mark: Any, text: str, limit: int, stack: list[list[Any]]) -> Fatal:
+    return _fail(mark, f"value is {len(text):,} characters long, over the limit of {limit:,}", stack)
 
 
 def _fail(mark: Any, message: str, stack: list[list[Any]]) -> Fatal:
