@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -41,3 +42,50 @@ def progress(items: Sequence[T], description: str) -> Iterator[T]:
         for item in items:
             yield item
             bar.advance(task)
+
+
+class Watch:
+    """A bar on stderr, while work elsewhere runs, of what ``poll`` says is done: (done, total) or None.
+
+    For an engine that reports its own progress (Spark's tasks); ``shown``
+    False (piped, in CI) shows nothing. Use it as a context manager.
+    """
+
+    def __init__(self, description: str, poll: Callable[[], tuple[int, int] | None], shown: bool) -> None:
+        self._description = description
+        self._poll = poll
+        self._shown = shown
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Watch:
+        if self._shown:
+            self._thread = threading.Thread(target=self._show, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(self._description, total=None)
+            while not self._stop.wait(0.2):
+                try:
+                    found = self._poll()
+                except Exception:  # noqa: BLE001 - a bar never stops the work it shows
+                    found = None
+                if found is not None:
+                    bar.update(task, completed=found[0], total=max(found[1], 1))

@@ -19,13 +19,15 @@ calibrate and drift all read logs through it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxaudit.errors import UsageError
 from cxaudit.logs.summary import LogSummary
+
+if TYPE_CHECKING:
+    from cxaudit.logs.engines import Engine
 
 DEFAULT_COLUMNS = {
     "case": ("case:concept:name", "case_id", "caseid", "case"),
@@ -38,16 +40,6 @@ DEFAULT_COLUMNS = {
 REQUIRED = ("case", "activity")
 UNFINISHED_ID = "ended_without_outcome"
 """The step of a discovered journey for cases that end without an outcome."""
-
-
-def _duckdb() -> Any:
-    try:
-        import duckdb
-    except ImportError:
-        raise UsageError(
-            "reading event logs needs DuckDB, which is not installed: pip install 'cxaudit[logs]'"
-        ) from None
-    return duckdb
 
 
 def _pick(available: list[str], wanted: str | None, role: str) -> str | None:
@@ -64,11 +56,6 @@ def _pick(available: list[str], wanted: str | None, role: str) -> str | None:
     if role in REQUIRED:
         raise UsageError(f"cannot tell which column holds the {role}: give --{role} (columns: {', '.join(available)})")
     return None
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal (a file name is data, never SQL)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 class EventLog:
@@ -97,45 +84,17 @@ class EventLog:
         lifecycle: str | None = None,
         progress: bool = False,
         name: str | None = None,
+        engine: str = "duckdb",
+        engine_settings: Mapping[str, Any] | None = None,
     ) -> None:
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate, open_engine
 
         self.file = name or path
         self._summaries: dict[frozenset[str], LogSummary] = {}
         self._split = False
-        duckdb = _duckdb()
-        if not os.path.isfile(path):
-            raise UsageError(f"no such event log: {path}")
-        lowered = path.lower()
-        self._folder = None
-        self._connection = duckdb.connect(":memory:")
-        self._connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
-        # A time without an offset is read as UTC, not in this machine's zone: the
-        # same log gives the same gaps everywhere (a time with an offset keeps it).
-        self._connection.execute("SET TimeZone = 'UTC'")
-        xes = lowered.endswith((".xes", ".xes.gz"))
-        if xes:
-            from cxaudit.logs.xes import load_fast, xes_to_csv
-
-            source = load_fast(self._connection, path)
-            if source is None:
-                import tempfile
-
-                self._folder = tempfile.TemporaryDirectory()
-                flat = os.path.join(self._folder.name, "events.csv")
-                try:
-                    xes_to_csv(path, flat)
-                except BaseException:
-                    self.close()
-                    raise
-                source = f"read_csv({_literal(flat)}, auto_detect = true, all_varchar = true)"
-        elif lowered.endswith(".parquet"):
-            source = f"read_parquet({_literal(path)})"
-        elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
-            source = f"read_csv({_literal(path)}, auto_detect = true)"
-        else:
-            self.close()
-            raise UsageError(f"{path}: event logs are read from .csv, .csv.gz, .parquet, .xes or .xes.gz files")
+        self._engine: Engine | None = open_engine(engine, progress=progress, settings=engine_settings)
+        self.engine = engine
+        xes = path.lower().endswith((".xes", ".xes.gz"))
         wanted = {
             "case": case,
             "activity": activity,
@@ -145,11 +104,7 @@ class EventLog:
             "lifecycle": lifecycle,
         }
         try:
-            types = dict(
-                self._connection.execute(
-                    f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"
-                ).fetchall()
-            )
+            source, types = self._engine.open(path)
             available = list(types)
             self.columns = {role: _pick(available, given, role) for role, given in wanted.items()}
             if self.columns["timestamp"] is None and self.columns["start"] is not None and start is None:
@@ -158,14 +113,14 @@ class EventLog:
             if xes:  # an XES log's table has every column, empty where the log had none
                 self.columns = {
                     role: column
-                    if column is None or role in REQUIRED or engine.has_values(self._connection, source, column)
+                    if column is None or role in REQUIRED or aggregate.has_values(self._engine, source, column)
                     else None
                     for role, column in self.columns.items()
                 }
-            self.bad_rows, self.span_s, self.cases, self.lifecycle_left_out = engine.load(
-                self._connection, source, self.columns, types
+            self.bad_rows, self.span_s, self.cases, self.lifecycle_left_out = aggregate.load(
+                self._engine, source, self.columns, types
             )
-        except duckdb.Error as exc:
+        except self._engine.errors as exc:
             self.close()
             raise UsageError(f"cannot read the event log {self.file}: {str(exc).splitlines()[0]}") from None
         except BaseException:
@@ -183,18 +138,15 @@ class EventLog:
         self.close()
 
     def close(self) -> None:
-        """Close the database (summaries already made stay)."""
-        connection = getattr(self, "_connection", None)
-        if connection is not None:
-            connection.close()
-            self._connection = None
-        if self._folder is not None:
-            self._folder.cleanup()
-            self._folder = None
+        """Let go of the engine (summaries already made stay)."""
+        engine = getattr(self, "_engine", None)
+        if engine is not None:
+            self._engine = None
+            engine.close()
 
     def activity_names(self) -> dict[str, int]:
         """Every activity with its number of visits, before any outcome is known."""
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate as engine
 
         return engine.activity_names(self._open())
 
@@ -208,7 +160,7 @@ class EventLog:
             outcomes = outcomes(self.activity_names())
         key = frozenset(outcomes)
         if key not in self._summaries:
-            from cxaudit.logs.engines import duckdb as engine
+            from cxaudit.logs.engines import aggregate as engine
 
             self._summaries[key] = engine.summarise(self._open(), self, key)
         return self._summaries[key]
@@ -216,14 +168,14 @@ class EventLog:
     def triples(self, outcomes: Iterable[str]) -> dict[tuple[str | None, str, str | None], int]:
         """(previous, activity, next) -> visits, cut at ``outcomes``: where customers go after an activity,
         by where they came from (None at a case's start or end)."""
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate as engine
 
         return engine.triples(self._open(), frozenset(outcomes))
 
     def ngrams(self, outcomes: Iterable[str], depth: int) -> dict[tuple[str | None, ...], int]:
         """(the ``depth`` previous activities, oldest first, activity, next) -> visits, cut at ``outcomes``
         (None before a case's start and at its end)."""
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate as engine
 
         return engine.ngrams(self._open(), frozenset(outcomes), depth)
 
@@ -231,7 +183,7 @@ class EventLog:
         """See the visits through steps that depend on history, from now on: a visit whose (previous
         ``depth`` activities, activity) ``label`` names is a visit of that name (see
         :mod:`cxaudit.logs.history`)."""
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate as engine
         from cxaudit.logs.history import LABEL
 
         connection = self._open()
@@ -246,7 +198,7 @@ class EventLog:
 
     def unsplit(self) -> None:
         """See the visits as read again, after :meth:`split`."""
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate as engine
 
         if self._split:
             engine.unlabel(self._open())
@@ -256,7 +208,7 @@ class EventLog:
     def per_case(self, outcomes: Iterable[str]) -> tuple[list[int], list[float], dict[str, int]]:
         """Each case's visits and time, and how many cases repeat each activity, cut at ``outcomes`` as
         :meth:`summary` cuts them (for the backtest)."""
-        from cxaudit.logs.engines import duckdb as engine
+        from cxaudit.logs.engines import aggregate as engine
 
         return engine.per_case(self._open(), self, frozenset(outcomes))
 
@@ -272,11 +224,11 @@ class EventLog:
 
         return variants(self._open(), frozenset(outcomes), top, in_order)
 
-    def _open(self) -> Any:
-        """The database connection; an error once the log is closed."""
-        if self._connection is None:
+    def _open(self) -> Engine:
+        """The engine; an error once the log is closed."""
+        if self._engine is None:
             raise UsageError(f"the event log {self.file} is closed")
-        return self._connection
+        return self._engine
 
 
 def _no_usable_events(path: str, bad_rows: dict[str, int]) -> None:

@@ -1,449 +1,143 @@
-"""The log's aggregation on embedded DuckDB: a few small tables of counts come back to Python.
-
-:func:`load` reads the file into the table ``visits`` (one row per completed
-activity instance: case, activity, resource, when it began, when it was
-done, its file position), counting the rows it leaves out. :func:`summarise`
-orders each case's visits by when they began (then when they were done,
-then the file), cuts the case after its first outcome, and counts
-directly-follows pairs, case starts and ends, the time from each visit's
-beginning to the next's (mean, median and 90th percentile, exact), the usual
-resource of each activity, and the cases' total times.
-"""
+"""The default engine: embedded DuckDB, reading the log out of core in this process."""
 
 from __future__ import annotations
 
+import glob
+import os
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from cxaudit.logs.read import EventLog
-    from cxaudit.logs.summary import LogSummary
+from cxaudit.errors import UsageError
+from cxaudit.logs.engines.aggregate import literal
 
-_TIMESTAMP = "TIMESTAMP"
+A = TypeVar("A")
+B = TypeVar("B")
 
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _time(column: str | None, types: dict[str, str], zoned: bool) -> str:
-    """SQL for a column read as a time (NULL where it cannot be read).
-
-    A column DuckDB already read as a time is taken as it is (its epoch is all
-    that is used; a naive time means UTC), cast to a zoned time only to be
-    compared with another column (``zoned``).
-    """
-    if column is None:
-        return "NULL::TIMESTAMPTZ"
-    quoted = _quote(column)
-    if types.get(column, "").startswith(_TIMESTAMP):
-        return f"{quoted}::TIMESTAMPTZ" if zoned else quoted
-    return f"TRY_CAST(NULLIF(TRIM(CAST({quoted} AS VARCHAR)), '') AS TIMESTAMPTZ)"
+LOG_KINDS = ".csv, .csv.gz, .parquet (a file, a folder or a glob of them), .xes or .xes.gz"
+"""The logs a path may name, as messages say it."""
 
 
-def has_values(connection: Any, source: str, column: str) -> bool:
-    """Whether any row has a value in ``column`` (XES logs' flat files have every column)."""
-    quoted = _quote(column)
-    found = connection.execute(f"SELECT count(*) FROM {source} WHERE NULLIF({quoted}, '') IS NOT NULL").fetchone()
-    return bool(found[0])
+def _duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise UsageError(
+            "reading event logs needs DuckDB, which is not installed: pip install 'cxaudit[logs]'"
+        ) from None
+    return duckdb
 
 
-def load(connection: Any, source: str, columns: dict[str, str | None], types: dict[str, str]) -> tuple[Any, ...]:
-    """Read the log into ``visits``.
-
-    Returns the rows left out by reason, the seconds from the first to the
-    last event, the number of cases, and the lifecycle rows that are not
-    visits of their own.
-    """
-    timed = columns["timestamp"] is not None
-    zoned = columns["start"] is not None
-    # Values are taken as written (DuckDB keeps surrounding spaces); an empty
-    # case or activity is a missing one. rowid is the file position. Columns
-    # the log does not have are not made.
-    selected = [
-        f"NULLIF(CAST({_quote(columns['case'])} AS VARCHAR), '') AS case_id",
-        f"NULLIF(CAST({_quote(columns['activity'])} AS VARCHAR), '') AS activity",
-        f"{_time(columns['timestamp'], types, zoned)} AS time",
-    ]
-    if columns["start"] is not None:
-        selected.append(f"{_time(columns['start'], types, zoned)} AS start_time")
-    if columns["lifecycle"] is not None:
-        selected.append(f"lower(TRIM(CAST({_quote(columns['lifecycle'])} AS VARCHAR))) AS lifecycle")
-    resource = "NULL"
-    if columns["resource"] is not None:
-        # DuckDB's CSV reader reads an empty value as NULL already; other sources say ''.
-        resource = f"CAST({_quote(columns['resource'])} AS VARCHAR)"
-        if not source.startswith("read_csv(") or "all_varchar" in source:
-            resource = f"NULLIF({resource}, '')"
-    selected.append(f"{resource} AS resource")
-    connection.execute(f"CREATE TABLE events AS SELECT {', '.join(selected)} FROM {source}")
-    valid = "case_id IS NOT NULL AND activity IS NOT NULL" + (" AND time IS NOT NULL" if timed else "")
-    not_completions = (
-        f"count(*) FILTER (WHERE {valid} AND lifecycle IS NOT NULL AND lifecycle <> 'complete')"
-        if columns["lifecycle"] is not None
-        else "0"
-    )
-    counts = connection.execute(
-        f"""
-        SELECT count(*) FILTER (WHERE case_id IS NULL),
-               count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NULL),
-               count(*) FILTER (WHERE case_id IS NOT NULL AND activity IS NOT NULL AND time IS NULL),
-               epoch_us(min(time) FILTER (WHERE {valid})), epoch_us(max(time) FILTER (WHERE {valid})),
-               {not_completions},
-               count(DISTINCT case_id) FILTER (WHERE {valid})
-        FROM events"""
-    ).fetchone()
-    bad_case, bad_activity, bad_time, first, last, not_completions, cases = counts
-    bad_rows = {
-        "missing case": int(bad_case),
-        "missing activity": int(bad_activity),
-        "unreadable timestamp": int(bad_time) if timed else 0,
-    }
-    began = "coalesce(start_time, time)" if columns["start"] is not None else "time"
-    if columns["lifecycle"] is None:
-        # Every row is a visit: a view, not a copy.
-        connection.execute(
-            f"""
-            CREATE VIEW visits AS
-            SELECT case_id, activity, resource, time AS done, {began} AS began, rowid AS position
-            FROM events WHERE {valid}"""
-        )
+def parquet_files(path: str) -> list[str] | None:
+    """The Parquet files a folder or a glob names, sorted; None when ``path`` is neither."""
+    if os.path.isdir(path):
+        found = glob.glob(os.path.join(glob.escape(path), "**", "*.parquet"), recursive=True)
+    elif glob.has_magic(path):
+        found = glob.glob(path, recursive=True)
     else:
-        # A visit is a row without a lifecycle or a completion; it began at its
-        # own start time, else at the start row of the same activity just
-        # before it in its case, else when it was done.
-        connection.execute(
-            f"""
-            CREATE TABLE lifecycle_visits AS
-            SELECT case_id, activity, resource, time AS done,
-                   coalesce({"start_time, " if columns["start"] is not None else ""}
-                            CASE WHEN previous_lifecycle = 'start' THEN previous_time END,
-                            time) AS began,
-                   position
-            FROM (
-                SELECT *, rowid AS position,
-                       lag(lifecycle) OVER w AS previous_lifecycle, lag(time) OVER w AS previous_time
-                FROM events
-                WHERE {valid} AND (lifecycle IS NULL OR lifecycle IN ('start', 'complete'))
-                WINDOW w AS (PARTITION BY case_id, activity ORDER BY time, rowid)
-            )
-            WHERE lifecycle IS NULL OR lifecycle = 'complete'"""
-        )
-        connection.execute("CREATE VIEW visits AS SELECT * FROM lifecycle_visits")
-    if columns["lifecycle"] is not None:  # a case of lifecycle rows that are not completions has no visit
-        cases = connection.execute("SELECT count(DISTINCT case_id) FROM visits").fetchone()[0]
-    span = (last - first) / 1e6 if timed and first is not None else 0.0
-    return bad_rows, span, int(cases), int(not_completions)
+        return None
+    found = sorted(name for name in found if os.path.isfile(name))
+    if not found:
+        raise UsageError(f"{path}: no Parquet files there; name a .parquet file, a folder or a glob of them")
+    return found
 
 
-def activity_names(connection: Any) -> dict[str, int]:
-    """Every activity and its visits, in the whole log."""
-    found = connection.execute("SELECT activity, count(*) FROM visits GROUP BY activity ORDER BY activity")
-    return dict(found.fetchall())
+class DuckDBEngine:
+    """An in-memory DuckDB database; the log is read from its file, in the file's order."""
 
+    name = "duckdb"
+    file_order = True
+    source_position = None
+    events_position = "rowid"
 
-# Each case's visits in order, grouped by what a journey needs of them: the
-# activity, its resource, the next visit of its case (none at the case's
-# end, and none after an outcome: the case ends there), the microseconds from
-# its beginning to the next one's, whether it is its case's first visit, and
-# whether an outcome came before it in its case (then it is left out).
-#
-# Most exported logs list each case's visits together and in order: then the
-# next visit of a case is the next row, and one pass in file order finds it
-# (no sort), while checking that assumption (no row before the one it
-# follows, no time going back within a case, one run of rows per case). The
-# same pass tells whether any case goes on after an outcome; only then are
-# the visits after one marked, by each case's first outcome. A log that
-# breaks the order is sorted by case and time instead: the same counts.
-_MARKED = "SELECT *, list_contains({outcomes}, activity) AS is_outcome FROM visits"
+    def __init__(self, *, progress: bool = False) -> None:
+        duckdb = _duckdb()
+        self.errors = (duckdb.Error,)
+        self._folder: Any = None
+        self._connection = duckdb.connect(":memory:")
+        self._connection.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+        # A time without an offset is read as UTC, not in this machine's zone: the
+        # same log gives the same gaps everywhere (a time with an offset keeps it).
+        self._connection.execute("SET TimeZone = 'UTC'")
 
+    def open(self, path: str) -> tuple[str, dict[str, str]]:
+        lowered = path.lower()
+        files = None if path.startswith("table:") else parquet_files(path)
+        if path.startswith("table:"):
+            raise UsageError(f"{path}: tables are read by a Spark session: add --engine spark")
+        if files is None and not os.path.isfile(path):
+            raise UsageError(f"no such event log: {path}")
+        if files is not None:
+            source = f"read_parquet([{', '.join(literal(name) for name in files)}])"
+        elif lowered.endswith((".xes", ".xes.gz")):
+            source = self._xes(path)
+        elif lowered.endswith(".parquet"):
+            source = f"read_parquet({literal(path)})"
+        elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
+            source = f"read_csv({literal(path)}, auto_detect = true)"
+        else:
+            raise UsageError(f"{path}: event logs are read from {LOG_KINDS}")
+        types = dict(self.rows(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"))
+        return source, types
 
-# How many outcomes came before a visit in its case, in the order visits began.
-_OUTCOMES_BEFORE = """coalesce(sum(is_outcome::INT) OVER (
-        PARTITION BY case_id ORDER BY began, done, position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-    ), 0)"""
+    def _xes(self, path: str) -> str:
+        from cxaudit.logs.xes import load_fast, xes_to_csv
 
+        source = load_fast(self._connection, path)
+        if source is None:  # too large to read whole: streamed to a flat file first
+            import tempfile
 
-def _marked(outcomes: frozenset[str]) -> str:
-    """SQL for the visits, each marked whether its activity is one of ``outcomes`` (names are data, quoted)."""
-    names = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes))
-    return _MARKED.format(outcomes=f"[{names}]::VARCHAR[]")
+            self._folder = tempfile.TemporaryDirectory()
+            flat = os.path.join(self._folder.name, "events.csv")
+            xes_to_csv(path, flat)
+            source = f"read_csv({literal(flat)}, auto_detect = true, all_varchar = true)"
+        return source
 
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._connection.execute(sql).fetchall()
 
-_IN_FILE_ORDER = """
-    CREATE OR REPLACE TEMP TABLE grouped AS
-    WITH marked AS ({marked}),
-    paired AS (
-        SELECT *, lag(case_id) OVER () AS previous_case, lead(case_id) OVER () AS next_case,
-               lead(activity) OVER () AS next_activity, lead(began) OVER () AS next_began,
-               lead(done) OVER () AS next_done, lead(position) OVER () AS next_position
-        FROM marked
-    ){firsts}
-    SELECT activity, resource,
-           CASE WHEN NOT is_outcome AND next_case = case_id THEN next_activity END AS following,
-           CASE WHEN NOT is_outcome AND next_case = case_id THEN epoch_us(next_began) - epoch_us(began) END AS gap,
-           previous_case IS DISTINCT FROM case_id AS first_visit,
-           {after} AS after_outcome,
-           count(*) AS n,
-           count(*) FILTER (WHERE next_position <= position
-                            OR next_case = case_id AND (next_began < began OR next_began = began AND next_done < done))
-               AS disorder,
-           count(*) FILTER (WHERE is_outcome AND next_case = case_id) AS followed
-    FROM paired{join}
-    GROUP BY ALL"""
-_FIRST_OUTCOMES = """,
-    firsts AS (SELECT case_id, min(position) FILTER (WHERE is_outcome) AS first_outcome FROM marked GROUP BY case_id)"""
-_SORTED = """
-    CREATE OR REPLACE TEMP TABLE grouped AS
-    SELECT activity, resource, following, gap, first_visit, after_outcome, count(*) AS n, 0 AS disorder, 0 AS followed
-    FROM (
-        SELECT activity, resource,
-               row_number() OVER w = 1 AS first_visit,
-               {outcomes_before} > 0 AS after_outcome,
-               CASE WHEN NOT is_outcome THEN lead(activity) OVER w END AS following,
-               CASE WHEN NOT is_outcome THEN epoch_us(lead(began) OVER w) - epoch_us(began) END AS gap
-        FROM ({marked})
-        WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
-    )
-    GROUP BY ALL"""
-_FOLLOWS = """
-    SELECT activity, following, sum(n) FROM grouped WHERE NOT after_outcome AND following IS NOT NULL GROUP BY ALL"""
-_RESOURCES = """
-    SELECT activity, resource, sum(n) FROM grouped WHERE NOT after_outcome AND resource IS NOT NULL GROUP BY ALL"""
-# Counts, starts, ends and the mean time to the next visit per activity, and
-# the exact median and 90th percentile of that time (linear between the two
-# nearest ranks, as quantile_cont), read from the counted gaps.
-_ACTIVITIES = """
-    WITH kept AS (SELECT * FROM grouped WHERE NOT after_outcome),
-    gaps AS (SELECT activity, gap, sum(n) AS n FROM kept WHERE gap IS NOT NULL GROUP BY ALL),
-    ranked AS (
-        SELECT activity, gap, sum(n) OVER (PARTITION BY activity ORDER BY gap) AS upto,
-               sum(n) OVER (PARTITION BY activity) AS total
-        FROM gaps
-    ),
-    spread AS (
-        SELECT activity,
-               {quantiles}
-        FROM ranked GROUP BY activity
-    ),
-    counts AS (
-        SELECT activity, sum(n) AS events, sum(n) FILTER (WHERE first_visit) AS starts,
-               sum(n) FILTER (WHERE following IS NULL) AS ends,
-               sum(gap * n) FILTER (WHERE gap IS NOT NULL) / sum(n) FILTER (WHERE gap IS NOT NULL) / 1e6 AS mean,
-               sum(n) FILTER (WHERE gap IS NOT NULL) AS timed,
-               sum(gap::DOUBLE * gap * n) FILTER (WHERE gap IS NOT NULL) / 1e12 AS squares
-        FROM kept GROUP BY activity
-    )
-    SELECT activity, events, coalesce(starts, 0), coalesce(ends, 0), mean, p50 / 1e6, p90 / 1e6,
-           CASE WHEN timed > 1 THEN sqrt(greatest(squares - timed * mean * mean, 0) / (timed - 1)) END
-    FROM counts LEFT JOIN spread USING (activity)"""
+    def row(self, sql: str) -> tuple[Any, ...]:
+        return self._connection.execute(sql).fetchone()
 
+    def run(self, sql: str) -> None:
+        self._connection.execute(sql)
 
-def _quantile(q: float, name: str) -> str:
-    """SQL for the ``q`` quantile of the counted gaps of one activity (``ranked``), as ``name``."""
-    low = f"floor((total - 1) * {q})"
-    at_low = f"min(gap) FILTER (WHERE upto > {low})"
-    at_high = f"min(gap) FILTER (WHERE upto > {low} + 1)"
-    fraction = f"((any_value(total) - 1) * {q} - floor((any_value(total) - 1) * {q}))"
-    return f"{at_low} + {fraction} * (coalesce({at_high}, {at_low}) - {at_low}) AS {name}"
+    def has_table(self, name: str) -> bool:
+        found = self._connection.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])
+        return bool(found.fetchone()[0])
 
+    def put_rows(self, name: str, columns: Sequence[str], rows: Iterable[Sequence[str | None]]) -> None:
+        declared = ", ".join(f'"{column}" VARCHAR' for column in columns)
+        self._connection.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({declared})')
+        marks = ", ".join("?" for _ in columns)
+        self._connection.executemany(f'INSERT INTO "{name}" VALUES ({marks})', [list(row) for row in rows])
 
-_CASES = """
-    SELECT avg(took) / 1e6, quantile_cont(took, 0.5) / 1e6, quantile_cont(took, 0.9) / 1e6
-    FROM (
-        SELECT epoch_us(coalesce(min(began) FILTER (WHERE is_outcome), max(began))) - epoch_us(min(began)) AS took
-        FROM ({marked}) GROUP BY case_id
-    )"""
-
-
-def summarise(connection: Any, log: EventLog, outcomes: frozenset[str]) -> LogSummary:
-    """The log's summary with each case cut after its first visit to one of ``outcomes``."""
-    from cxaudit.logs.summary import Activity, CaseTimes, LogSummary
-
-    marked = _marked(outcomes)
-
-    def case_times() -> Any:
-        cursor = connection.cursor()
+    def beside(self, first: Callable[[Any], A], second: Callable[[Any], B]) -> tuple[A, B]:
+        # The second runs on its own cursor, in a thread: a DuckDB query in file order keeps one core busy.
+        cursor = self._connection.cursor()
         try:
-            cursor.execute("SET enable_progress_bar = false")  # one bar, the main query's
-            return cursor.execute(_CASES.format(marked=marked)).fetchone() if log.timed else None
+            cursor.execute("SET enable_progress_bar = false")  # one bar, the first's
+            other = _Cursor(cursor)
+            with ThreadPoolExecutor(1) as pool:
+                pending = pool.submit(second, other)
+                done = first(self)
+                return done, pending.result()
         finally:
             cursor.close()
 
-    # The pass in file order keeps one core busy: the cases' times are computed beside it, on a second cursor.
-    with ThreadPoolExecutor(1) as beside:
-        pending = beside.submit(case_times)
-        connection.execute(_IN_FILE_ORDER.format(marked=marked, firsts="", after="false", join=""))
-        times = pending.result()
-    disorder, runs, followed = connection.execute(
-        "SELECT sum(disorder), sum(n) FILTER (WHERE first_visit), sum(followed) FROM grouped"
-    ).fetchone()
-    in_order = not disorder and runs == log.cases
-    if not in_order:
-        connection.execute(_SORTED.format(marked=marked, outcomes_before=_OUTCOMES_BEFORE))
-    elif followed:  # in order, but some case goes on after an outcome: mark what follows it
-        after = "first_outcome IS NOT NULL AND position > first_outcome"
-        join = " JOIN firsts USING (case_id)"
-        connection.execute(_IN_FILE_ORDER.format(marked=marked, firsts=_FIRST_OUTCOMES, after=after, join=join))
-    follows = {(a, b): int(n) for a, b, n in connection.execute(_FOLLOWS).fetchall() if b is not None}
-    after_outcome = connection.execute("SELECT coalesce(sum(n), 0) FROM grouped WHERE after_outcome").fetchone()[0]
-    performers: dict[str, list[tuple[int, str]]] = {}
-    for name, resource, n in connection.execute(_RESOURCES).fetchall():
-        performers.setdefault(name, []).append((-int(n), resource))
-    activities = {}
-    quantiles = ", ".join((_quantile(0.5, "p50"), _quantile(0.9, "p90")))
-    rows = connection.execute(_ACTIVITIES.format(quantiles=quantiles)).fetchall()
-    for name, events, starts, ends, mean, median, p90, sd in sorted(rows):
-        timed = log.timed and mean is not None
-        activities[name] = Activity(
-            name,
-            int(events),
-            int(starts),
-            int(ends),
-            float(median) if timed else None,
-            min(performers[name])[1] if name in performers else None,  # the most frequent, then by name
-            float(mean) if timed else None,
-            float(p90) if timed else None,
-            float(sd) if timed and sd is not None else None,
-        )
-    case_times = None if times is None else CaseTimes(*(float(value) for value in times))
-    connection.execute("DROP TABLE grouped")
-    return LogSummary(
-        file=log.file,
-        cases=log.cases,
-        events=sum(info.events for info in activities.values()),
-        bad_rows=dict(log.bad_rows),
-        activities=activities,
-        follows=follows,
-        span_s=log.span_s,
-        columns=dict(log.columns),
-        outcomes=outcomes,
-        after_outcome=int(after_outcome),
-        lifecycle_left_out=log.lifecycle_left_out,
-        timed=log.timed,
-        case_times=case_times,
-        in_order=in_order,
-    )
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
 
 
-# Per case, over the visits before or at its first outcome: how many visits,
-# how long it took, and which activities it visits twice or more.
-_PER_CASE = """
-    WITH ordered AS (
-        SELECT case_id, activity, began,
-               {outcomes_before} = 0 AS kept
-        FROM ({marked})
-    ),
-    kept AS (SELECT * FROM ordered WHERE kept)
-    SELECT 'case', NULL, count(*), epoch_us(max(began)) - epoch_us(min(began)) FROM kept GROUP BY case_id
-    UNION ALL
-    SELECT 'repeat', activity, count(*), NULL FROM (
-        SELECT case_id, activity FROM kept GROUP BY case_id, activity HAVING count(*) >= 2
-    ) GROUP BY activity"""
+class _Cursor(DuckDBEngine):
+    """The engine on a second cursor of the same database (for :meth:`DuckDBEngine.beside`)."""
 
-
-def per_case(connection: Any, log: EventLog, outcomes: frozenset[str]) -> tuple[list[int], list[float], dict[str, int]]:
-    """Each case's visits and time (seconds; none for a log without times), and the cases that repeat each activity.
-
-    The lists are in no particular order (they are samples); the backtest reads their means and spreads.
-    """
-    visits: list[int] = []
-    times: list[float] = []
-    repeats: dict[str, int] = {}
-    query = _PER_CASE.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE)
-    for kind, activity, n, took in connection.execute(query).fetchall():
-        if kind == "case":
-            visits.append(int(n))
-            if log.timed and took is not None:
-                times.append(took / 1e6)
-        else:
-            repeats[activity] = int(n)
-    return visits, times, repeats
-
-
-# Each kept visit with the ``depth`` visits before it and the one after it in
-# its case (NULL before the case's start and at its end; nothing after an
-# outcome), counted.
-_NGRAMS = """
-    WITH ordered AS (
-        SELECT case_id, activity, is_outcome,
-               {outcomes_before} = 0 AS kept,
-               {lags}lead(activity) OVER w AS following
-        FROM ({marked})
-        WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
-    )
-    SELECT {history}activity, CASE WHEN NOT is_outcome THEN following END, count(*)
-    FROM ordered WHERE kept GROUP BY ALL"""
-
-
-def _lags(depth: int) -> str:
-    """SQL for the ``depth`` previous activities of a visit in its case (window ``w``), oldest first, as
-    ``h{depth}`` ... ``h1``, each followed by a comma."""
-    return "".join(f"lag(activity, {k}) OVER w AS h{k}, " for k in range(depth, 0, -1))
-
-
-def ngrams(connection: Any, outcomes: frozenset[str], depth: int) -> dict[tuple[str | None, ...], int]:
-    """(the ``depth`` previous activities, oldest first, activity, next activity) -> visits, over the visits
-    before or at each case's first outcome; None before a case's start and at its end."""
-    lags = _lags(depth)
-    history = "".join(f"h{k}, " for k in range(depth, 0, -1))
-    query = _NGRAMS.format(marked=_marked(outcomes), outcomes_before=_OUTCOMES_BEFORE, lags=lags, history=history)
-    return {tuple(row[:-1]): int(row[-1]) for row in connection.execute(query).fetchall()}
-
-
-def triples(connection: Any, outcomes: frozenset[str]) -> dict[tuple[str | None, str, str | None], int]:
-    """(previous activity, activity, next activity) -> visits, over the visits before or at each case's first
-    outcome; None where a case starts or ends."""
-    return ngrams(connection, outcomes, 1)  # type: ignore[return-value]
-
-
-def _base(connection: Any) -> str:
-    """The visits as read, before any relabelling."""
-    found = connection.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'base_visits'").fetchone()
-    return "base_visits" if found[0] else "visits"
-
-
-def histories(connection: Any, depth: int) -> list[tuple[str | None, ...]]:
-    """Every (the ``depth`` previous activities, oldest first, activity) of the log's visits as read."""
-    rows = connection.execute(
-        f"""
-        SELECT DISTINCT {_lags(depth)}activity FROM {_base(connection)}
-        WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)"""
-    ).fetchall()
-    return [tuple(row) for row in rows]
-
-
-def relabel(connection: Any, depth: int, labels: dict[tuple[str | None, ...], str]) -> None:
-    """Give each visit whose (previous ``depth`` activities, activity) is in ``labels`` that label as its
-    activity, from now on (the log seen through a journey whose steps depend on history); the visits as
-    read are kept, and a later call relabels those."""
-    if _base(connection) == "visits":
-        connection.execute("CREATE TABLE base_visits AS SELECT * FROM visits")
-    names = [f"h{k}" for k in range(depth, 0, -1)]
-    columns = ", ".join(f"{name} VARCHAR" for name in names)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE history_labels ({columns}, activity VARCHAR, label VARCHAR)")
-    marks = ", ".join("?" for _ in range(depth + 2))
-    connection.executemany(
-        f"INSERT INTO history_labels VALUES ({marks})", [[*key, label] for key, label in labels.items()]
-    )
-    lags = _lags(depth)
-    matched = " AND ".join(f"v.{name} IS NOT DISTINCT FROM l.{name}" for name in names)
-    connection.execute(
-        f"""
-        CREATE OR REPLACE TABLE relabelled_visits AS
-        SELECT case_id, coalesce(l.label, v.activity) AS activity, resource, done, began, position
-        FROM (
-            SELECT *, {lags}NULL AS _ FROM base_visits
-            WINDOW w AS (PARTITION BY case_id ORDER BY began, done, position)
-        ) v LEFT JOIN history_labels l ON v.activity = l.activity AND {matched}
-        ORDER BY position"""
-    )
-    connection.execute("DROP TABLE history_labels")
-    connection.execute("CREATE OR REPLACE VIEW visits AS SELECT * FROM relabelled_visits")
-
-
-def unlabel(connection: Any) -> None:
-    """The visits as read again, after :func:`relabel`."""
-    if _base(connection) == "base_visits":
-        connection.execute("CREATE OR REPLACE VIEW visits AS SELECT * FROM base_visits")
-        connection.execute("DROP TABLE IF EXISTS relabelled_visits")
+    def __init__(self, cursor: Any) -> None:
+        self.errors = ()
+        self._folder = None
+        self._connection = cursor

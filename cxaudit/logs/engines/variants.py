@@ -1,10 +1,13 @@
-"""A log's most common variants (each case's activities up to its first outcome), on DuckDB."""
+"""A log's most common variants (each case's activities up to its first outcome), on any engine."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from cxaudit.logs.engines.duckdb import _OUTCOMES_BEFORE, _marked
+from cxaudit.logs.engines.aggregate import _OUTCOMES_BEFORE, _marked, literal
+
+if TYPE_CHECKING:
+    from cxaudit.logs.engines import Engine
 
 __all__ = ["variants"]
 
@@ -39,23 +42,23 @@ _VARIANTS_IN_ORDER = """
     SELECT case_id, n FROM kinds
     WHERE n >= coalesce((SELECT n FROM kinds ORDER BY n DESC LIMIT 1 OFFSET {top} - 1), 0)"""
 _TRACE = """
-    SELECT activity FROM ({marked}) WHERE case_id = ? ORDER BY position"""
+    SELECT activity FROM ({marked}) WHERE case_id = {case} ORDER BY position"""
 
 
 def variants(
-    connection: Any, outcomes: frozenset[str], top: int, in_order: bool = False
+    engine: Engine, outcomes: frozenset[str], top: int, in_order: bool = False
 ) -> list[tuple[tuple[str, ...], int]]:
     """The ``top`` most common variants (a case's activities up to its first outcome) and their cases,
     most common first, then in the order of their activities. ``in_order``: the log's cases are each
     together and in time order in the file (:attr:`LogSummary.in_order`), and no sort is needed."""
     marked = _marked(outcomes)
-    if not in_order:
+    if not (in_order and engine.file_order):
         query = _VARIANTS.format(marked=marked, outcomes_before=_OUTCOMES_BEFORE, top=int(top))
-        return [(tuple(trace), int(n)) for trace, n in connection.execute(query).fetchall()]
+        return [(tuple(trace), int(n)) for trace, n in engine.rows(query)]
     found = []
-    for case_id, n in connection.execute(_VARIANTS_IN_ORDER.format(marked=marked, top=int(top))).fetchall():
+    for case_id, n in engine.rows(_VARIANTS_IN_ORDER.format(marked=marked, top=int(top))):
         trace = []
-        for (activity,) in connection.execute(_TRACE.format(marked=marked), [case_id]).fetchall():
+        for (activity,) in engine.rows(_TRACE.format(marked=marked, case=literal(case_id))):
             trace.append(activity)
             if activity in outcomes:
                 break
