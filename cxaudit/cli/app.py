@@ -193,6 +193,23 @@ LIFECYCLE_OPTION = typer.Option(
 MAP_OPTION = typer.Option(
     "--map", help="A mapping file (YAML): success, abandon, contact, and steps (activity -> step id)."
 )
+ENGINE_OPTION = typer.Option(
+    "--engine",
+    help="Where the log is aggregated: duckdb (default; in this process) or spark (a Spark session; "
+    "the log may then be a folder or glob of Parquet files, or table:NAME). Default from [tool.cxaudit.engine].",
+    callback=_one_of(("duckdb", "spark")),
+)
+
+
+def _engine(given: str | None, config: str | None, near: str) -> dict[str, object]:
+    """The engine and its settings for a log command: --engine, else the configuration's, else duckdb.
+
+    The configuration is --config, else the one found up from ``near`` (a journey file; - for here).
+    """
+    from cxaudit.engine.config import ConfigResolver
+
+    settings = dict(ConfigResolver(config).for_path(near).engine)
+    return {"engine": given or settings.get("default", "duckdb"), "engine_settings": settings}
 
 
 def _audit_one(path: str, config: str | None, pure_yaml: bool):  # type: ignore[no-untyped-def]

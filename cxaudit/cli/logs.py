@@ -10,6 +10,7 @@ from cxaudit.cli.app import (
     ACTIVITY_OPTION,
     CASE_OPTION,
     CONFIG_OPTION,
+    ENGINE_OPTION,
     EPILOG,
     FAIL_ON_OPTION,
     LIFECYCLE_OPTION,
@@ -18,6 +19,7 @@ from cxaudit.cli.app import (
     TIMESTAMP_OPTION,
     _choice,
     _color,
+    _engine,
     _finish,
     _log_progress,
     _one_of,
@@ -27,6 +29,8 @@ from cxaudit.cli.app import (
     _write,
     app,
 )
+
+LOG_HELP = "The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz; with --engine spark also table:NAME."
 
 
 def _history_option(value: str) -> str:
@@ -40,11 +44,12 @@ def _history_option(value: str) -> str:
     "  cxaudit discover events.csv -o journey.yaml --success 'Order placed' --abandon 'Basket abandoned'\n\n"
     "  cxaudit discover events.parquet -o j.yaml --success Done --contact '^(Call|Chat)' --period week\n\n"
     "  cxaudit discover events.xes   (lists the activities cases end with, to choose --success from)\n\n"
+    "  cxaudit discover 'lake/events/*.parquet' --engine spark -o j.yaml --success Done\n\n"
     "Columns named case:concept:name, concept:name, time:timestamp, org:resource, lifecycle:transition and "
     "start_timestamp (or case_id, activity, timestamp, resource) are found by themselves.\n\n" + EPILOG
 )
 def discover(
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    log: Annotated[str, typer.Argument(help=LOG_HELP)],
     output: Annotated[str, typer.Option("--output", "-o", help="The journey file to write; - for stdout.")] = "-",
     success: Annotated[list[str] | None, typer.Option("--success", help="An activity that ends a case well.")] = None,
     abandon: Annotated[list[str] | None, typer.Option("--abandon", help="An activity where customers give up.")] = None,
@@ -103,6 +108,8 @@ def discover(
             help="How many of the log's most common paths to write (journey 'variants'); 0 for none.",
         ),
     ] = 5,
+    engine: Annotated[str | None, ENGINE_OPTION] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
     """Discover a journey from an event log: a step per activity (and history), probabilities from what customers did.
 
@@ -140,6 +147,7 @@ def discover(
         start=start,
         lifecycle=lifecycle,
         progress=_log_progress(output),
+        **_engine(engine, config, "-"),
     ) as events:
         names = events.activity_names()
         if not success or any(name not in names for name in (*success, *abandon, *decline)):
@@ -183,7 +191,7 @@ def discover(
 )
 def drift(
     journey: Annotated[str, typer.Argument(help="The journey file.")],
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    log: Annotated[str, typer.Argument(help=LOG_HELP)],
     output_format: Annotated[
         str,
         typer.Option("--format", "-f", help="text, json, sarif, github, junit or markdown.", callback=_choice("check")),
@@ -198,6 +206,7 @@ def drift(
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
+    engine: Annotated[str | None, ENGINE_OPTION] = None,
 ) -> None:
     """Compare a journey with what customers did in an event log: DR01-DR05, as findings.
 
@@ -226,6 +235,7 @@ def drift(
         start=start,
         lifecycle=lifecycle,
         progress=_log_progress(output),
+        **_engine(engine, config, journey),
     ) as events:
         result = run_audit(
             current,
@@ -246,11 +256,12 @@ def drift(
 
 @app.command(
     epilog="Examples:\n\n  cxaudit calibrate journeys/web-checkout.yaml events.csv\n\n"
-    "  cxaudit calibrate checkout.yaml events.parquet -o checkout-calibrated.yaml\n\n" + EPILOG
+    "  cxaudit calibrate checkout.yaml events.parquet -o checkout-calibrated.yaml\n\n"
+    "  cxaudit calibrate checkout.yaml table:events --engine spark\n\n" + EPILOG
 )
 def calibrate(
     journey: Annotated[str, typer.Argument(help="The journey file (updated in place unless -o is given).")],
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    log: Annotated[str, typer.Argument(help=LOG_HELP)],
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the calibrated journey here.")] = None,
     min_observations: Annotated[
         int, typer.Option("--min-observations", help="Steps seen fewer times keep their values.", min=1)
@@ -261,6 +272,8 @@ def calibrate(
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
+    engine: Annotated[str | None, ENGINE_OPTION] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
     """Update a journey's probabilities, durations and volume from an event log, keeping its comments and layout."""
     from cxaudit.atomic import write_atomic
@@ -282,6 +295,7 @@ def calibrate(
         start=start,
         lifecycle=lifecycle,
         progress=_log_progress(output),
+        **_engine(engine, config, journey),
     ) as events:
         result = run_calibrate(text, current, events, min_observations=min_observations, activity_map=explicit)
     target = output or journey
@@ -312,7 +326,7 @@ def calibrate(
 )
 def backtest(
     journey: Annotated[str, typer.Argument(help="The journey file.")],
-    log: Annotated[str, typer.Argument(help="The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz.")],
+    log: Annotated[str, typer.Argument(help=LOG_HELP)],
     output_format: Annotated[
         str,
         typer.Option("--format", "-f", help="text, json, markdown or sarif.", callback=_choice("backtest")),
@@ -328,6 +342,8 @@ def backtest(
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
+    engine: Annotated[str | None, ENGINE_OPTION] = None,
+    config: Annotated[str | None, CONFIG_OPTION] = None,
 ) -> None:
     """Set a journey's predictions against what a log's customers did: outcome shares, repeats, visits, times.
 
@@ -349,6 +365,7 @@ def backtest(
         start=start,
         lifecycle=lifecycle,
         progress=_log_progress(output),
+        **_engine(engine, config, journey),
     ) as events:
         result = run_backtest(current, events, confidence=confidence, activity_map=explicit)
     _write(get_reporter("backtest", output_format)().render(result), output, [journey, log])

@@ -16,6 +16,9 @@ Keys::
     [rules.FR02]      min-share = 0.15             # rule options (thresholds)
     [gates]           min-completion-rate = 0.85   # GT01 gates on journey metrics
     [per-path."legacy/**"]  ignore = ["OW"]        # overrides for matching files
+    [engine]          default = "spark"            # the log commands' engine (duckdb by default)
+                      master = "spark://host:7077" # a Spark session's master, app-name and
+                      config = { "spark.executor.memory" = "8g" }   # options
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from cxaudit.model import FAIL_LEVELS, Severity
 
 __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_selectors"]
 
-TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits", "drift-log")
+TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits", "drift-log", "engine")
+ENGINE_KEYS = ("default", "master", "app-name", "config")
+"""Keys of ``[tool.cxaudit.engine]``: the engine of the log commands and a Spark session's settings."""
 LIMIT_KEYS = {
     "max-file-size": "max_file_bytes",
     "max-depth": "max_depth",
@@ -108,6 +113,8 @@ class Settings:
     """Bounds on what a journey file may be (size, nesting, aliases, steps)."""
     drift_log: str | None = None
     """An event log to check every journey against (the drift rules DR01-DR05)."""
+    engine: Mapping[str, Any] = field(default_factory=dict)
+    """``[tool.cxaudit.engine]``: ``default`` (the engine's name), ``master``, ``app_name``, ``config``."""
     root: Path | None = None
     """The directory per-path globs are relative to."""
     source: str | None = None
@@ -362,15 +369,41 @@ class _Reader:
             drift_log = None
         if drift_log is not None:
             drift_log = str(root / drift_log)
+        engine = self.engine(data.get("engine", {}))
         return Settings(
             base=base,
             fail_on=fail_on,
             per_path=tuple(per_path),
             limits=limits,
             drift_log=drift_log,
+            engine=engine,
             root=root,
             source=self.file,
         )
+
+    def engine(self, raw: Any) -> dict[str, Any]:
+        from cxaudit.logs.engines import ENGINES
+        from cxaudit.spec import did_you_mean
+
+        if not isinstance(raw, Mapping):
+            self.add("engine", f"'engine' in {self.table()} must be a table of settings")
+            return {}
+        found: dict[str, Any] = {}
+        for key, value in raw.items():
+            name = _key(key)
+            if name not in ENGINE_KEYS:
+                self.add(key, f"unknown key '{key}' in {self.table('engine')}{did_you_mean(name, ENGINE_KEYS)}")
+            elif name == "default" and value not in ENGINES:
+                self.add(key, f"'default' in {self.table('engine')} must be one of {', '.join(ENGINES)}, not {value!r}")
+            elif name == "config" and not (
+                isinstance(value, Mapping) and all(isinstance(v, str | int | float | bool) for v in value.values())
+            ):
+                self.add(key, f"'config' in {self.table('engine')} must be a table of Spark option to value")
+            elif name != "config" and not isinstance(value, str):
+                self.add(key, f"'{key}' in {self.table('engine')} must be text, not {value!r}")
+            else:
+                found[name.replace("-", "_")] = value
+        return found
 
     def limits(self, raw: Any) -> Limits:
         from cxaudit.spec import did_you_mean
