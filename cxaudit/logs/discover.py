@@ -101,7 +101,8 @@ def discover(
     owners = sorted({info.resource for info in activities.values() if info.resource})
     owner_ids = unique_slugs(owners)
 
-    journey_id = slug(journey_id or re.sub(r"\.(csv|gz|parquet|tsv|txt)$", "", log.file.split("/")[-1]).split(".")[0])
+    named = log.file.removeprefix("table:").rstrip("/").split("/")[-1]  # a file, a folder or a session's table
+    journey_id = slug(journey_id or re.sub(r"\.(csv|gz|parquet|tsv|txt)$", "", named).split(".")[0])
     here = SourceSpan(log.file, 0, 0)
     steps: dict[str, Step] = {}
     duration_notes: dict[str, str] = {}

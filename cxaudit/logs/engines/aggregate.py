@@ -67,7 +67,7 @@ def load(engine: Engine, source: str, columns: dict[str, str | None], types: dic
     timed = columns["timestamp"] is not None
     zoned = columns["start"] is not None
     # Values are taken as written (DuckDB keeps surrounding spaces); an empty
-    # case or activity is a missing one. rowid is the file position. Columns
+    # case or activity is a missing one. the position is the place in the file. Columns
     # the log does not have are not made.
     selected = [
         f"NULLIF(CAST({_quote(columns['case'])} AS VARCHAR), '') AS case_id",
@@ -123,6 +123,7 @@ def load(engine: Engine, source: str, columns: dict[str, str | None], types: dic
         # A visit is a row without a lifecycle or a completion; it began at its
         # own start time, else at the start row of the same activity just
         # before it in its case, else when it was done.
+        start_time = " start_time," if columns["start"] is not None else ""
         engine.run(
             f"""
             CREATE TABLE lifecycle_visits AS
@@ -132,11 +133,12 @@ def load(engine: Engine, source: str, columns: dict[str, str | None], types: dic
                             time) AS began,
                    position
             FROM (
-                SELECT *, {engine.events_position} AS position,
+                SELECT case_id, activity, resource, time, lifecycle,{start_time}
+                       {engine.events_position} AS position,
                        lag(lifecycle) OVER w AS previous_lifecycle, lag(time) OVER w AS previous_time
                 FROM events
                 WHERE {valid} AND (lifecycle IS NULL OR lifecycle IN ('start', 'complete'))
-                WINDOW w AS (PARTITION BY case_id, activity ORDER BY time, rowid)
+                WINDOW w AS (PARTITION BY case_id, activity ORDER BY time, {engine.events_position})
             )
             WHERE lifecycle IS NULL OR lifecycle = 'complete'"""
         )
