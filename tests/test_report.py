@@ -13,6 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from cxaudit.engine import audit
+from cxaudit.engine.portfolio import Exchange
 from cxaudit.engine.report import Report
 from cxaudit.journey.load import load_journey, loads_journey
 from cxaudit.reporters.document import DocumentReporter, HtmlReporter
@@ -25,9 +26,9 @@ REDESIGN = ROOT / "docs" / "examples" / "web-checkout-redesign.yaml"
 UPDATE = os.environ.get("CXAUDIT_UPDATE_GOLDEN") == "1"
 
 
-def document_of(*paths: Path) -> str:
+def document_of(*paths: Path, exchange: Exchange | None = None) -> str:
     return DocumentReporter().render(
-        Report(tuple(audit(load_journey(p, name=p.relative_to(ROOT).as_posix())) for p in paths))
+        Report(tuple(audit(load_journey(p, name=p.relative_to(ROOT).as_posix())) for p in paths), exchange=exchange)
     )
 
 
@@ -86,10 +87,23 @@ def test_report_tables_keep_their_columns_and_the_map_is_there(name, paths):
         assert heading in text
 
 
-def test_portfolio_ranks_journeys_by_value_at_risk():
-    text = document_of(*JOURNEYS)
+def test_portfolio_ranks_journeys_by_value_at_risk_a_year_in_one_currency():
+    text = document_of(*JOURNEYS, exchange=Exchange("EUR", {"GBP": 1.15, "USD": 0.92}))
     order = re.findall(r"^\| (\d) \| ([^|]+) \|", text, re.MULTILINE)[:3]
-    assert [name.strip() for _, name in order] == ["Current account opening", "Web shop checkout", "Mobile plan change"]
+    # as written, GBP 7.6M a quarter ranked first; a year in EUR it is last
+    assert [name.strip() for _, name in order] == ["Web shop checkout", "Mobile plan change", "Current account opening"]
+    assert (
+        "| | **all 3** | | **1,822,710** | **1,009,968** | **EUR\u00a06,642,751** | **EUR\u00a0164,621,259** | |"
+        in text
+    )
+
+
+def test_portfolio_without_rates_gives_each_currency_its_own_ranking():
+    text = document_of(*JOURNEYS)
+    assert re.findall(r"^## In (\w+)$", text, re.MULTILINE) == ["EUR", "GBP", "USD"]
+    assert re.findall(r"^\| (\d) \|", text, re.MULTILINE)[:3] == ["1", "1", "1"]
+    assert "**all" not in text
+    assert "rates = { GBP = <rate>, USD = <rate> }   # 1 GBP = <rate> EUR" in text
 
 
 def test_executive_summary_speaks_in_units():

@@ -16,6 +16,8 @@ Keys::
     [rules.FR02]      min-share = 0.15             # rule options (thresholds)
     [gates]           min-completion-rate = 0.85   # GT01 gates on journey metrics
     [per-path."legacy/**"]  ignore = ["OW"]        # overrides for matching files
+    [portfolio]       currency = "EUR"             # the portfolio's one currency, and the rates
+                      rates = { GBP = 1.15 }       # into it (1 GBP = 1.15 EUR)
     [engine]          default = "spark"            # the log commands' engine (duckdb by default)
                       master = "spark://host:7077" # a Spark session's master, app-name and
                       config = { "spark.executor.memory" = "8g" }   # options
@@ -32,13 +34,26 @@ from typing import Any
 
 from cxaudit.engine import AuditConfig
 from cxaudit.engine.configfile import find_config, read_toml, read_yaml_config
+from cxaudit.engine.portfolio import Exchange
 from cxaudit.errors import ConfigError, Problem
 from cxaudit.journey.source import DEFAULT_LIMITS, Limits
 from cxaudit.model import FAIL_LEVELS, Severity
 
 __all__ = ["FAIL_LEVELS", "Settings", "find_config", "load_config", "resolve_selectors"]
 
-TOP_KEYS = ("select", "ignore", "fail-on", "severity", "rules", "gates", "per-path", "limits", "drift-log", "engine")
+TOP_KEYS = (
+    "select",
+    "ignore",
+    "fail-on",
+    "severity",
+    "rules",
+    "gates",
+    "per-path",
+    "limits",
+    "drift-log",
+    "engine",
+    "portfolio",
+)
 ENGINE_KEYS = ("default", "master", "app-name", "config")
 """Keys of ``[tool.cxaudit.engine]``: the engine of the log commands and a Spark session's settings."""
 LIMIT_KEYS = {
@@ -114,6 +129,8 @@ class Settings:
     drift_log: str | None = None
     """An event log to check every journey against (the drift rules DR01-DR05)."""
     engine: Mapping[str, Any] = field(default_factory=dict)
+    exchange: Exchange = field(default_factory=Exchange)
+    """``[tool.cxaudit.portfolio]``: the portfolio's currency and the rates into it."""
     """``[tool.cxaudit.engine]``: ``default`` (the engine's name), ``master``, ``app_name``, ``config``."""
     root: Path | None = None
     """The directory per-path globs are relative to."""
@@ -370,6 +387,7 @@ class _Reader:
         if drift_log is not None:
             drift_log = str(root / drift_log)
         engine = self.engine(data.get("engine", {}))
+        exchange = self.exchange(data.get("portfolio", {}))
         return Settings(
             base=base,
             fail_on=fail_on,
@@ -377,6 +395,7 @@ class _Reader:
             limits=limits,
             drift_log=drift_log,
             engine=engine,
+            exchange=exchange,
             root=root,
             source=self.file,
         )
@@ -404,6 +423,35 @@ class _Reader:
             else:
                 found[name.replace("-", "_")] = value
         return found
+
+    def exchange(self, raw: Any) -> Exchange:
+        from cxaudit.spec import did_you_mean
+
+        if not isinstance(raw, Mapping):
+            self.add("portfolio", f"'portfolio' in {self.table()} must be a table of settings")
+            return Exchange()
+        table = self.table("portfolio")
+        currency, rates = None, {}
+        for key, value in raw.items():
+            if key == "currency":
+                if isinstance(value, str) and value.strip():
+                    currency = value.strip()
+                else:
+                    self.add(key, f"'currency' in {table} must be a currency's code (EUR, GBP...), not {value!r}")
+            elif key == "rates":
+                if not isinstance(value, Mapping):
+                    self.add(key, f"'rates' in {table} must be a table of currency to rate, e.g. {{ GBP = 1.15 }}")
+                    continue
+                for code, rate in value.items():
+                    if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+                        self.add(code, f"the rate of {code} in {table} must be a number above 0, not {rate!r}")
+                    else:
+                        rates[str(code)] = float(rate)
+            else:
+                self.add(key, f"unknown key '{key}' in {table}{did_you_mean(key, ('currency', 'rates'))}")
+        if rates and currency is None:
+            self.add("rates", f"'rates' in {table} need the 'currency' they convert into")
+        return Exchange(currency, rates)
 
     def limits(self, raw: Any) -> Limits:
         from cxaudit.spec import did_you_mean

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.portfolio import Exchange
     from cxaudit.errors import Problem
     from cxaudit.model import Finding
 
@@ -24,6 +25,8 @@ class Report:
     """Files the run was asked to read."""
     sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
     """File text by name, for reporters that quote the source."""
+    exchange: Exchange | None = None
+    """The portfolio's currency and rates (``[tool.cxaudit.portfolio]``), for reports of several journeys."""
     parts: tuple[Any, ...] | None = field(default=None, repr=False)
     """Each audit's part of a findings-only output, made where its file was
     checked (see :func:`cxaudit.engine.run.run`); the audits then hold no findings.

@@ -88,12 +88,15 @@ def run(
         failing = failing or checked.failing
         audits.append(checked.outcome)
         parts.append(checked.file_output)
+    # the portfolio's currency is the configuration's of the first file (or --config's)
+    exchange = resolver.for_path(files[0] if files else ".").exchange
     report = Report(
         tuple(audits),
         tuple(problems),
         baselined,
         len(files),
         sources,
+        exchange,
         tuple(parts) if file_output is not None else None,
     )
     return report, failing

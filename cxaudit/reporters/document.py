@@ -25,6 +25,7 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.portfolio import Portfolio
     from cxaudit.engine.report import Report
     from cxaudit.model import Finding
 
@@ -75,9 +76,10 @@ class DocumentReporter:
         if len(audits) == 1:
             lines += self._journey(audits[0], level=1)
         else:
-            lines += self._portfolio(audits)
-            ordered = sorted(audits, key=_risk_order)
-            for audit in ordered:
+            from cxaudit.engine.portfolio import portfolio
+
+            lines += self._portfolio(portfolio(audits, report.exchange))
+            for audit in _in_portfolio_order(report):
                 lines += ["", "---", ""]
                 lines += self._journey(audit, level=2)
         evidence = any(audit.intervals is not None for audit in audits)
@@ -91,26 +93,45 @@ class DocumentReporter:
         lines += ["", f"_{footer}._", ""]
         return "\n".join(lines)
 
-    def _portfolio(self, audits: list[JourneyAudit]) -> list[str]:
+    def _portfolio(self, found: Portfolio) -> list[str]:
+        journeys = len(found.rows)
+        unit = f", in {found.currency}" if found.currency else ""
         lines = [
             "# Customer journey portfolio audit",
             "",
-            f"{len(audits)} journeys, ranked by value at risk. Every contact is a failure we caused; "
-            "every customer lost is value at risk.",
-            "",
-            "| # | journey | completion | customers lost | contacts | contact cost | value at risk | findings |",
-            "|--:|---|--:|--:|--:|--:|--:|--:|",
+            f"{journeys} journeys, every figure a year{unit}, ranked by value at risk a year. "
+            "Every contact is a failure we caused; every customer lost is value at risk.",
         ]
-        for rank, audit in enumerate(sorted(audits, key=_risk_order), start=1):
-            m = audit.metrics
-            journey = audit.journey
-            per = cell(fmt.per(journey.period))
-            var = "-" if m.value_at_risk is None else f"{money(m.value_at_risk, journey.currency)} {per}"
-            lines.append(
-                f"| {rank} | {text(journey.name)} | {fmt.pct(m.completion_rate)} | "
-                f"{fmt.count(m.customers_lost_per_period)} {per} | {fmt.count(m.contacts_per_period)} {per} | "
-                f"{money(m.contact_cost_per_period, journey.currency)} {per} | {var} | {len(audit.active)} |"
-            )
+        for group in found.groups:
+            cash = partial(money, currency=group.currency)
+            if len(found.groups) > 1:
+                title = f"In {group.currency}" if group.currency else "Without money"
+                lines += ["", f"## {title}" + ("" if group.yearly else ": per their own period, not a year")]
+            per = "a year" if group.yearly else ""
+            lines += [
+                "",
+                f"| # | journey | completion | customers lost {per} | contacts {per} | contact cost {per} "
+                f"| value at risk {per} | findings |".replace("  ", " "),
+                "|--:|---|--:|--:|--:|--:|--:|--:|",
+            ]
+            for rank, row in enumerate(group.rows, start=1):
+                own = "" if group.yearly else f" {cell(fmt.per(row.period))}"
+                var = "-" if row.value_at_risk is None else cash(row.value_at_risk) + own
+                lines.append(
+                    f"| {rank} | {text(row.name)} | {fmt.pct(row.completion_rate)} | "
+                    f"{fmt.count(row.customers_lost)}{own} | {fmt.count(row.contacts)}{own} | "
+                    f"{cash(row.contact_cost)}{own} | {var} | {row.findings} |"
+                )
+            if group.yearly and len(group.rows) > 1:
+                var = "-" if group.value_at_risk is None else cash(group.value_at_risk)
+                lines.append(
+                    f"| | **all {len(group.rows)}** | | **{fmt.count(group.customers_lost)}** | "
+                    f"**{fmt.count(group.contacts)}** | **{cash(group.contact_cost)}** | **{var}** | |"
+                )
+        for note in found.notes:
+            lines += ["", f"> {text(note)}."]
+        if found.example:
+            lines += ["", "```toml", *found.example.splitlines(), "```"]
         return lines
 
     def _journey(self, audit: JourneyAudit, level: int) -> list[str]:
@@ -352,9 +373,14 @@ class DocumentReporter:
         ]
 
 
-def _risk_order(audit: JourneyAudit) -> tuple[float, float, str]:
-    m = audit.metrics
-    return (-(m.value_at_risk or 0.0), -m.customers_lost_per_period, audit.journey.id)
+def _in_portfolio_order(report: Report) -> list[JourneyAudit]:
+    """The audits as the portfolio ranks them (one audit: itself)."""
+    from cxaudit.engine.portfolio import portfolio
+
+    if len(report.audits) == 1:
+        return list(report.audits)
+    by_journey = {(audit.journey.file, audit.journey.id): audit for audit in report.audits}
+    return [by_journey[(row.file, row.journey)] for row in portfolio(report.audits, report.exchange).rows]
 
 
 HTML_STYLE = """
@@ -410,9 +436,7 @@ class HtmlReporter:
         from cxaudit.diagram import dot
 
         markdown = DocumentReporter(timestamp=self.timestamp).render(report)
-        single = len(report.audits) == 1
-        ordered = list(report.audits) if single else sorted(report.audits, key=_risk_order)
-        diagrams = iter(ordered)
+        diagrams = iter(_in_portfolio_order(report))
         parser = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
         default_fence = parser.renderer.rules.get("fence")
 
@@ -430,7 +454,7 @@ class HtmlReporter:
         body = parser.render(markdown)  # raw HTML in the text is escaped, never rendered
         title = (
             f"Customer journey audit: {clean(' '.join(report.audits[0].journey.name.split()))}"
-            if single and report.audits
+            if len(report.audits) == 1
             else "Customer journey portfolio audit"
         )
         return (

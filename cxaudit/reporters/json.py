@@ -97,6 +97,29 @@ def _with_evidence(audit: JourneyAudit, finding: Finding) -> dict[str, Any]:
     return row
 
 
+def portfolio_dict(report: Report) -> dict[str, Any]:
+    """The journeys side by side: every figure a year, amounts in one currency where they convert."""
+    from cxaudit.engine.portfolio import portfolio
+
+    found = portfolio(report.audits, report.exchange)
+    journeys = []
+    for group in found.groups:
+        for row in group.rows:
+            journeys.append(
+                {
+                    "journey": row.journey,
+                    "file": row.file,
+                    "currency": row.currency,
+                    "value_at_risk": row.value_at_risk,
+                    "contacts": row.contacts,
+                    "contact_cost": row.contact_cost,
+                    "customers_lost": row.customers_lost,
+                    "period": "year" if group.yearly else row.period,
+                }
+            )
+    return {"period": "year", "currency": found.currency, "journeys": journeys, "notes": list(found.notes)}
+
+
 class JsonReporter:
     """``{"cxaudit": VERSION, "journeys": [...]}``, indented, keys in a fixed order."""
 
@@ -105,6 +128,8 @@ class JsonReporter:
 
     def render(self, report: Report) -> str:
         document: dict[str, Any] = {"cxaudit": __version__, "journeys": [journey_dict(a) for a in report.audits]}
+        if len(report.audits) > 1:
+            document["portfolio"] = portfolio_dict(report)
         if report.problems:
             document["errors"] = [
                 {"file": p.file, "line": p.line, "column": p.column, "message": p.message, "path": p.path}
@@ -263,6 +288,45 @@ def report_schema() -> dict[str, Any]:
         "properties": {
             "cxaudit": {"type": "string"},
             "journeys": {"type": "array", "items": journey},
+            "portfolio": {
+                "type": "object",
+                "description": "Several journeys side by side (present only then): every figure a year, ranked "
+                "by value at risk a year; amounts in one currency, or null when mixed and not converted.",
+                "properties": {
+                    "period": {"const": "year"},
+                    "currency": {"type": ["string", "null"]},
+                    "journeys": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "journey": {"type": "string"},
+                                "file": {"type": "string"},
+                                "currency": {"type": ["string", "null"]},
+                                "value_at_risk": {"type": ["number", "null"]},
+                                "contacts": {"type": "number"},
+                                "contact_cost": {"type": "number"},
+                                "customers_lost": {"type": "number"},
+                                "period": {"type": "string"},
+                            },
+                            "required": [
+                                "journey",
+                                "file",
+                                "currency",
+                                "value_at_risk",
+                                "contacts",
+                                "contact_cost",
+                                "customers_lost",
+                                "period",
+                            ],
+                            "additionalProperties": False,
+                        },
+                    },
+                    "notes": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["period", "currency", "journeys", "notes"],
+                "additionalProperties": False,
+            },
             "errors": {
                 "type": "array",
                 "description": "Files that could not be read (present only when there are some).",

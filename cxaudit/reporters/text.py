@@ -19,6 +19,7 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.portfolio import Exchange
     from cxaudit.engine.report import Report
     from cxaudit.model import Finding
 
@@ -120,7 +121,7 @@ class TextReporter:
         for audit in audits:
             self._journey(console, audit)
         if len(audits) > 1:
-            self._portfolio(console, audits)
+            self._portfolio(console, audits, report.exchange)
         self._summary(console, audits)
         return buffer.getvalue()
 
@@ -278,34 +279,52 @@ class TextReporter:
             console.print(_variants(audit))
         console.print()
 
-    def _portfolio(self, console: Console, audits: Sequence[JourneyAudit]) -> None:
-        table = Table(title="Portfolio", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, expand=True)
-        table.add_column("Journey", ratio=3)
-        table.add_column("Complete", justify="right")
-        table.add_column("Lost", justify="right")
-        table.add_column("Contacts", justify="right")
-        table.add_column("Contact cost", justify="right")
-        table.add_column("Value at risk", justify="right")
-        table.add_column("Findings", justify="right")
-        ordered = sorted(
-            audits,
-            key=lambda a: (-(a.metrics.value_at_risk or 0.0), -a.metrics.customers_lost_per_period, a.journey.id),
-        )
-        for audit in ordered:
-            metrics = audit.metrics
-            journey = audit.journey
-            per = fmt.per(journey.period)
-            var = metrics.value_at_risk
-            table.add_row(
-                _t(journey.name),
-                fmt.pct(metrics.completion_rate),
-                f"{fmt.count(metrics.customers_lost_per_period)} {per}",
-                fmt.count(metrics.contacts_per_period),
-                fmt.money(metrics.contact_cost_per_period, journey.currency),
-                "-" if var is None else fmt.money(var, journey.currency),
-                str(len(audit.active)),
-            )
-        console.print(table)
+    def _portfolio(self, console: Console, audits: Sequence[JourneyAudit], exchange: Exchange | None) -> None:
+        from cxaudit.engine.portfolio import portfolio
+
+        found = portfolio(audits, exchange)
+        for group in found.groups:
+            if group.yearly:
+                title = f"Portfolio, a year{f', in {group.currency}' if group.currency else ''}"
+            else:
+                title = "Portfolio, per each journey's own period"
+            table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, expand=True)
+            table.add_column("Journey", ratio=3)
+            table.add_column("Complete", justify="right")
+            table.add_column("Lost", justify="right")
+            table.add_column("Contacts", justify="right")
+            table.add_column("Contact cost", justify="right")
+            table.add_column("Value at risk", justify="right")
+            table.add_column("Findings", justify="right")
+            for row in group.rows:
+                own = "" if group.yearly else f" {fmt.per(row.period)}"
+                table.add_row(
+                    _t(row.name),
+                    fmt.pct(row.completion_rate),
+                    f"{fmt.count(row.customers_lost)}{own}",
+                    fmt.count(row.contacts),
+                    fmt.money(row.contact_cost, group.currency),
+                    "-" if row.value_at_risk is None else fmt.money(row.value_at_risk, group.currency),
+                    str(row.findings),
+                )
+            if group.yearly and len(group.rows) > 1:
+                table.add_section()
+                var = group.value_at_risk
+                table.add_row(
+                    Text(f"all {len(group.rows)}", style="bold"),
+                    "",
+                    fmt.count(group.customers_lost),
+                    fmt.count(group.contacts),
+                    fmt.money(group.contact_cost, group.currency),
+                    "-" if var is None else fmt.money(var, group.currency),
+                    "",
+                )
+            console.print(table)
+        for note in found.notes:
+            console.print(_t(note + "."), style="yellow")
+        if found.example:
+            for line in found.example.splitlines():
+                console.print(_t("  " + line), style="yellow")
 
     def _summary(self, console: Console, audits: Sequence[JourneyAudit]) -> None:
         counts = {severity: 0 for severity in Severity}
