@@ -72,15 +72,18 @@ def _tree_rss(root: int) -> int:
 
 def run_tree(command: list[str]) -> tuple[float, int]:
     """Wall time and the process tree's peak resident memory (KiB) of one run."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    if process.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(command)} failed with {process.returncode}")
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        if process.returncode not in (0, 1):
+            errors.seek(0)
+            said = errors.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"{' '.join(command)} failed with {process.returncode}: " + "\n".join(said))
     return elapsed, peak
 
 

@@ -262,12 +262,22 @@ def report(
     epilog="Examples:\n\n  cxaudit compare checkout-v1.yaml checkout-v2.yaml\n\n"
     "  cxaudit compare journeys/web-checkout.yaml --rev main..HEAD\n\n"
     "  cxaudit compare journeys/web-checkout.yaml --rev HEAD~3..   (against the working tree)\n\n"
-    "  cxaudit compare before.yaml after.yaml --format json\n\n" + EPILOG
+    "  cxaudit compare before.yaml after.yaml --format json\n\n"
+    "  cxaudit compare --rev origin/main..HEAD journeys/ --format markdown   (a pull request's comment)\n\n" + EPILOG
 )
 def compare(
-    before: Annotated[str, typer.Argument(help="The journey before the change (or the only file, with --rev).")],
-    after: Annotated[str | None, typer.Argument(help="The journey after the change.")] = None,
-    rev: Annotated[str | None, typer.Option("--rev", help="Compare one file at two git revisions, A..B.")] = None,
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="BEFORE AFTER: two journey files; with --rev, one file, or journey files and directories."),
+    ],
+    rev: Annotated[
+        str | None,
+        typer.Option(
+            "--rev",
+            help="Git revisions A..B (A.. for A and the working tree): one file at both, or every journey "
+            "added, removed or modified under the paths.",
+        ),
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="text, json or markdown.", callback=_choice("compare"))
     ] = "text",
@@ -275,30 +285,43 @@ def compare(
     config: Annotated[str | None, CONFIG_OPTION] = None,
     pure_yaml: Annotated[bool, PURE_OPTION] = False,
 ) -> None:
-    """Before and after: every metric, contacts avoided, customers kept, findings fixed and introduced."""
+    """Before and after: every metric, contacts avoided, customers kept, findings fixed and introduced.
+
+    With --rev and directories or several paths: every journey a change touches, a year and in one currency
+    ([tool.cxaudit.portfolio]); --format markdown is a pull-request comment.
+    """
+    import os
+
     from cxaudit.engine import audit as run_audit
     from cxaudit.engine.compare import Comparison, git_versions
     from cxaudit.engine.config import ConfigResolver
     from cxaudit.errors import UsageError
     from cxaudit.journey.load import loads_journey
-    from cxaudit.reporters import get_reporter
 
-    if rev is not None:
-        if after is not None:
-            raise UsageError("with --rev, give one file: cxaudit compare FILE --rev A..B")
-        (old_text, old_name), (new_text, new_name) = git_versions(before, rev)
-        settings = ConfigResolver(config).for_path(before)
+    inputs = list(paths)
+    if rev is not None and (len(paths) > 1 or os.path.isdir(paths[0])):
+        from cxaudit.engine.changes import compare_revisions
+
+        comparison = compare_revisions(paths, rev, ConfigResolver(config), pure_yaml=pure_yaml)
+    elif rev is not None:
+        (old_text, old_name), (new_text, new_name) = git_versions(paths[0], rev)
+        settings = ConfigResolver(config).for_path(paths[0])
         audits = [
-            run_audit(loads_journey(text, name=name, pure_yaml=pure_yaml), settings.for_file(before))
+            run_audit(loads_journey(text, name=name, pure_yaml=pure_yaml), settings.for_file(paths[0]))
             for text, name in ((old_text, old_name), (new_text, new_name))
         ]
         comparison = Comparison(*audits)
     else:
-        if after is None:
-            raise UsageError("compare needs two files (BEFORE AFTER), or one file and --rev A..B")
-        comparison = Comparison(_audit_one(before, config, pure_yaml), _audit_one(after, config, pure_yaml))
+        if len(paths) != 2:
+            raise UsageError(
+                "compare needs two files (BEFORE AFTER), or --rev A..B with one file, or with journey files and "
+                "directories"
+            )
+        comparison = Comparison(_audit_one(paths[0], config, pure_yaml), _audit_one(paths[1], config, pure_yaml))
+    from cxaudit.reporters import get_reporter
+
     reporter = get_reporter("compare", output_format)(color=_color(output, output_format), width=_width())
-    _write(reporter.render(comparison), output, [before] + ([after] if after else []))
+    _write(reporter.render(comparison), output, inputs)
     raise typer.Exit(exitcodes.CLEAN)
 
 

@@ -6,10 +6,18 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from cxaudit import __version__, fmt
+from cxaudit.reporters import changes
 from cxaudit.reporters.markdown import cell, code_cell
 
 if TYPE_CHECKING:
+    from cxaudit.engine.changes import ChangeSet
     from cxaudit.engine.compare import Comparison
+
+
+def _is_set(comparison: Any) -> bool:
+    """A pull request's journeys (:class:`~cxaudit.engine.changes.ChangeSet`), not one comparison."""
+    return hasattr(comparison, "changes")
+
 
 LABELS = {
     "completion_rate": ("Completion", "share"),
@@ -84,7 +92,9 @@ class CompareJsonReporter:
     def __init__(self, **_: Any) -> None:
         pass
 
-    def render(self, comparison: Comparison) -> str:
+    def render(self, comparison: Comparison | ChangeSet) -> str:
+        if _is_set(comparison):
+            return fmt.json_text(changes.as_dict(comparison))
         document = {"cxaudit": __version__, **comparison.as_dict()}
         return fmt.json_text(document)
 
@@ -93,7 +103,9 @@ class CompareMarkdownReporter:
     def __init__(self, **_: Any) -> None:
         pass
 
-    def render(self, comparison: Comparison) -> str:
+    def render(self, comparison: Comparison | ChangeSet) -> str:
+        if _is_set(comparison):
+            return changes.markdown(comparison)
         per = fmt.per(comparison.after.journey.period)
         lines = [
             f"# Before and after: {cell(comparison.after.journey.name)}",
@@ -160,7 +172,9 @@ class CompareTextReporter:
         self.color = color
         self.width = width
 
-    def render(self, comparison: Comparison) -> str:
+    def render(self, comparison: Comparison | ChangeSet) -> str:
+        if _is_set(comparison):
+            return changes.text(comparison)
         from rich import box
         from rich.console import Console
         from rich.table import Table
