@@ -355,7 +355,8 @@ def test_compare_git_revisions(run_cli, tmp_path, monkeypatch):
 
 def test_compare_usage_errors(run_cli):
     assert run_cli("compare", str(JOURNEYS[2]))[2] == (
-        "cxaudit: compare needs two files (BEFORE AFTER), or one file and --rev A..B\n"
+        "cxaudit: compare needs two files (BEFORE AFTER), or --rev A..B with one file, or with journey files and "
+        "directories\n"
     )
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from cxaudit.engine import AuditConfig
 from cxaudit.engine.configfile import find_config, read_toml, read_yaml_config
+from cxaudit.engine.configtables import engine_table, exchange_table, kebab, limits_table
 from cxaudit.engine.portfolio import Exchange
 from cxaudit.errors import ConfigError, Problem
 from cxaudit.journey.source import DEFAULT_LIMITS, Limits
@@ -54,22 +55,7 @@ TOP_KEYS = (
     "engine",
     "portfolio",
 )
-ENGINE_KEYS = ("default", "master", "app-name", "config")
-"""Keys of ``[tool.cxaudit.engine]``: the engine of the log commands and a Spark session's settings."""
-LIMIT_KEYS = {
-    "max-file-size": "max_file_bytes",
-    "max-depth": "max_depth",
-    "max-aliases": "max_aliases",
-    "max-alias-nodes": "max_alias_nodes",
-    "max-value-length": "max_scalar_length",
-    "max-steps": "max_steps",
-}
 PATH_KEYS = ("select", "ignore", "severity", "rules", "gates")
-
-
-def _key(name: str) -> str:
-    """Config keys are kebab-case; snake_case is accepted too."""
-    return name.replace("_", "-")
 
 
 def resolve_selectors(selectors: Iterable[str], where: str = "") -> frozenset[str]:
@@ -271,8 +257,8 @@ class _Reader:
         from cxaudit.spec import did_you_mean
 
         for key in data:
-            if _key(key) not in keys:
-                hint = did_you_mean(_key(key), keys)
+            if kebab(key) not in keys:
+                hint = did_you_mean(kebab(key), keys)
                 self.add(key, f"unknown key '{key}' in {self.table(*parts)}{hint}")
 
         def selectors(name: str) -> frozenset[str] | None:
@@ -332,11 +318,11 @@ class _Reader:
             if rule.code == "GT01":
                 self.add(selector, f"set GT01's gates in {self.table(*parts, 'gates')}, not in {table}")
                 continue
-            names = {_key(name): name for name in rule.options}
+            names = {kebab(name): name for name in rule.options}
             for option_key, value in values.items():
-                name = names.get(_key(option_key))
+                name = names.get(kebab(option_key))
                 if name is None:
-                    hint = did_you_mean(_key(option_key), names) if names else ""
+                    hint = did_you_mean(kebab(option_key), names) if names else ""
                     known = "" if names else f"; {rule.code} has no options"
                     self.add(option_key, f"unknown option '{option_key}' of {rule.code} in {table}{hint}{known}")
                     continue
@@ -350,11 +336,11 @@ class _Reader:
             self.add("gates", f"'gates' in {self.table(*parts)} must be a table of gate to value")
             raw_gates = {}
         gate_options = RULES["GT01"].options
-        gate_names = {_key(name): name for name in GATES}
+        gate_names = {kebab(name): name for name in GATES}
         for gate_key, value in raw_gates.items():
-            name = gate_names.get(_key(gate_key))
+            name = gate_names.get(kebab(gate_key))
             if name is None:
-                hint = did_you_mean(_key(gate_key), gate_names)
+                hint = did_you_mean(kebab(gate_key), gate_names)
                 self.add(gate_key, f"unknown gate '{gate_key}' in {self.table(*parts, 'gates')}{hint}")
                 continue
             try:
@@ -379,15 +365,15 @@ class _Reader:
                 self.add(glob, f"{self.table('per-path', glob)} must be a table of settings")
                 continue
             per_path.append((glob, glob_pattern(glob), self.part(override, PATH_KEYS, ("per-path", glob))))
-        limits = self.limits(data.get("limits", {}))
+        limits = limits_table(self, data.get("limits", {}))
         drift_log = data.get("drift-log", data.get("drift_log"))
         if drift_log is not None and not isinstance(drift_log, str):
             self.add("drift-log", f"'drift-log' must be the path of an event log, not {drift_log!r}")
             drift_log = None
         if drift_log is not None:
             drift_log = str(root / drift_log)
-        engine = self.engine(data.get("engine", {}))
-        exchange = self.exchange(data.get("portfolio", {}))
+        engine = engine_table(self, data.get("engine", {}))
+        exchange = exchange_table(self, data.get("portfolio", {}))
         return Settings(
             base=base,
             fail_on=fail_on,
@@ -399,77 +385,6 @@ class _Reader:
             root=root,
             source=self.file,
         )
-
-    def engine(self, raw: Any) -> dict[str, Any]:
-        from cxaudit.logs.engines import ENGINES
-        from cxaudit.spec import did_you_mean
-
-        if not isinstance(raw, Mapping):
-            self.add("engine", f"'engine' in {self.table()} must be a table of settings")
-            return {}
-        found: dict[str, Any] = {}
-        for key, value in raw.items():
-            name = _key(key)
-            if name not in ENGINE_KEYS:
-                self.add(key, f"unknown key '{key}' in {self.table('engine')}{did_you_mean(name, ENGINE_KEYS)}")
-            elif name == "default" and value not in ENGINES:
-                self.add(key, f"'default' in {self.table('engine')} must be one of {', '.join(ENGINES)}, not {value!r}")
-            elif name == "config" and not (
-                isinstance(value, Mapping) and all(isinstance(v, str | int | float | bool) for v in value.values())
-            ):
-                self.add(key, f"'config' in {self.table('engine')} must be a table of Spark option to value")
-            elif name != "config" and not isinstance(value, str):
-                self.add(key, f"'{key}' in {self.table('engine')} must be text, not {value!r}")
-            else:
-                found[name.replace("-", "_")] = value
-        return found
-
-    def exchange(self, raw: Any) -> Exchange:
-        from cxaudit.spec import did_you_mean
-
-        if not isinstance(raw, Mapping):
-            self.add("portfolio", f"'portfolio' in {self.table()} must be a table of settings")
-            return Exchange()
-        table = self.table("portfolio")
-        currency, rates = None, {}
-        for key, value in raw.items():
-            if key == "currency":
-                if isinstance(value, str) and value.strip():
-                    currency = value.strip()
-                else:
-                    self.add(key, f"'currency' in {table} must be a currency's code (EUR, GBP...), not {value!r}")
-            elif key == "rates":
-                if not isinstance(value, Mapping):
-                    self.add(key, f"'rates' in {table} must be a table of currency to rate, e.g. {{ GBP = 1.15 }}")
-                    continue
-                for code, rate in value.items():
-                    if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
-                        self.add(code, f"the rate of {code} in {table} must be a number above 0, not {rate!r}")
-                    else:
-                        rates[str(code)] = float(rate)
-            else:
-                self.add(key, f"unknown key '{key}' in {table}{did_you_mean(key, ('currency', 'rates'))}")
-        if rates and currency is None:
-            self.add("rates", f"'rates' in {table} need the 'currency' they convert into")
-        return Exchange(currency, rates)
-
-    def limits(self, raw: Any) -> Limits:
-        from cxaudit.spec import did_you_mean
-
-        if not isinstance(raw, Mapping):
-            self.add("limits", f"'limits' in {self.table()} must be a table of limit to number")
-            return DEFAULT_LIMITS
-        values: dict[str, int] = {}
-        for key, value in raw.items():
-            field_name = LIMIT_KEYS.get(_key(key))
-            if field_name is None:
-                self.add(key, f"unknown limit '{key}' in {self.table('limits')}{did_you_mean(_key(key), LIMIT_KEYS)}")
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                self.add(key, f"limit '{key}' must be a whole number of at least 1, not {value!r}")
-                continue
-            values[field_name] = value
-        return replace(DEFAULT_LIMITS, **values) if values else DEFAULT_LIMITS
 
 
 def load_config(path: str | os.PathLike[str]) -> Settings:
