@@ -124,7 +124,7 @@ def _share(audit: JourneyAudit, source: str, target: str) -> str:
     return "<0.1%" if 0 < share < 0.0005 else fmt.pct(share)
 
 
-def _edges(audit: JourneyAudit, shown: DiagramView) -> list[tuple[str, str, str, bool]]:
+def edges(audit: JourneyAudit, shown: DiagramView) -> list[tuple[str, str, str, bool]]:
     """(source, target, share label, into a contact step) of each drawn transition."""
     steps = audit.journey.steps
     kept = set(shown.steps)
@@ -160,7 +160,7 @@ def mermaid(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
         else:
             shape = f'["{label}"]'
         lines.append(f"  {node[step_id]}{shape}")
-    for source, target, share, into_contact in _edges(audit, shown):
+    for source, target, share, into_contact in edges(audit, shown):
         arrow = "-.->" if into_contact else "-->"
         lines.append(f'  {node[source]} {arrow}|"{share}"| {node[target]}')
     for name, (fill, stroke, color) in COLOURS.items():
@@ -217,7 +217,7 @@ def dot(audit: JourneyAudit, max_steps: int = MAX_STEPS) -> str:
             if mark in ("pothole", "stuck"):
                 attributes.append("penwidth=3")
         lines.append(f"  {node[step_id]} [{', '.join(attributes)}];")
-    for source, target, share, into_contact in _edges(audit, shown):
+    for source, target, share, into_contact in edges(audit, shown):
         style = ", style=dashed" if into_contact else ""
         lines.append(f'  {node[source]} -> {node[target]} [label="{share}"{style}];')
     lines.append("}")

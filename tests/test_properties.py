@@ -104,11 +104,11 @@ def test_every_report_format_stays_valid(text):
     REPORT.validate(document)
     assert json.loads(json.dumps(document)) == document
     SARIF.validate(json.loads(SarifReporter().render(report)))
-    from tests.test_report import mermaid_blocks, table_shapes
+    from tests.test_report import mermaid_blocks, pictures, table_shapes
 
     markdown = DocumentReporter().render(report)
     assert all(len(set(rows)) == 1 for rows in table_shapes(markdown))
-    assert len(mermaid_blocks(markdown)) == 1
+    assert len(mermaid_blocks(markdown)) == pictures(report)
 
 
 @given(model=bpmn_models())

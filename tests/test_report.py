@@ -50,6 +50,18 @@ def table_shapes(markdown: str) -> list[list[int]]:
     return tables
 
 
+def pictures(report: Report) -> int:
+    """The Mermaid blocks a report of these audits has: a map and a chart of outcomes each, and fixes with money."""
+    from cxaudit.reporters import charts
+
+    return sum(2 + bool(charts.fixes(each)) for each in report.audits)
+
+
+def maps(markdown: str) -> list[str]:
+    """The journey maps among the Mermaid blocks (the others are charts)."""
+    return [block for block in mermaid_blocks(markdown) if block.startswith("flowchart")]
+
+
 def mermaid_blocks(markdown: str) -> list[str]:
     tokens = MarkdownIt("commonmark").parse(markdown)
     return [t.content for t in tokens if t.type == "fence" and t.info.strip() == "mermaid"]
@@ -74,7 +86,7 @@ def test_report_tables_keep_their_columns_and_the_map_is_there(name, paths):
     assert len(shapes) >= 3 * len(paths)
     for rows in shapes:
         assert len(set(rows)) == 1, rows
-    assert len(mermaid_blocks(text)) == len(paths)
+    assert len(maps(text)) == len(paths)
     for heading in (
         "Executive summary",
         "Top remediation actions",
@@ -147,7 +159,7 @@ def hostile_report() -> tuple[str, Report]:
 
 
 def test_hostile_names_cannot_break_the_markdown():
-    text, _ = hostile_report()
+    text, result = hostile_report()
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     kinds = {t.type for t in tokens}
     assert "html_block" not in kinds
@@ -155,7 +167,7 @@ def test_hostile_names_cannot_break_the_markdown():
         for child in token.children or []:
             assert child.type not in ("html_inline", "image", "link_open"), child
     assert all(len(set(rows)) == 1 for rows in table_shapes(text))
-    assert len(mermaid_blocks(text)) == 1  # no fence opened or closed by a name
+    assert len(mermaid_blocks(text)) == pictures(result)  # no fence opened or closed by a name
     html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
     assert "<script" not in html and "<img" not in html and "<a " not in html and "href=" not in html
 
@@ -180,13 +192,13 @@ def test_hostile_names_cannot_inject_into_the_diagram():
 
 
 def test_html_is_self_contained_and_escaped(monkeypatch):
-    monkeypatch.setattr(shutil, "which", lambda name: None)  # no Graphviz: the Mermaid source is shown
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no Graphviz: cxaudit draws the map itself
     _, result = hostile_report()
     html = HtmlReporter().render(result)
     assert html.startswith("<!doctype html>")
     assert "<script" not in html and "<img" not in html and "<link" not in html
     assert not re.search(r"(src|href)=\"https?:", html)
-    assert '<pre class="mermaid">flowchart TD' in html
+    assert '<div class="diagram"><svg' in html and 'class="mermaid"' not in html
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
@@ -224,15 +236,25 @@ def test_every_diagram_parses_with_the_real_mermaid_parser(tmp_path):
     files = []
     audits = [audit(load_journey(p)) for p in [*JOURNEYS, REDESIGN]]
     audits.append(hostile_report()[1].audits[0])
+    from cxaudit.reporters import charts
+
+    blocks = []
     for i, result in enumerate(audits):
+        blocks.append(mermaid(result))
+        for chart in (charts.fixes_mermaid(result, i), charts.outcomes_mermaid(result, i)):
+            if chart:
+                blocks.append("\n".join(chart[1:-1]) + "\n")  # without the fence
+    for i, block in enumerate(blocks):
         path = tmp_path / f"d{i}.mmd"
-        path.write_text(mermaid(result))
+        path.write_text(block)
         files.append(str(path))
     bad = tmp_path / "bad.mmd"
     bad.write_text('flowchart LR\n  a["x"] --> b["y"\n')
     done = subprocess.run(["node", str(checker), *files], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count(" flowchart") == len(files)
+    assert done.stdout.count(" flowchart") == len(audits)
+    assert done.stdout.count(" pie") == len(audits)
+    assert done.stdout.count(" xychart") == len(files) - 2 * len(audits) > 0
     failing = subprocess.run(["node", str(checker), str(bad)], capture_output=True, text=True, timeout=300, check=False)
     assert failing.returncode == 1 and "error" in failing.stdout  # the oracle can fail
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cxaudit import __version__, fmt
 from cxaudit.diagram import mermaid
 from cxaudit.model import Severity
+from cxaudit.reporters import charts
 from cxaudit.reporters.markdown import cell, code_cell, code_span
 from cxaudit.textsafe import clean
 
@@ -74,14 +75,14 @@ class DocumentReporter:
         audits = list(report.audits)
         lines: list[str] = []
         if len(audits) == 1:
-            lines += self._journey(audits[0], level=1)
+            lines += self._journey(audits[0], level=1, index=0)
         else:
             from cxaudit.engine.portfolio import portfolio
 
             lines += self._portfolio(portfolio(audits, report.exchange))
-            for audit in _in_portfolio_order(report):
+            for index, audit in enumerate(_in_portfolio_order(report)):
                 lines += ["", "---", ""]
-                lines += self._journey(audit, level=2)
+                lines += self._journey(audit, level=2, index=index)
         evidence = any(audit.intervals is not None for audit in audits)
         lines += ["", *self._appendix(level=1 if len(audits) == 1 else 2, evidence=evidence)]
         if report.problems:
@@ -134,7 +135,7 @@ class DocumentReporter:
             lines += ["", "```toml", *found.example.splitlines(), "```"]
         return lines
 
-    def _journey(self, audit: JourneyAudit, level: int) -> list[str]:
+    def _journey(self, audit: JourneyAudit, level: int, index: int) -> list[str]:
         h = "#" * level
         journey = audit.journey
         m = audit.metrics
@@ -212,6 +213,9 @@ class DocumentReporter:
                 f"{per}; the top findings are verified by solving the journey again with the fix applied. "
                 "Negative contacts avoided: the customers kept contact us later in the journey.",
             ]
+            chart = charts.fixes_mermaid(audit, index)
+            if chart:
+                lines += ["", *chart]
         else:
             lines.append("No findings: nothing to fix.")
         if m.contacts_per_period > 0:
@@ -257,6 +261,7 @@ class DocumentReporter:
                 names = " → ".join(text(journey.steps[step_id].name) for step_id in variant.steps)
                 lines.append(f"| {fmt.pct(variant.share)} | {fmt.pct(variant.predicted)} | {names} |")
         lines += self._map(audit, h)
+        lines += [f"{h}# Where customers end", "", *charts.outcomes_mermaid(audit, index), ""]
         lines += self._findings(audit, h)
         return lines
 
@@ -434,9 +439,11 @@ class HtmlReporter:
         from markdown_it import MarkdownIt
 
         from cxaudit.diagram import dot
+        from cxaudit.reporters.svg import journey_map
 
         markdown = DocumentReporter(timestamp=self.timestamp).render(report)
-        diagrams = iter(_in_portfolio_order(report))
+        ordered = _in_portfolio_order(report)
+        diagrams = iter(ordered)
         parser = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
         default_fence = parser.renderer.rules.get("fence")
 
@@ -444,11 +451,15 @@ class HtmlReporter:
             token = tokens[index]
             if token.info.strip() != "mermaid":
                 return default_fence(tokens, index, options, env)  # type: ignore[misc]
+            chart = charts.MARKER.match(token.content.split("\n", 1)[0])
+            if chart is not None:
+                of = ordered[int(chart.group(2))]
+                svg = charts.fixes_svg(of) if chart.group(1) == "fixes" else charts.outcomes_svg(of)
+                return f'<div class="chart">{svg}</div>\n'
             audit = next(diagrams)
-            svg = render_svg(dot(audit))
-            if svg is not None:
-                return f'<div class="diagram">{svg}</div>\n'
-            return f'<pre class="mermaid">{html.escape(token.content)}</pre>\n'
+            # Graphviz draws the map where it is installed; otherwise it is drawn here, never left as source
+            svg = render_svg(dot(audit)) or journey_map(audit)
+            return f'<div class="diagram">{svg}</div>\n'
 
         parser.renderer.rules["fence"] = fence
         body = parser.render(markdown)  # raw HTML in the text is escaped, never rendered
