@@ -162,3 +162,32 @@ def test_discover_without_an_outcome_lists_where_cases_end(run_cli, tmp_path):
         "The log's 4 cases start with:\n"
         "  'Apply'          4 cases  100.0%\n"
     )
+
+
+def test_a_folder_or_a_glob_of_parquet_files_is_one_log(tmp_path, run_cli):
+    import duckdb
+
+    source = LOGS / "post-outcome.csv"
+    lake = tmp_path / "lake"
+    (lake / "2026").mkdir(parents=True)
+    with duckdb.connect() as connection:
+        connection.execute(f"CREATE TABLE e AS SELECT * FROM read_csv('{source}')")
+        half = connection.execute("SELECT count(*) // 2 FROM e").fetchone()[0]
+        connection.execute(f"COPY (SELECT * FROM e LIMIT {half}) TO '{lake / 'a.parquet'}'")
+        connection.execute(f"COPY (SELECT * FROM e OFFSET {half}) TO '{lake / '2026' / 'b.parquet'}'")
+    from cxaudit.logs.read import read_log
+
+    whole = summary("post-outcome.csv", ["Approved", "Declined"])
+    for path in (lake, f"{lake}/**/*.parquet"):
+        read = read_log(str(path), outcomes=["Approved", "Declined"])
+        assert (read.follows, read.activities, read.after_outcome) == (
+            whole.follows,
+            whole.activities,
+            whole.after_outcome,
+        )
+    code, _, err = run_cli("discover", str(tmp_path / "empty*.parquet"), "--success", "Approved")
+    assert code == 2
+    assert "no Parquet files there; name a .parquet file, a folder or a glob of them" in err
+    code, _, err = run_cli("discover", "table:events", "--success", "Approved")
+    assert code == 2
+    assert "table:events: tables are read by a Spark session: add --engine spark" in err

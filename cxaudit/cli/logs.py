@@ -30,7 +30,10 @@ from cxaudit.cli.app import (
     app,
 )
 
-LOG_HELP = "The event log: .csv, .csv.gz, .parquet, .xes or .xes.gz; with --engine spark also table:NAME."
+LOG_HELP = (
+    "The event log: .csv, .csv.gz, .parquet (a file, a folder or a glob of them), .xes or .xes.gz; "
+    "with --engine spark also table:NAME."
+)
 
 
 def _history_option(value: str) -> str:
