@@ -24,8 +24,10 @@ pytestmark = pytest.mark.xdist_group("spark")
 LOGS = FIXTURES / "logs"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark():
+    """One session for the run: a module-scoped one would be stopped and started again whenever another
+    module's tests run in between on this worker."""
     if _java_problem() is not None:
         pytest.skip("no Java on this machine: Spark needs Java 17 or newer (apt-get install openjdk-17-jre-headless)")
     from pyspark.sql import SparkSession
