@@ -146,3 +146,13 @@ def test_portfolio_settings_are_checked(run_cli, tmp_path, text, message):
     code, _, err = run_cli("audit", str(JOURNEYS), "--config", str(config))
     assert code == 2
     assert message in err
+
+
+def test_the_json_of_a_portfolio_follows_the_published_schema(run_cli, tmp_path):
+    import jsonschema
+
+    from cxaudit.reporters.json import report_schema
+
+    folder = _journeys(tmp_path, **{"mobile-plan-change": ("sprint", "USD")})
+    for args in ((str(JOURNEYS),), (str(folder),)):
+        jsonschema.validate(_audit_json(run_cli, *args), report_schema())
