@@ -213,3 +213,15 @@ def test_the_progress_bar_polls_the_engine_while_it_works():
     with Watch("Spark", lambda: quiet.set(), shown=False):
         pass
     assert not quiet.is_set()
+
+
+def test_the_delimiter_of_a_csv_is_found_as_duckdb_finds_it(tmp_path):
+    from cxaudit.logs.engines.spark import delimiter
+
+    text = (LOGS / "post-outcome.csv").read_text()
+    for mark in (";", "\t", "|", ","):
+        path = tmp_path / "events.csv"
+        path.write_text(text.replace(",", mark))
+        assert delimiter(str(path)) == mark
+    assert delimiter(str(HELPDESK)) == ","  # gzipped
+    assert delimiter("hdfs://cluster/events.csv") == ","

@@ -127,6 +127,29 @@ def spark_sql(sql: str) -> str:
     return tree.transform(rewrite).sql("spark")
 
 
+def delimiter(path: str) -> str:
+    """The delimiter of a CSV file here, as its first lines show it (DuckDB's reader finds it the same way);
+    a comma for a file elsewhere (``s3a://``...) or one that does not tell.
+
+    >>> delimiter("events.tsv"), delimiter("s3a://bucket/events.csv")
+    ('\\t', ',')
+    """
+    import csv
+    import gzip
+
+    if path.lower().endswith(".tsv"):
+        return "\t"
+    if not os.path.isfile(path):
+        return ","
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            sample = stream.read(65536)
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except (OSError, csv.Error):
+        return ","
+
+
 class SparkEngine:
     """The aggregation on a Spark session; rows carry no order of their own, so each case is sorted."""
 
@@ -159,7 +182,7 @@ class SparkEngine:
             elif lowered.endswith((".xes", ".xes.gz")):
                 raise UsageError(f"{path}: XES logs are read by --engine duckdb; write them as Parquet for Spark")
             elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-                frame = reader.csv(path, header=True, inferSchema=False, sep="\t" if ".tsv" in lowered else ",")
+                frame = reader.csv(path, header=True, inferSchema=False, sep=delimiter(path))
             else:  # a Parquet file, a folder of them or a glob
                 frame = reader.parquet(path)
         except AnalysisException as exc:
