@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cxaudit.engine.portfolio import PER_YEAR, Exchange
+from cxaudit.engine.portfolio import PER_YEAR, Exchange, settled
 from cxaudit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -184,15 +184,8 @@ class ChangeSet:
 
     def resolved(self) -> Exchange:
         """The exchange, its currency taken from the journeys when they all use one and none is set."""
-        if self.exchange.currency is not None:
-            return self.exchange
-        currencies = {
-            side.journey.currency
-            for change in self.changes
-            for side in (change.before, change.after)
-            if side is not None and side.journey.currency
-        }
-        return Exchange(min(currencies), {}) if len(currencies) == 1 else self.exchange
+        sides = (side for change in self.changes for side in (change.before, change.after) if side is not None)
+        return settled(self.exchange, (side.journey.currency for side in sides))
 
     def total(self) -> dict[str, Any]:
         """The change's figures a year, added over its journeys; money only where it is in one currency."""

@@ -44,6 +44,14 @@ class Exchange:
         return self.rates.get(currency)
 
 
+def settled(exchange: Exchange, currencies: Iterable[str | None]) -> Exchange:
+    """The exchange, its currency the journeys' own when none is set and they all use one."""
+    if exchange.currency is not None:
+        return exchange
+    found = {currency for currency in currencies if currency}
+    return Exchange(min(found), exchange.rates) if len(found) == 1 else exchange
+
+
 @dataclass(frozen=True)
 class Row:
     """One journey's figures a year, its money in ``currency``."""
@@ -116,12 +124,9 @@ def portfolio(audits: Iterable[JourneyAudit], exchange: Exchange | None = None) 
     >>> Exchange("EUR", {"GBP": 1.15}).rate("GBP"), Exchange("EUR").rate("USD")
     (1.15, None)
     """
-    exchange = exchange or Exchange()
     audits = list(audits)
-    currencies = sorted({audit.journey.currency for audit in audits if audit.journey.currency})
+    exchange = settled(exchange or Exchange(), (audit.journey.currency for audit in audits))
     target = exchange.currency
-    if target is None and len(currencies) == 1:
-        target = currencies[0]
     by_group: dict[tuple[bool, str | None], list[Row]] = {}
     unconverted: set[str] = set()
     unknown_periods: set[str] = set()

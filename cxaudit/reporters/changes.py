@@ -56,6 +56,20 @@ def _signed(value: float | None, money: bool, currency: str | None) -> str:
     return ("+" if value > 0 else "\u2212") + shown
 
 
+def _after_minus_before(row: dict[str, Any]) -> tuple[float | None, float | None, float | None, float | None]:
+    """A journey's change a year as shown: contacts, customers completing, contact cost, value at risk."""
+
+    def negated(key: str) -> float | None:
+        return None if row[key] is None else -row[key]
+
+    return (
+        negated("contacts_avoided_per_year"),
+        row["customers_kept_per_year"],
+        negated("cost_avoided_per_year"),
+        negated("value_kept_per_year"),
+    )
+
+
 def _unconverted(changes: ChangeSet) -> list[str]:
     """The currencies of the change's money when they are several and not converted into one."""
     if changes.total()["currency"] is not None:
@@ -109,12 +123,10 @@ def markdown(changes: ChangeSet) -> str:
             row = change.yearly(exchange)
             fixed, introduced = change.findings()
             money = row["currency"]
-            contacts = None if row["contacts_avoided_per_year"] is None else -row["contacts_avoided_per_year"]
-            cost = None if row["cost_avoided_per_year"] is None else -row["cost_avoided_per_year"]
-            value = None if row["value_kept_per_year"] is None else -row["value_kept_per_year"]
+            contacts, customers, cost, value = _after_minus_before(row)
             lines.append(
                 f"| {cell(change.audit.journey.name)} ({code_cell(change.file)}) | {change.status} | "
-                f"{_signed(contacts, False, money)} | {_signed(row['customers_kept_per_year'], False, money)} | "
+                f"{_signed(contacts, False, money)} | {_signed(customers, False, money)} | "
                 f"{_signed(cost, True, money)} | {_signed(value, True, money)} | "
                 f"{len(fixed)} fixed, {len(introduced)} new |"
             )
@@ -150,11 +162,10 @@ def text(changes: ChangeSet) -> str:
         row = change.yearly(exchange)
         fixed, introduced = change.findings()
         money = row["currency"]
-        contacts = None if row["contacts_avoided_per_year"] is None else -row["contacts_avoided_per_year"]
-        value = None if row["value_kept_per_year"] is None else -row["value_kept_per_year"]
+        contacts, customers, _, value = _after_minus_before(row)
         lines.append(
             f"  {change.status:<8} {change.file}: contacts {_signed(contacts, False, money)} a year, "
-            f"customers completing {_signed(row['customers_kept_per_year'], False, money)}, "
+            f"customers completing {_signed(customers, False, money)}, "
             f"value at risk {_signed(value, True, money)}; findings: {len(fixed)} fixed, {len(introduced)} new"
         )
     unconverted = _unconverted(changes)
