@@ -9,11 +9,11 @@ customers and money, journey by journey and in total.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cxaudit.engine.git import git, git_show
 from cxaudit.engine.portfolio import PER_YEAR, Exchange, settled
 from cxaudit.errors import UsageError
 
@@ -31,17 +31,6 @@ class Side:
 
     text: bytes
     name: str
-
-
-def _git(directory: str, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=120, check=False)
-    except FileNotFoundError:
-        raise UsageError("--rev needs git, and git is not installed") from None
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {args[0]} failed: {reason[-1] if reason else 'unknown error'}")
-    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 def _is_journey(text: bytes) -> bool:
@@ -68,9 +57,9 @@ def changed_journeys(paths: Sequence[str], revisions: str) -> list[tuple[str, st
     first, _, second = revisions.partition("..")
     first = first or "HEAD"
     here = os.path.abspath(paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or ".")
-    root = _git(here, "rev-parse", "--show-toplevel").strip()
+    root = git(here, "rev-parse", "--show-toplevel").strip()
     relative = [os.path.relpath(os.path.abspath(path), root) for path in paths]
-    listed = _git(root, "diff", "--name-status", "--no-renames", first, *([second] if second else []), "--", *relative)
+    listed = git(root, "diff", "--name-status", "--no-renames", first, *([second] if second else []), "--", *relative)
     found = []
     for line in listed.splitlines():
         status, _, name = line.partition("\t")
@@ -91,13 +80,7 @@ def changed_journeys(paths: Sequence[str], revisions: str) -> list[tuple[str, st
 
 
 def _show(root: str, revision: str, name: str) -> Side:
-    done = subprocess.run(
-        ["git", "-C", root, "show", f"{revision}:{name}"], capture_output=True, timeout=60, check=False
-    )
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git cannot show {name} at {revision}: {reason[-1] if reason else 'unknown error'}")
-    return Side(done.stdout, f"{name}@{revision}")
+    return Side(git_show(root, revision, name, name), f"{name}@{revision}")
 
 
 @dataclass(frozen=True)

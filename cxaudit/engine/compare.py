@@ -8,7 +8,6 @@ journey exactly and states the difference per period.
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -232,19 +231,9 @@ def git_versions(path: str, revisions: str) -> tuple[tuple[bytes, str], tuple[by
     name = os.path.basename(path)
 
     def show(revision: str) -> tuple[bytes, str]:
-        try:
-            done = subprocess.run(
-                ["git", "-C", directory, "show", f"{revision}:./{name}"],
-                capture_output=True,
-                timeout=60,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise UsageError("--rev needs git, and git is not installed") from None
-        if done.returncode != 0:
-            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise UsageError(f"git cannot show {path} at {revision}: {reason[-1] if reason else 'unknown error'}")
-        return done.stdout, f"{path}@{revision}"
+        from cxaudit.engine.git import git_show
+
+        return git_show(directory, revision, f"./{name}", path), f"{path}@{revision}"
 
     before = show(first)
     if second:

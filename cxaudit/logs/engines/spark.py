@@ -86,8 +86,7 @@ def session(settings: Mapping[str, Any]) -> tuple[Any, bool]:
     try:
         made = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - Spark's start-up errors come in many kinds
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise UsageError(f"Spark did not start: {first}") from None
+        raise UsageError(f"Spark did not start: {_first_line(exc)}") from None
     made.sparkContext.setLogLevel("ERROR")
     return made, True
 
