@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from cxaudit.engine import audit
+from cxaudit.engine.portfolio import Exchange
 from cxaudit.engine.report import Report
 from cxaudit.journey.load import load_journey
 from cxaudit.reporters import charts, document
@@ -27,8 +28,9 @@ JOURNEYS = sorted((ROOT / "journeys").glob("*.yaml"))
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _report() -> Report:
-    return Report(tuple(audit(load_journey(path, name=path.relative_to(ROOT).as_posix())) for path in JOURNEYS))
+def _report(exchange: Exchange | None = None) -> Report:
+    audits = tuple(audit(load_journey(path, name=path.relative_to(ROOT).as_posix())) for path in JOURNEYS)
+    return Report(audits, exchange=exchange)
 
 
 @pytest.fixture
@@ -58,6 +60,20 @@ def test_every_picture_is_an_svg_drawn_here(no_graphviz):
     steps = web.findall(f"{SVG}g[@class='step']")
     assert len(steps) == len(report.audits[2].journey.steps)
     assert steps[0].find(SVG + "title").text.startswith("Land on a promotion page")
+
+
+def test_a_portfolio_in_one_currency_shows_where_the_money_is(no_graphviz):
+    report = _report(Exchange("EUR", {"GBP": 1.15, "USD": 0.92}))
+    markdown = DocumentReporter().render(report)
+    assert "%% cxaudit portfolio 0\nxychart-beta horizontal\n" in markdown
+    assert '  x-axis ["Web shop checkout", "Mobile plan change", "Current account opening"]' in markdown
+    page = HtmlReporter().render(report)
+    svgs = re.findall(r"<svg .*?</svg>", page, re.DOTALL)
+    assert len(svgs) == _expected_pictures(report) + 1
+    chart = ElementTree.fromstring(svgs[0])
+    assert chart.find(SVG + "title").text == "Value at risk a year, by journey"
+    labels = [text.text for text in chart.iter(SVG + "text")]
+    assert labels[1:3] == ["Web shop checkout", "EUR 77,654,872"]
 
 
 def test_the_charts_say_what_the_fixes_are_worth_a_year_and_where_customers_end():

@@ -244,6 +244,10 @@ def test_every_diagram_parses_with_the_real_mermaid_parser(tmp_path):
         for chart in (charts.fixes_mermaid(result, i), charts.outcomes_mermaid(result, i)):
             if chart:
                 blocks.append("\n".join(chart[1:-1]) + "\n")  # without the fence
+    from cxaudit.engine.portfolio import Exchange, portfolio
+
+    whole = portfolio(audits[:3], Exchange("EUR", {"GBP": 1.15, "USD": 0.92}))
+    blocks.append("\n".join(charts.portfolio_mermaid(whole.groups[0], 0)[1:-1]) + "\n")
     for i, block in enumerate(blocks):
         path = tmp_path / f"d{i}.mmd"
         path.write_text(block)
@@ -254,7 +258,7 @@ def test_every_diagram_parses_with_the_real_mermaid_parser(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count(" flowchart") == len(audits)
     assert done.stdout.count(" pie") == len(audits)
-    assert done.stdout.count(" xychart") == len(files) - 2 * len(audits) > 0
+    assert done.stdout.count(" xychart") == len(files) - 2 * len(audits) > 1  # the fixes' and the portfolio's
     failing = subprocess.run(["node", str(checker), str(bad)], capture_output=True, text=True, timeout=300, check=False)
     assert failing.returncode == 1 and "error" in failing.stdout  # the oracle can fail
 

@@ -18,9 +18,11 @@ from cxaudit.textsafe import clean
 
 if TYPE_CHECKING:
     from cxaudit.engine import JourneyAudit
+    from cxaudit.engine.portfolio import Group
 
 TOP_FIXES = 8
-MARKER = re.compile(r"^%% cxaudit (fixes|outcomes) (\d+)$")
+MARKER = re.compile(r"^%% cxaudit (fixes|outcomes|portfolio) (\d+)$")
+"""A chart's first line: its kind and the journey (for ``portfolio``, the portfolio's group) it draws."""
 
 
 def _label(text: str, limit: int = 40) -> str:
@@ -103,3 +105,33 @@ def outcomes_svg(audit: JourneyAudit) -> str:
     from cxaudit.reporters.svg import outcome_flow
 
     return outcome_flow("Where customers end", outcomes(audit))
+
+
+def at_risk(group: Group) -> list[tuple[str, float]]:
+    """Where the money is: each journey of a portfolio's group and its value at risk a year, largest first."""
+    return [(row.name, row.value_at_risk) for row in group.rows if row.value_at_risk]
+
+
+def portfolio_mermaid(group: Group, index: int) -> list[str]:
+    """The group's value at risk by journey as a Mermaid block's lines; none for fewer than two journeys."""
+    bars = at_risk(group)
+    if len(bars) < 2 or not group.yearly:
+        return []
+    currency = _label(group.currency or "money")
+    return [
+        "```mermaid",
+        f"%% cxaudit portfolio {index}",
+        "xychart-beta horizontal",
+        f'  title "Value at risk a year, by journey ({currency})"',
+        f"  x-axis [{', '.join(f'{chr(34)}{_label(name)}{chr(34)}' for name, _ in bars)}]",
+        f'  y-axis "{currency} a year"',
+        f"  bar [{', '.join(f'{value:.0f}' for _, value in bars)}]",
+        "```",
+    ]
+
+
+def portfolio_svg(group: Group) -> str:
+    from cxaudit.reporters.svg import bar_chart
+
+    bars = [(name, value, fmt.money(value, group.currency)) for name, value in at_risk(group)]
+    return bar_chart("Value at risk a year, by journey", bars, colour="#d92d20")

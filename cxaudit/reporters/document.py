@@ -103,7 +103,7 @@ class DocumentReporter:
             f"{journeys} journeys, every figure a year{unit}, ranked by value at risk a year. "
             "Every contact is a failure we caused; every customer lost is value at risk.",
         ]
-        for group in found.groups:
+        for number, group in enumerate(found.groups):
             cash = partial(money, currency=group.currency)
             if len(found.groups) > 1:
                 title = f"In {group.currency}" if group.currency else "Without money"
@@ -129,6 +129,9 @@ class DocumentReporter:
                     f"| | **all {len(group.rows)}** | | **{fmt.count(group.customers_lost)}** | "
                     f"**{fmt.count(group.contacts)}** | **{cash(group.contact_cost)}** | **{var}** | |"
                 )
+            chart = charts.portfolio_mermaid(group, number)
+            if chart:
+                lines += ["", *chart]
         for note in found.notes:
             lines += ["", f"> {text(note)}."]
         if found.example:
@@ -439,6 +442,7 @@ class HtmlReporter:
         from markdown_it import MarkdownIt
 
         from cxaudit.diagram import dot
+        from cxaudit.engine.portfolio import portfolio
         from cxaudit.reporters.svg import journey_map
 
         markdown = DocumentReporter(timestamp=self.timestamp).render(report)
@@ -453,8 +457,13 @@ class HtmlReporter:
                 return default_fence(tokens, index, options, env)  # type: ignore[misc]
             chart = charts.MARKER.match(token.content.split("\n", 1)[0])
             if chart is not None:
-                of = ordered[int(chart.group(2))]
-                svg = charts.fixes_svg(of) if chart.group(1) == "fixes" else charts.outcomes_svg(of)
+                kind, number = chart.group(1), int(chart.group(2))
+                if kind == "portfolio":
+                    svg = charts.portfolio_svg(portfolio(report.audits, report.exchange).groups[number])
+                elif kind == "fixes":
+                    svg = charts.fixes_svg(ordered[number])
+                else:
+                    svg = charts.outcomes_svg(ordered[number])
                 return f'<div class="chart">{svg}</div>\n'
             audit = next(diagrams)
             # Graphviz draws the map where it is installed; otherwise it is drawn here, never left as source
