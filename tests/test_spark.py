@@ -25,7 +25,7 @@ LOGS = FIXTURES / "logs"
 
 
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory):
     """One session for the run: a module-scoped one would be stopped and started again whenever another
     module's tests run in between on this worker."""
     if _java_problem() is not None:
@@ -38,6 +38,7 @@ def spark():
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

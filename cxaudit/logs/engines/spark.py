@@ -80,6 +80,10 @@ def session(settings: Mapping[str, Any]) -> tuple[Any, bool]:
         builder = builder.master("local[*]")
         # Spark's 200 shuffle partitions are for clusters; on one machine each costs more than it holds.
         options["spark.sql.shuffle.partitions"] = str(2 * (os.cpu_count() or 1))
+        # and its catalog would leave a spark-warehouse folder wherever the command runs
+        import tempfile
+
+        options["spark.sql.warehouse.dir"] = os.path.join(tempfile.gettempdir(), "cxaudit-spark-warehouse")
     options.update({str(key): str(value) for key, value in dict(settings.get("config", {})).items()})
     for key, value in options.items():
         builder = builder.config(key, value)
