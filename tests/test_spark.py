@@ -1,7 +1,8 @@
 """The Spark engine gives what the default engine gives, on a real local Spark session (no mocks).
 
-Spark takes seconds to start, so one session serves the module (its tests run
-on one xdist worker: the ``spark`` group), and the logs are small.
+Spark takes seconds to start, so one session serves each xdist worker's run
+(giving the file to one worker, ``--dist loadfile``, made the suite slower),
+and the logs are small.
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ from tests.conftest import FIXTURES
 from tests.test_eventlog import simulate_log
 from tests.test_real_logs import HELPDESK
 
-pytestmark = pytest.mark.xdist_group("spark")
-
 LOGS = FIXTURES / "logs"
 
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    """One session for the run: a module-scoped one would be stopped and started again whenever another
-    module's tests run in between on this worker."""
+    """One session for the worker's run: a module-scoped one would be stopped and started again whenever
+    another module's tests run in between."""
     if _java_problem() is not None:
         pytest.skip("no Java on this machine: Spark needs Java 17 or newer (apt-get install openjdk-17-jre-headless)")
     from pyspark.sql import SparkSession
