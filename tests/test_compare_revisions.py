@@ -136,3 +136,11 @@ def test_nothing_changed_and_usage_errors(repo, run_cli):
     code, _, err = run_cli("compare", "a.yaml", "b.yaml", "c.yaml")
     assert code == 2
     assert "compare needs two files (BEFORE AFTER), or --rev A..B with one file" in err
+
+
+def test_the_help_names_the_configuration_tables(run_cli):
+    # square brackets are rich markup in typer's help: written escaped, they show
+    code, out, _ = run_cli("compare", "--help")
+    assert code == 0 and "[tool.cxaudit.portfolio]" in out
+    code, out, _ = run_cli("discover", "--help")
+    assert code == 0 and "[tool.cxaudit.engine]" in " ".join(line.strip("│ ") for line in out.splitlines())

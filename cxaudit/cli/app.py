@@ -195,8 +195,8 @@ MAP_OPTION = typer.Option(
 )
 ENGINE_OPTION = typer.Option(
     "--engine",
-    help="Where the log is aggregated: duckdb (default; in this process) or spark (a Spark session; "
-    "the log may then be a folder or glob of Parquet files, or table:NAME). Default from [tool.cxaudit.engine].",
+    help="Where the log is aggregated: duckdb (in this process) or spark (a Spark session; the log may then "
+    "also be table:NAME). Default: the configuration's \\[tool.cxaudit.engine] default, else duckdb.",
     callback=_one_of(("duckdb", "spark")),
 )
 

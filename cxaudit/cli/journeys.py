@@ -288,7 +288,7 @@ def compare(
     """Before and after: every metric, contacts avoided, customers kept, findings fixed and introduced.
 
     With --rev and directories or several paths: every journey a change touches, a year and in one currency
-    ([tool.cxaudit.portfolio]); --format markdown is a pull-request comment.
+    (the configuration's \\[tool.cxaudit.portfolio] rates); --format markdown is a pull-request comment.
     """
     import os
 
