@@ -122,7 +122,10 @@ def _install_chromium() -> str:
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
     for command in (install, ["apt-get", "update", "-q"], install):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=environment, check=False)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment, check=False)
+        except subprocess.TimeoutExpired:
+            return f"no Chromium here, and '{' '.join(command)}' did not finish in 300 s"
         if done.returncode == 0 and _chromium() is not None:
             return ""
     said = (done.stderr.strip() or done.stdout.strip()).splitlines()
