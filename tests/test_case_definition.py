@@ -191,3 +191,13 @@ def test_a_folder_or_a_glob_of_parquet_files_is_one_log(tmp_path, run_cli):
     code, _, err = run_cli("discover", "table:events", "--success", "Approved")
     assert code == 2
     assert "table:events: tables are read by a Spark session: add --engine spark" in err
+
+
+def test_read_log_names_its_engine():
+    from cxaudit.errors import UsageError
+    from cxaudit.logs.read import read_log
+
+    path = str(LOGS / "post-outcome.csv")
+    assert read_log(path, outcomes=["Approved"], engine="duckdb") == read_log(path, outcomes=["Approved"])
+    with pytest.raises(UsageError, match="unknown engine 'sqlite': use one of duckdb, spark"):
+        read_log(path, engine="sqlite")

@@ -59,17 +59,20 @@ def _pick(available: list[str], wanted: str | None, role: str) -> str | None:
 
 
 class EventLog:
-    """An event log, read once into an embedded DuckDB database and summarised on demand.
+    """An event log, opened once by an engine and summarised on demand.
 
     Parameters name the columns; those not given are found by their usual
-    names (:data:`DEFAULT_COLUMNS`). Use it as a context manager, or call
-    :meth:`close`.
+    names (:data:`DEFAULT_COLUMNS`). ``engine`` is ``duckdb`` (embedded, the
+    default) or ``spark`` (a Spark session; ``engine_settings`` as
+    ``[tool.cxaudit.engine]`` gives them). Use it as a context manager, or
+    call :meth:`close`.
 
     Raises
     ------
     UsageError
-        The file is missing, unreadable or has no usable events; DuckDB is
-        not installed; a named column is not in the log.
+        The file is missing, unreadable or has no usable events; the engine
+        or its library (or Java, for Spark) is missing; a named column is not
+        in the log.
     """
 
     def __init__(
@@ -258,14 +261,19 @@ def read_log(
     progress: bool = False,
     name: str | None = None,
     outcomes: Collection[str] | Callable[[dict[str, int]], Iterable[str]] = (),
+    engine: str = "duckdb",
+    engine_settings: Mapping[str, Any] | None = None,
 ) -> LogSummary:
     """Summarise an event log (CSV, CSV.gz, Parquet or XES) in one call; see :class:`EventLog`.
+
+    ``engine`` is ``duckdb`` or ``spark`` (``engine_settings``: a Spark session's
+    ``master``, ``app_name`` and ``config``, as ``[tool.cxaudit.engine]`` gives them).
 
     Raises
     ------
     UsageError
-        The file is missing or unreadable, DuckDB is not installed, or a
-        column cannot be found.
+        The file is missing or unreadable, the engine or its library is
+        missing, or a column cannot be found.
     """
     with EventLog(
         path,
@@ -277,5 +285,7 @@ def read_log(
         lifecycle=lifecycle,
         progress=progress,
         name=name,
+        engine=engine,
+        engine_settings=engine_settings,
     ) as log:
         return replace(log.summary(outcomes))
