@@ -12,13 +12,16 @@ evaluated again for each one.
 
 import os
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from cxaudit import __version__, exitcodes
 from cxaudit.errors import CxauditError
 from cxaudit.model import FAIL_LEVELS
+
+if TYPE_CHECKING:
+    from cxaudit.engine.config import Settings
 
 EPILOG = "Exit codes: 0 clean, 1 findings at or above the fail level, 2 input, config or usage error, 3 internal error."
 
@@ -201,15 +204,18 @@ ENGINE_OPTION = typer.Option(
 )
 
 
-def _engine(given: str | None, config: str | None, near: str) -> dict[str, object]:
+def _engine(given: str | None, config: str | None, near: str, settings: "Settings | None" = None) -> dict[str, object]:
     """The engine and its settings for a log command: --engine, else the configuration's, else duckdb.
 
-    The configuration is --config, else the one found up from ``near`` (a journey file; - for here).
+    The configuration is ``settings`` when the command has read it already, else --config, else the one
+    found up from ``near`` (a journey file; - for here).
     """
-    from cxaudit.engine.config import ConfigResolver
+    if settings is None:
+        from cxaudit.engine.config import ConfigResolver
 
-    settings = dict(ConfigResolver(config).for_path(near).engine)
-    return {"engine": given or settings.get("default", "duckdb"), "engine_settings": settings}
+        settings = ConfigResolver(config).for_path(near)
+    table = dict(settings.engine)
+    return {"engine": given or table.get("default", "duckdb"), "engine_settings": table}
 
 
 def _audit_one(path: str, config: str | None, pure_yaml: bool):  # type: ignore[no-untyped-def]

@@ -238,7 +238,7 @@ def drift(
         start=start,
         lifecycle=lifecycle,
         progress=_log_progress(output),
-        **_engine(engine, config, journey),
+        **_engine(engine, config, journey, settings),
     ) as events:
         result = run_audit(
             current,

@@ -134,9 +134,8 @@ def portfolio(audits: Iterable[JourneyAudit], exchange: Exchange | None = None) 
         journey, metrics = audit.journey, audit.metrics
         yearly = journey.period in PER_YEAR
         factor = PER_YEAR.get(journey.period, 1.0)
-        rate = Exchange(target, exchange.rates).rate(journey.currency) if target else None
-        if journey.currency is None:
-            rate = 1.0
+        # money without a currency needs no rate; with one, only into the portfolio's currency
+        rate = exchange.rate(journey.currency) if target or journey.currency is None else None
         currency = target if rate is not None else journey.currency
         if rate is None:
             unconverted.add(journey.currency or "")

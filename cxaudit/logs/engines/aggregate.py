@@ -123,17 +123,17 @@ def load(engine: Engine, source: str, columns: dict[str, str | None], types: dic
         # A visit is a row without a lifecycle or a completion; it began at its
         # own start time, else at the start row of the same activity just
         # before it in its case, else when it was done.
-        start_time = " start_time," if columns["start"] is not None else ""
+        starts = columns["start"] is not None
         engine.run(
             f"""
             CREATE TABLE lifecycle_visits AS
             SELECT case_id, activity, resource, time AS done,
-                   coalesce({"start_time, " if columns["start"] is not None else ""}
+                   coalesce({"start_time, " if starts else ""}
                             CASE WHEN previous_lifecycle = 'start' THEN previous_time END,
                             time) AS began,
                    position
             FROM (
-                SELECT case_id, activity, resource, time, lifecycle,{start_time}
+                SELECT case_id, activity, resource, time, lifecycle,{" start_time," if starts else ""}
                        {engine.events_position} AS position,
                        lag(lifecycle) OVER w AS previous_lifecycle, lag(time) OVER w AS previous_time
                 FROM events
@@ -178,7 +178,7 @@ _OUTCOMES_BEFORE = """coalesce(sum(is_outcome::INT) OVER (
 
 def _marked(outcomes: frozenset[str]) -> str:
     """SQL for the visits, each marked whether its activity is one of ``outcomes`` (names are data, quoted)."""
-    names = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(outcomes))
+    names = ", ".join(literal(name) for name in sorted(outcomes))
     return _MARKED.format(outcomes=f"[{names}]::VARCHAR[]")
 
 

@@ -61,10 +61,10 @@ class DuckDBEngine:
         self._connection.execute("SET TimeZone = 'UTC'")
 
     def open(self, path: str) -> tuple[str, dict[str, str]]:
-        lowered = path.lower()
-        files = None if path.startswith("table:") else parquet_files(path)
         if path.startswith("table:"):
             raise UsageError(f"{path}: tables are read by a Spark session: add --engine spark")
+        lowered = path.lower()
+        files = parquet_files(path)
         if files is None and not os.path.isfile(path):
             raise UsageError(f"no such event log: {path}")
         if files is not None:
