@@ -201,3 +201,9 @@ def test_read_log_names_its_engine():
     assert read_log(path, outcomes=["Approved"], engine="duckdb") == read_log(path, outcomes=["Approved"])
     with pytest.raises(UsageError, match="unknown engine 'sqlite': use one of duckdb, spark"):
         read_log(path, engine="sqlite")
+
+
+def test_an_unknown_engine_is_a_usage_error(run_cli):
+    code, _, err = run_cli("discover", str(LOGS / "post-outcome.csv"), "--success", "Approved", "--engine", "sqlite")
+    assert code == 2
+    assert "'sqlite' is not one of duckdb, spark" in err

@@ -156,3 +156,11 @@ def test_the_json_of_a_portfolio_follows_the_published_schema(run_cli, tmp_path)
     folder = _journeys(tmp_path, **{"mobile-plan-change": ("sprint", "USD")})
     for args in ((str(JOURNEYS),), (str(folder),)):
         jsonschema.validate(_audit_json(run_cli, *args), report_schema())
+
+
+def test_a_bad_setting_is_named_at_its_line_and_column(run_cli, tmp_path):
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.cxaudit.portfolio]\ncurrency = "EUR"\nrates = { GBP = -1 }\n')
+    code, _, err = run_cli("audit", str(JOURNEYS), "--config", str(config))
+    assert code == 2 and "Traceback" not in err
+    assert f"{config}:3:11: the rate of GBP in [tool.cxaudit.portfolio] must be a number above 0, not -1" in err
