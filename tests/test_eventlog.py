@@ -923,3 +923,24 @@ def test_xes_in_the_shape_exporters_write_reads_like_its_csv(tmp_path, odd, even
     assert summary.follows == {("Fill & send", "Check <ID>"): 1, ("Check <ID>", "Done"): 1, ("Fill & send", "Done"): 1}
     assert summary.cases == 2 and summary.activities["Fill & send"].resource == "team a"
     assert summary.activities["Fill & send"].mean_next_s == 180.0  # 5 minutes and 1
+
+
+def test_variants_of_a_log_in_order_count_cases_whose_rows_are_left_out_inside_them(tmp_path):
+    """A row left out inside a case (an unreadable time, a missing activity) does not make its case's
+    trace another variant: the three cases below are one."""
+    from cxaudit.logs.read import EventLog
+
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "case,activity,timestamp\n"
+        "c1,A,2026-01-01 10:00:00\nc1,B,2026-01-01 10:01:00\nc1,C,2026-01-01 10:02:00\n"
+        "c2,A,2026-01-01 11:00:00\nc2,X,\nc2,B,2026-01-01 11:01:00\nc2,,2026-01-01 11:01:30\n"
+        "c2,C,2026-01-01 11:02:00\n"
+        "c3,A,2026-01-01 12:00:00\nc3,B,2026-01-01 12:01:00\nc3,C,2026-01-01 12:02:00\nc3,D,2026-01-01 12:03:00\n"
+    )
+    with EventLog(str(log)) as events:
+        summary = events.summary({"C"})
+        assert summary.in_order and summary.bad_rows["unreadable timestamp"] == 1
+        assert summary.bad_rows["missing activity"] == 1
+        assert events.variants({"C"}, 5, summary.in_order) == [(("A", "B", "C"), 3)]
+        assert events.variants({"C"}, 5) == [(("A", "B", "C"), 3)]
