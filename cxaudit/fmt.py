@@ -22,6 +22,15 @@ def count(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def cases(n: int) -> str:
+    """A number of a log's cases, with the noun it takes.
+
+    >>> cases(1), cases(2), cases(4580)
+    ('1 case', '2 cases', '4,580 cases')
+    """
+    return f"{n:,} case" if n == 1 else f"{n:,} cases"
+
+
 def pct(share: float) -> str:
     """A share as a percentage with one decimal.
 

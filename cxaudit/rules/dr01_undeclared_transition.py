@@ -64,7 +64,8 @@ class UndeclaredTransition(Rule):
                 if target == END:
                     yield Hit(
                         step=step_id,
-                        message=f"{fmt.count(cases)} cases in the log end at '{step.name}', which is not an outcome",
+                        message=f"{fmt.cases(cases)} in the log {'ends' if cases == 1 else 'end'} at '{step.name}', "
+                        "which is not an outcome",
                         remediation=f"Declare where these customers go from '{step_id}', "
                         "or add the outcome they reach.",
                         customers_affected=cases,
@@ -73,7 +74,7 @@ class UndeclaredTransition(Rule):
                 yield Hit(
                     step=step_id,
                     target=target,
-                    message=f"{fmt.count(cases)} cases in the log go from '{step.name}' to "
+                    message=f"{fmt.cases(cases)} in the log {'goes' if cases == 1 else 'go'} from '{step.name}' to "
                     f"'{audit.step(target).name}', a transition the journey does not declare",
                     remediation=f"Add '{target}' to the `next` of '{step_id}' (cxaudit calibrate sets the share), "
                     "or remove the way customers take it.",

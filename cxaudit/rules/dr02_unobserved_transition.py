@@ -71,8 +71,9 @@ class UnobservedTransition(Rule):
                     step=step_id,
                     target=transition.target,
                     message=f"the journey sends {fmt.pct(p)} of customers from '{step.name}' to "
-                    f"'{audit.step(transition.target).name}', but none of the {fmt.count(n)} cases in the log "
-                    f"does (chance {chance:.1e})",
+                    f"'{audit.step(transition.target).name}', but "
+                    f"{'the 1 case in the log does not' if n == 1 else f'none of the {fmt.cases(n)} in the log does'} "
+                    f"(chance {chance:.1e})",
                     remediation=f"Remove '{transition.target}' from the `next` of '{step_id}', or find out why the "
                     "log does not show it.",
                     customers_affected=n * p,

@@ -79,7 +79,7 @@ class ProbabilityDrift(Rule):
                     step=step_id,
                     target=transition.target,
                     message=f"'{step.name}' -> '{audit.step(transition.target).name}' is declared "
-                    f"{fmt.pct(transition.probability)} but {fmt.pct(observed)} of {fmt.count(n)} cases in the log "
+                    f"{fmt.pct(transition.probability)} but {fmt.pct(observed)} of {fmt.cases(n)} in the log "
                     f"take it (exact binomial test, p = {p_value:.1e})",
                     remediation=f"Update the probabilities of '{step_id}' from the log (cxaudit calibrate), or find "
                     "out what changed for customers there.",
