@@ -22,13 +22,22 @@ def count(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def counted(n: int, noun: str, nouns: str | None = None) -> str:
+    """``n`` with thousands separators and the noun it takes (``nouns``, else ``noun`` + "s", unless it is 1).
+
+    >>> counted(1, "row"), counted(0, "row"), counted(4580, "case"), counted(2, "activity", "activities")
+    ('1 row', '0 rows', '4,580 cases', '2 activities')
+    """
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def cases(n: int) -> str:
     """A number of a log's cases, with the noun it takes.
 
     >>> cases(1), cases(2), cases(4580)
     ('1 case', '2 cases', '4,580 cases')
     """
-    return f"{n:,} case" if n == 1 else f"{n:,} cases"
+    return counted(n, "case")
 
 
 def pct(share: float) -> str:

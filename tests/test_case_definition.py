@@ -140,7 +140,7 @@ def test_discover_says_what_it_left_out(run_cli, tmp_path):
     )
     assert code == 0
     assert "3 visits after their case's first outcome were left out" in err
-    assert "1 cases end on an activity that is not an outcome; they go to 'ended_without_outcome' (abandon)" in err
+    assert "1 case ends on an activity that is not an outcome; it goes to 'ended_without_outcome' (abandon)" in err
     code, _, err = run_cli(
         "discover", str(LOGS / "no-timestamps.csv"), "-o", str(tmp_path / "n.yaml"), "--success", "Done"
     )

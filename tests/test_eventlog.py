@@ -194,8 +194,8 @@ def test_directly_follows_counts_match_a_hand_checked_log(run_cli, tmp_path):
         "discover", str(log), "-o", str(target), "--success", "Approved", "--abandon", "Gave up", "--contact", "Call"
     )
     assert code == 0, err
-    assert "1 rows left out: missing case" in err and "1 rows left out: unreadable timestamp" in err
-    assert "1 cases end on an activity that is not an outcome" in err
+    assert "1 row left out: missing case" in err and "1 row left out: unreadable timestamp" in err
+    assert "1 case ends on an activity that is not an outcome; it goes to 'ended_without_outcome'" in err
     journey = load_journey(target)
     assert {t.target: t.probability for t in journey.steps["apply"].next} == {
         "call_us": 0.25,
@@ -508,7 +508,7 @@ def test_min_share_drops_rare_transitions_but_keeps_every_step_reachable(run_cli
     # A -> D (1%) goes, D is still reached through C; A -> C (2%) stays, or C would be cut off
     assert {t.target for t in journey.steps["a"].next} == {"b", "c"}
     assert {t.target for t in journey.steps["c"].next} == {"d", "done"}
-    assert "1 transitions under 0.05 of their step dropped: a -> d (1 cases)" in err
+    assert "1 transition under 0.05 of their step dropped: a -> d (1 case)" in err
     assert run_cli("validate", str(target))[0] == 0
 
 

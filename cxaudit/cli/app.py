@@ -154,10 +154,12 @@ def _color(output: str | None, output_format: str) -> bool:
 
 def _say_left_out(summary: Any) -> None:
     """The rows of a log that were left out, by reason, and columns that were not found."""
+    from cxaudit import fmt
+
     err = _stderr_console()
     for reason, count in summary.bad_rows.items():
         if count:
-            err.print(f"{count:,} rows left out: {reason}", highlight=False)
+            err.print(f"{fmt.counted(count, 'row')} left out: {reason}", highlight=False)
 
 
 def _log_progress(output: str | None) -> bool:

@@ -192,13 +192,14 @@ def check(
         file_output=file_output,
     )
     if write_baseline:
+        from cxaudit import fmt
         from cxaudit.atomic import write_atomic
 
         current = [f for a in report.audits for f in a.active]
         write_atomic(write_baseline, render_baseline(current), inputs=_input_files(paths))
         for problem in report.problems:
             _stderr_console().print(_problem_text(problem))
-        _stderr_console().print(f"Wrote a baseline of {len(current)} findings to {write_baseline}.")
+        _stderr_console().print(f"Wrote a baseline of {fmt.counted(len(current), 'finding')} to {write_baseline}.")
         raise typer.Exit(exitcodes.INPUT_ERROR if report.problems else exitcodes.CLEAN)
     _write(reporter.render(report), output, paths)
     _finish(report.problems, failing)

@@ -181,7 +181,7 @@ class Comparison:
             completion += f" (change {low} to {high} pts, 95%: {told})"
         out.append(completion + ".")
         fixed, introduced = self.findings()
-        out.append(f"{len(fixed)} findings fixed, {len(introduced)} introduced.")
+        out.append(f"{fmt.counted(len(fixed), 'finding')} fixed, {len(introduced)} introduced.")
         return out
 
     def as_dict(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxaudit import fmt
 from cxaudit.analysis.conformance import END, map_activities
 from cxaudit.errors import UsageError
 from cxaudit.journey.write import round_shares
@@ -199,9 +200,10 @@ def calibrate(
         if step.is_outcome:
             continue
         row = {t: n for t, n in conformance.observed.get(step_id, {}).items() if t != END}
-        if conformance.observed.get(step_id, {}).get(END):
+        ended = conformance.observed.get(step_id, {}).get(END, 0)
+        if ended:
             result.kept.append(
-                f"{step_id}: {conformance.observed[step_id][END]:,} cases end there without an outcome, and the "
+                f"{step_id}: {fmt.cases(ended)} {'ends' if ended == 1 else 'end'} there without an outcome, and the "
                 f"journey has no '{UNFINISHED_ID}' step for them"
             )
         observed = sum(row.values())

@@ -91,8 +91,8 @@ def discover(
     notes += log_notes(log)
     if unfinished_cases:
         notes.append(
-            f"{unfinished_cases:,} cases end on an activity that is not an outcome; "
-            f"they go to '{UNFINISHED_ID}' ({unfinished})"
+            f"{fmt.cases(unfinished_cases)} {'ends' if unfinished_cases == 1 else 'end'} on an activity that is "
+            f"not an outcome; {'it goes' if unfinished_cases == 1 else 'they go'} to '{UNFINISHED_ID}' ({unfinished})"
         )
     if min_share > 0:
         _drop_rare(rows, ids, activities, min_share, notes)
@@ -233,7 +233,11 @@ def log_notes(log: LogSummary) -> list[str]:
     """What a user should know about how the log was read: what was left out, and the cases' times."""
     notes = []
     if log.after_outcome:
-        notes.append(f"{log.after_outcome:,} visits after their case's first outcome were left out")
+        after = log.after_outcome
+        was = (
+            "visit after its case's first outcome was" if after == 1 else "visits after their case's first outcome were"
+        )
+        notes.append(f"{after:,} {was} left out")
     if log.lifecycle_left_out:
         notes.append(
             f"{log.lifecycle_left_out:,} lifecycle events that are not completions (start, schedule...) "
@@ -266,6 +270,7 @@ def _drop_rare(
                 continue
             del row[target]
             incoming[target] -= 1
-            dropped.append(f"{ids[activity]} -> {target} ({n:,} cases)")
+            dropped.append(f"{ids[activity]} -> {target} ({fmt.cases(n)})")
     if dropped:
-        notes.append(f"{len(dropped)} transitions under {min_share:g} of their step dropped: {', '.join(dropped[:10])}")
+        what = f"{fmt.counted(len(dropped), 'transition')} under {min_share:g} of their step dropped"
+        notes.append(f"{what}: {', '.join(dropped[:10])}")

@@ -56,7 +56,7 @@ class UnmappedActivity(Rule):
             yield Hit(
                 step=None,
                 target=activity,
-                message=f"activity '{activity}' ({fmt.count(events)} events in the log) has no step in the journey",
+                message=f"activity '{activity}' ({fmt.counted(events, 'event')} in the log) has no step in the journey",
                 remediation="Add a step for it, named like the activity, or rename the step that stands for it.",
                 customers_affected=events,
                 span=audit.journey.span,
