@@ -231,7 +231,10 @@ def test_log_errors_are_clear(run_cli, tmp_path):
     assert code == 2 and "--success 'b' is not an activity of the log" in err
 
 
-HINT = "name the columns with --case, --activity and --timestamp, and write times as ISO 8601 (2026-01-31T09:30:00Z)"
+HINT = (
+    "name the columns with --case, --activity and --timestamp, and write times as ISO 8601 (2026-01-31T09:30:00Z) "
+    "or say how they are written with --time-format (such as '%d.%m.%Y %H:%M')"
+)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from cxaudit import exitcodes
+from cxaudit import exitcodes, fmt
 from cxaudit.cli.app import (
     ACTIVITY_OPTION,
     CASE_OPTION,
@@ -16,6 +16,7 @@ from cxaudit.cli.app import (
     LIFECYCLE_OPTION,
     MAP_OPTION,
     START_OPTION,
+    TIME_FORMAT_OPTION,
     TIMESTAMP_OPTION,
     _choice,
     _color,
@@ -70,6 +71,7 @@ def discover(
     resource: Annotated[str | None, typer.Option("--resource", help="The column of the resource (owner).")] = None,
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
     period: Annotated[
         str,
         typer.Option(
@@ -149,6 +151,7 @@ def discover(
         resource=resource,
         start=start,
         lifecycle=lifecycle,
+        time_format=time_format,
         progress=_log_progress(output),
         **_engine(engine, config, "-"),
     ) as events:
@@ -184,7 +187,7 @@ def discover(
     _write(found.text, output, [log])
     if output != "-":
         steps = len(summary.activities)
-        err.print(f"Wrote {output}: {steps} steps from {summary.cases:,} cases.")
+        err.print(f"Wrote {output}: {fmt.counted(steps, 'step')} from {fmt.cases(summary.cases)}.")
     raise typer.Exit(exitcodes.CLEAN)
 
 
@@ -207,6 +210,7 @@ def drift(
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
     engine: Annotated[str | None, ENGINE_OPTION] = None,
@@ -237,6 +241,7 @@ def drift(
         timestamp=timestamp,
         start=start,
         lifecycle=lifecycle,
+        time_format=time_format,
         progress=_log_progress(output),
         **_engine(engine, config, journey, settings),
     ) as events:
@@ -274,6 +279,7 @@ def calibrate(
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
     engine: Annotated[str | None, ENGINE_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
@@ -297,6 +303,7 @@ def calibrate(
         timestamp=timestamp,
         start=start,
         lifecycle=lifecycle,
+        time_format=time_format,
         progress=_log_progress(output),
         **_engine(engine, config, journey),
     ) as events:
@@ -317,7 +324,7 @@ def calibrate(
         sys.stdout.write(result.text)
     else:
         write_atomic(target, result.text, inputs=[log])
-        err.print(f"Wrote {target}: {len(result.changes)} changes.")
+        err.print(f"Wrote {target}: {fmt.counted(len(result.changes), 'change')}.")
     raise typer.Exit(exitcodes.CLEAN)
 
 
@@ -344,6 +351,7 @@ def backtest(
     timestamp: Annotated[str | None, TIMESTAMP_OPTION] = None,
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
+    time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
     mapping: Annotated[str | None, MAP_OPTION] = None,
     engine: Annotated[str | None, ENGINE_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
@@ -367,6 +375,7 @@ def backtest(
         timestamp=timestamp,
         start=start,
         lifecycle=lifecycle,
+        time_format=time_format,
         progress=_log_progress(output),
         **_engine(engine, config, journey),
     ) as events:

@@ -157,7 +157,7 @@ def discover(
         variants=tuple(paths),
     )
     header = [
-        f"Discovered by cxaudit from {log.file}: {log.cases:,} cases, {log.events:,} visits.",
+        f"Discovered by cxaudit from {log.file}: {fmt.cases(log.cases)}, {fmt.counted(log.events, 'visit')}.",
         *(f"{n}." for n in notes),
     ]
     return Discovery(journey_yaml(journey, header, duration_notes), notes)
@@ -238,6 +238,8 @@ def log_notes(log: LogSummary) -> list[str]:
             "visit after its case's first outcome was" if after == 1 else "visits after their case's first outcome were"
         )
         notes.append(f"{after:,} {was} left out")
+    for role, time_format in sorted(log.time_formats.items()):
+        notes.append(f"the times in column '{log.columns[role]}' were read as '{time_format}'")
     if log.lifecycle_left_out:
         notes.append(
             f"{log.lifecycle_left_out:,} lifecycle events that are not completions (start, schedule...) "

@@ -73,7 +73,11 @@ class DepthChoice:
     parameters: dict[int, int]
 
     def reason(self) -> str:
-        shown = ", ".join(f"{n}: {self.aic[n]:,.0f} ({self.parameters[n]:,} parameters)" for n in sorted(self.aic))
+        from cxaudit import fmt
+
+        shown = ", ".join(
+            f"{n}: {self.aic[n]:,.0f} ({fmt.counted(self.parameters[n], 'parameter')})" for n in sorted(self.aic)
+        )
         return f"history {self.history} has the lowest AIC, -2 log L + 2k (history {shown})"
 
 

@@ -64,8 +64,11 @@ class EventLog:
     Parameters name the columns; those not given are found by their usual
     names (:data:`DEFAULT_COLUMNS`). ``engine`` is ``duckdb`` (embedded, the
     default) or ``spark`` (a Spark session; ``engine_settings`` as
-    ``[tool.cxaudit.engine]`` gives them). Use it as a context manager, or
-    call :meth:`close`.
+    ``[tool.cxaudit.engine]`` gives them). ``time_format`` (strptime codes,
+    ``%d.%m.%Y %H:%M``) reads times written other than as ISO 8601; without
+    it, a text column of such times is read by the usual format that reads
+    it (:mod:`cxaudit.logs.times`). Use it as a context manager, or call
+    :meth:`close`.
 
     Raises
     ------
@@ -89,8 +92,10 @@ class EventLog:
         name: str | None = None,
         engine: str = "duckdb",
         engine_settings: Mapping[str, Any] | None = None,
+        time_format: str | None = None,
     ) -> None:
         from cxaudit.logs.engines import aggregate, open_engine
+        from cxaudit.logs.times import check_format, find_format, is_time_type
 
         self.file = name or path
         self._summaries: dict[frozenset[str], LogSummary] = {}
@@ -107,7 +112,9 @@ class EventLog:
             "lifecycle": lifecycle,
         }
         try:
-            source, types = self._engine.open(path)
+            if time_format is not None:
+                check_format(self._engine, time_format)
+            source, types = self._engine.open(path, as_text=time_format is not None)
             available = list(types)
             self.columns = {role: _pick(available, given, role) for role, given in wanted.items()}
             if self.columns["timestamp"] is None and self.columns["start"] is not None and start is None:
@@ -120,9 +127,23 @@ class EventLog:
                     else None
                     for role, column in self.columns.items()
                 }
-            self.bad_rows, self.span_s, self.cases, self.lifecycle_left_out = aggregate.load(
-                self._engine, source, self.columns, types
-            )
+            self.time_formats: dict[str, str] = {}
+            for role in ("timestamp", "start"):
+                column = self.columns[role]
+                if column is not None and not is_time_type(types.get(column, "")):
+                    # A start time that cannot be read is no row left out (the visit began when it was
+                    # done): its format is looked for at once. The timestamp's only when some are unread.
+                    found = time_format or (find_format(self._engine, source, column) if role == "start" else None)
+                    if found is not None:
+                        self.time_formats[role] = found
+            loaded = aggregate.load(self._engine, source, self.columns, types, self.time_formats)
+            if loaded[0]["unreadable timestamp"] and "timestamp" not in self.time_formats:
+                found = find_format(self._engine, source, self.columns["timestamp"])
+                if found is not None:  # read again, by the format that reads more of them
+                    self.time_formats["timestamp"] = found
+                    aggregate.unload(self._engine)
+                    loaded = aggregate.load(self._engine, source, self.columns, types, self.time_formats)
+            self.bad_rows, self.span_s, self.cases, self.lifecycle_left_out = loaded
         except self._engine.errors as exc:
             self.close()
             raise UsageError(f"cannot read the event log {self.file}: {str(exc).splitlines()[0]}") from None
@@ -245,7 +266,8 @@ def _no_usable_events(path: str, bad_rows: dict[str, int]) -> None:
     found = f"all its rows were left out ({left_out})" if left_out else "it has no rows"
     raise UsageError(
         f"{path}: no usable events: {found}; name the columns with --case, --activity and --timestamp, "
-        "and write times as ISO 8601 (2026-01-31T09:30:00Z)"
+        "and write times as ISO 8601 (2026-01-31T09:30:00Z) or say how they are written with --time-format "
+        "(such as '%d.%m.%Y %H:%M')"
     )
 
 
@@ -263,6 +285,7 @@ def read_log(
     outcomes: Collection[str] | Callable[[dict[str, int]], Iterable[str]] = (),
     engine: str = "duckdb",
     engine_settings: Mapping[str, Any] | None = None,
+    time_format: str | None = None,
 ) -> LogSummary:
     """Summarise an event log (CSV, CSV.gz, Parquet or XES) in one call; see :class:`EventLog`.
 
@@ -287,5 +310,6 @@ def read_log(
         name=name,
         engine=engine,
         engine_settings=engine_settings,
+        time_format=time_format,
     ) as log:
         return replace(log.summary(outcomes))

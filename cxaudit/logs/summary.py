@@ -64,3 +64,6 @@ class LogSummary:
     case_times: CaseTimes | None = None
     in_order: bool = False
     """True when each case's visits are together in the file and in time order (no sort was needed)."""
+    time_formats: dict[str, str] = field(default_factory=dict)
+    """The format each text column of times was read by, by its role (``timestamp``, ``start``), where not
+    ISO 8601 (:mod:`cxaudit.logs.times`)."""

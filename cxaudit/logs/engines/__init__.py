@@ -32,8 +32,9 @@ class Engine(Protocol):
     errors: tuple[type[BaseException], ...]
     """What the engine raises for a log it cannot read."""
 
-    def open(self, path: str) -> tuple[str, dict[str, str]]:
-        """The log at ``path`` as SQL to select from, and its columns' types (upper case)."""
+    def open(self, path: str, *, as_text: bool = False) -> tuple[str, dict[str, str]]:
+        """The log at ``path`` as SQL to select from, and its columns' types (upper case); ``as_text``: a
+        text file's columns as written, none read as a time or a number."""
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """The rows of a query."""

@@ -35,19 +35,22 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _time(column: str | None, types: dict[str, str], zoned: bool) -> str:
+def _time(column: str | None, types: dict[str, str], zoned: bool, time_format: str | None = None) -> str:
     """SQL for a column read as a time (NULL where it cannot be read).
 
     A column DuckDB already read as a time is taken as it is (its epoch is all
     that is used; a naive time means UTC), cast to a zoned time only to be
-    compared with another column (``zoned``).
+    compared with another column (``zoned``). Text is read as ISO 8601, or
+    by ``time_format`` (:mod:`cxaudit.logs.times`).
     """
+    from cxaudit.logs.times import time_of
+
     if column is None:
         return "NULL::TIMESTAMPTZ"
     quoted = _quote(column)
     if types.get(column, "").startswith(_TIMESTAMP):
         return f"{quoted}::TIMESTAMPTZ" if zoned else quoted
-    return f"TRY_CAST(NULLIF(TRIM(CAST({quoted} AS VARCHAR)), '') AS TIMESTAMPTZ)"
+    return time_of(quoted, time_format)
 
 
 def has_values(engine: Engine, source: str, column: str) -> bool:
@@ -57,8 +60,14 @@ def has_values(engine: Engine, source: str, column: str) -> bool:
     return bool(found[0])
 
 
-def load(engine: Engine, source: str, columns: dict[str, str | None], types: dict[str, str]) -> tuple[Any, ...]:
-    """Read the log into ``visits``.
+def load(
+    engine: Engine,
+    source: str,
+    columns: dict[str, str | None],
+    types: dict[str, str],
+    formats: dict[str, str | None] | None = None,
+) -> tuple[Any, ...]:
+    """Read the log into ``visits``; ``formats`` gives the format of a text column of times by its role.
 
     Returns the rows left out by reason, the seconds from the first to the
     last event, the number of cases, and the lifecycle rows that are not
@@ -72,10 +81,10 @@ def load(engine: Engine, source: str, columns: dict[str, str | None], types: dic
     selected = [
         f"NULLIF(CAST({_quote(columns['case'])} AS VARCHAR), '') AS case_id",
         f"NULLIF(CAST({_quote(columns['activity'])} AS VARCHAR), '') AS activity",
-        f"{_time(columns['timestamp'], types, zoned)} AS time",
+        f"{_time(columns['timestamp'], types, zoned, (formats or {}).get('timestamp'))} AS time",
     ]
     if columns["start"] is not None:
-        selected.append(f"{_time(columns['start'], types, zoned)} AS start_time")
+        selected.append(f"{_time(columns['start'], types, zoned, (formats or {}).get('start'))} AS start_time")
     if columns["lifecycle"] is not None:
         selected.append(f"lower(TRIM(CAST({_quote(columns['lifecycle'])} AS VARCHAR))) AS lifecycle")
     resource = "NULL"
@@ -147,6 +156,13 @@ def load(engine: Engine, source: str, columns: dict[str, str | None], types: dic
         cases = engine.row("SELECT count(DISTINCT case_id) FROM visits")[0]
     span = (last - first) / 1e6 if timed and first is not None else 0.0
     return bad_rows, span, int(cases), int(not_completions)
+
+
+def unload(engine: Engine) -> None:
+    """Drop what :func:`load` made, to load the log again."""
+    engine.run("DROP VIEW IF EXISTS visits")
+    engine.run("DROP TABLE IF EXISTS lifecycle_visits")
+    engine.run("DROP TABLE IF EXISTS events")
 
 
 def activity_names(engine: Engine) -> dict[str, int]:
@@ -336,6 +352,7 @@ def summarise(engine: Engine, log: EventLog, outcomes: frozenset[str]) -> LogSum
         timed=log.timed,
         case_times=case_times,
         in_order=in_order,
+        time_formats=dict(log.time_formats),
     )
 
 

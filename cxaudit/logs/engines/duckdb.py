@@ -60,7 +60,7 @@ class DuckDBEngine:
         # same log gives the same gaps everywhere (a time with an offset keeps it).
         self._connection.execute("SET TimeZone = 'UTC'")
 
-    def open(self, path: str) -> tuple[str, dict[str, str]]:
+    def open(self, path: str, *, as_text: bool = False) -> tuple[str, dict[str, str]]:
         if path.startswith("table:"):
             raise UsageError(f"{path}: tables are read by a Spark session: add --engine spark")
         lowered = path.lower()
@@ -74,7 +74,8 @@ class DuckDBEngine:
         elif lowered.endswith(".parquet"):
             source = f"read_parquet({literal(path)})"
         elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
-            source = f"read_csv({literal(path)}, auto_detect = true)"
+            # as_text: every column as written, for times to be read by a format the user gives
+            source = f"read_csv({literal(path)}, auto_detect = true{', all_varchar = true' if as_text else ''})"
         else:
             raise UsageError(f"{path}: event logs are read from {LOG_KINDS}")
         types = dict(self.rows(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"))

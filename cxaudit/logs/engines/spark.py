@@ -95,6 +95,54 @@ def session(settings: Mapping[str, Any]) -> tuple[Any, bool]:
     return made, True
 
 
+# strptime codes (DuckDB's) as Spark's datetime pattern letters; one letter where DuckDB takes one digit or two.
+_PATTERN_LETTERS = {
+    "%Y": "yyyy",
+    "%y": "yy",
+    "%m": "M",
+    "%d": "d",
+    "%H": "H",
+    "%I": "h",
+    "%M": "m",
+    "%S": "s",
+    "%f": "SSSSSS",
+    "%p": "a",
+    "%b": "MMM",
+    "%B": "MMMM",
+    "%z": "XXX",
+}
+
+
+def spark_pattern(time_format: str) -> str:
+    """A strptime format as Spark's datetime pattern.
+
+    >>> spark_pattern("%d.%m.%Y %H:%M"), spark_pattern("%Y-%m-%dT%H:%M:%S.%f%z")
+    ('d.M.yyyy H:m', "yyyy-M-d'T'H:m:s.SSSSSSXXX")
+
+    Raises
+    ------
+    UsageError
+        A code Spark has no letter for.
+    """
+    pattern, at = [], 0
+    while at < len(time_format):
+        code = time_format[at : at + 2]
+        if code == "%%":
+            pattern.append("%")
+        elif code.startswith("%"):
+            if code not in _PATTERN_LETTERS:
+                known = " ".join(_PATTERN_LETTERS)
+                raise UsageError(f"--time-format: {code} has no equivalent on Spark; use {known}")
+            pattern.append(_PATTERN_LETTERS[code])
+        else:
+            character = time_format[at]
+            pattern.append(f"'{character}'" if character.isalpha() else "''" if character == "'" else character)
+            at += 1
+            continue
+        at += 2
+    return "".join(pattern)
+
+
 @functools.lru_cache(maxsize=256)
 def spark_sql(sql: str) -> str:
     """The aggregation's SQL (DuckDB's dialect) as Spark SQL, its tables named with :data:`PREFIX`.
@@ -113,6 +161,10 @@ def spark_sql(sql: str) -> str:
             return exp.to_table(PREFIX + node.name, alias=node.alias or None)
         if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us":
             return exp.UnixMicros(this=node.expressions[0])
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "try_strptime":  # NULL where it cannot read
+            text, time_format = node.expressions
+            pattern = exp.Literal.string(spark_pattern(time_format.name))
+            return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[text, pattern])
         if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
             return exp.DataType.build("DECIMAL(38, 0)")  # exact, as DuckDB's HUGEINT
         if isinstance(node, exp.PercentileCont):  # quantile_cont(x, q): Spark's exact percentile
@@ -173,7 +225,7 @@ class SparkEngine:
 
         self.errors = (PySparkException, Py4JError)
 
-    def open(self, path: str) -> tuple[str, dict[str, str]]:
+    def open(self, path: str, *, as_text: bool = False) -> tuple[str, dict[str, str]]:  # CSV is read as text
         from pyspark.errors import AnalysisException
         from pyspark.sql import functions
 

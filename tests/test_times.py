@@ -1,0 +1,142 @@
+"""Times written other than as ISO 8601: found among the usual formats, or given with --time-format."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import gzip
+from pathlib import Path
+
+import pytest
+
+from cxaudit.errors import UsageError
+from tests.conftest import FIXTURES
+
+pytest.importorskip("duckdb")
+
+HELPDESK = FIXTURES / "logs" / "helpdesk.csv.gz"
+
+
+def one_case(path: Path, began: str, done: str) -> Path:
+    path.write_text(f"case,activity,timestamp\nc1,A,{began}\nc1,Done,{done}\n")
+    return path
+
+
+def gap(path: Path, time_format: str | None = None) -> tuple[dict[str, str], float, int]:
+    """The formats the log was read by, the time from A to Done, and the rows with an unreadable time."""
+    from cxaudit.logs.read import EventLog
+
+    with EventLog(str(path), time_format=time_format) as events:
+        summary = events.summary({"Done"})
+        return events.time_formats, summary.activities["A"].mean_next_s, summary.bad_rows["unreadable timestamp"]
+
+
+@pytest.mark.parametrize(
+    ("began", "done", "found", "seconds"),
+    [
+        ("31.01.2026 09:30", "01.02.2026 10:00", "%d.%m.%Y %H:%M", 88_200),
+        ("31.01.2026 09:30:00.250", "01.02.2026 10:00:00.750", "%d.%m.%Y %H:%M:%S.%f", 88_200.5),
+        ("01/31/2026 09:30:00", "02/01/2026 10:00:00", "%m/%d/%Y %H:%M:%S", 88_200),
+        ("31.01.2026 09:30:00", "01.02.2026 10:00:00", None, 88_200),  # DuckDB's reader knows these itself
+        ("31.01.2026", "01.02.2026", None, 86_400),
+    ],
+)
+def test_times_in_a_usual_format_are_read_by_it(tmp_path, began, done, found, seconds):
+    formats = {"timestamp": found} if found else {}
+    assert gap(one_case(tmp_path / "log.csv", began, done)) == (formats, seconds, 0)
+
+
+def test_iso_times_need_no_format(tmp_path):
+    assert gap(one_case(tmp_path / "log.csv", "2026-01-31T09:30:00Z", "2026-02-01T10:00:00Z")) == ({}, 88_200, 0)
+
+
+def test_times_that_read_as_day_first_and_as_month_first_alike_are_asked_about(tmp_path):
+    log = one_case(tmp_path / "log.csv", "01/02/2026 10:00", "03/02/2026 10:00")
+    with pytest.raises(UsageError) as refused:
+        gap(log)
+    assert str(refused.value) == (
+        "the times in column 'timestamp' read as '%d/%m/%Y %H:%M' or '%m/%d/%Y %H:%M' alike (2 of 2 values): "
+        "say which with --time-format"
+    )
+    assert gap(log, "%d/%m/%Y %H:%M") == ({"timestamp": "%d/%m/%Y %H:%M"}, 2 * 86_400, 0)
+    assert gap(log, "%m/%d/%Y %H:%M") == ({"timestamp": "%m/%d/%Y %H:%M"}, 59 * 86_400, 0)
+
+
+def test_a_format_given_wins_over_what_the_reader_guessed(tmp_path):
+    # DuckDB reads these as day first (31 cannot be a month); the user says month first: 31/03 is then unreadable
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "case,activity,timestamp\n"
+        "c1,A,01/02/2026 10:00:00\nc1,Done,01/03/2026 10:00:00\nc2,A,31/03/2026 10:00:00\nc2,Done,31/03/2026 11:00:00\n"
+    )
+    assert gap(log)[1:] == ((28 * 86_400 + 3_600) / 2, 0)  # 1 February to 1 March, and an hour
+    assert gap(log, "%m/%d/%Y %H:%M:%S") == ({"timestamp": "%m/%d/%Y %H:%M:%S"}, 86_400, 2)
+
+
+def test_a_start_time_column_is_read_by_its_own_format(tmp_path):
+    from cxaudit.logs.read import EventLog
+
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "case,activity,start_timestamp,timestamp\n"
+        "c1,A,31.01.2026 09:00,2026-01-31T09:30:00Z\nc1,Done,01.02.2026 10:00,2026-02-01T10:00:00Z\n"
+    )
+    with EventLog(str(log)) as events:
+        assert events.time_formats == {"start": "%d.%m.%Y %H:%M"}
+        assert events.summary({"Done"}).activities["A"].mean_next_s == 90_000  # from when A began
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("%Q", "--time-format '%Q' cannot be read: Invalid Input Error: Failed to parse format specifier %Q"),
+        ("dd.MM.yyyy", "--time-format 'dd.MM.yyyy' has no strptime codes; write one such as '%d.%m.%Y %H:%M'"),
+    ],
+)
+def test_a_format_that_cannot_be_used_is_an_input_error(run_cli, tmp_path, given, said):
+    log = one_case(tmp_path / "log.csv", "31.01.2026 09:30", "01.02.2026 10:00")
+    code, out, err = run_cli(
+        "discover", str(log), "--success", "Done", "-o", str(tmp_path / "j.yaml"), "--time-format", given
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(f"cxaudit: {said}")
+    assert not (tmp_path / "j.yaml").exists()
+
+
+def test_the_helpdesk_log_with_us_times_gives_the_journey_of_its_iso_times(run_cli, tmp_path):
+    """The real helpdesk log, its times rewritten as a US spreadsheet writes them (10/09/2012 14:50:17)."""
+    with gzip.open(HELPDESK, "rt", newline="") as stream:
+        rows = list(csv.reader(stream))
+    when = rows[0].index("time:timestamp")
+    for row in rows[1:]:
+        row[when] = datetime.datetime.fromisoformat(row[when]).strftime("%m/%d/%Y %H:%M:%S")
+    american = tmp_path / "american.csv"
+    with american.open("w", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    journeys = []
+    for log in (HELPDESK, american):
+        out = tmp_path / f"{log.stem}.yaml"
+        code, _, err = run_cli(
+            "discover", str(log), "--success", "Closed", "--history", "1", "--id", "helpdesk", "-o", str(out)
+        )
+        assert code == 0, err
+        journeys.append(out.read_text().splitlines())
+    iso, read = journeys
+    note = "# the times in column 'time:timestamp' were read as '%m/%d/%Y %H:%M:%S'."
+    assert note in read
+    assert [line for line in read if line != note][1:] == iso[1:]  # every step, share, duration and count
+
+
+def test_a_log_whose_times_are_written_as_spreadsheets_write_them_is_the_log_of_its_iso_times():
+    from dataclasses import replace
+
+    from cxaudit.logs.read import EventLog
+
+    summaries = []
+    for name in ("interval.csv", "written-times.csv"):
+        with EventLog(str(FIXTURES / "logs" / name)) as events:
+            summaries.append((events.time_formats, replace(events.summary({"Paid"}), file="", time_formats={})))
+    (iso_formats, iso), (formats, written) = summaries
+    assert iso_formats == {}
+    assert formats == {"start": "%d.%m.%Y %H:%M", "timestamp": "%m/%d/%Y %I:%M %p"}
+    assert written == iso
