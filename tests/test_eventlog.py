@@ -242,8 +242,8 @@ HINT = (
     [
         ("header.csv", "case:concept:name,concept:name,time:timestamp\n", "it has no rows"),
         (
-            "epoch.csv",
-            "case,activity,timestamp\n1,a,1577836800\n1,b,1577836900\n",
+            "words.csv",
+            "case,activity,timestamp\n1,a,yesterday\n1,b,today\n",
             "all its rows were left out (2 with an unreadable timestamp)",
         ),
         (

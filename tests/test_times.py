@@ -46,6 +46,22 @@ def test_times_in_a_usual_format_are_read_by_it(tmp_path, began, done, found, se
     assert gap(one_case(tmp_path / "log.csv", began, done)) == (formats, seconds, 0)
 
 
+@pytest.mark.parametrize(
+    ("began", "done", "found", "seconds"),
+    [
+        ("1769851800", "1769940000.5", "epoch", 88_200.5),
+        ("1769851800000", "1769940000500", "epoch-ms", 88_200.5),
+        ("1769851800000000", "1769940000500000", "epoch-us", 88_200.5),
+    ],
+)
+def test_times_written_as_numbers_since_1970_are_read_in_their_unit(tmp_path, began, done, found, seconds):
+    """Clickstream exports write times as seconds, milliseconds or microseconds since 1970 (here 31 January
+    2026, 09:30 UTC, and the next day at 10:00:00.5)."""
+    log = one_case(tmp_path / "log.csv", began, done)
+    assert gap(log) == ({"timestamp": found}, seconds, 0)
+    assert gap(log, found) == ({"timestamp": found}, seconds, 0)
+
+
 def test_iso_times_need_no_format(tmp_path):
     assert gap(one_case(tmp_path / "log.csv", "2026-01-31T09:30:00Z", "2026-02-01T10:00:00Z")) == ({}, 88_200, 0)
 
@@ -90,7 +106,11 @@ def test_a_start_time_column_is_read_by_its_own_format(tmp_path):
     ("given", "said"),
     [
         ("%Q", "--time-format '%Q' cannot be read: Invalid Input Error: Failed to parse format specifier %Q"),
-        ("dd.MM.yyyy", "--time-format 'dd.MM.yyyy' has no strptime codes; write one such as '%d.%m.%Y %H:%M'"),
+        (
+            "dd.MM.yyyy",
+            "--time-format 'dd.MM.yyyy' has no strptime codes; write one such as '%d.%m.%Y %H:%M', "
+            "or epoch, epoch-ms or epoch-us for numbers since 1970",
+        ),
     ],
 )
 def test_a_format_that_cannot_be_used_is_an_input_error(run_cli, tmp_path, given, said):

@@ -195,7 +195,8 @@ START_OPTION = typer.Option("--start", help="The log's column of the time an act
 TIME_FORMAT_OPTION = typer.Option(
     "--time-format",
     help="How the log writes its times when not as ISO 8601, in strptime codes: '%d.%m.%Y %H:%M', "
-    "'%m/%d/%Y %I:%M %p'. Without it, the usual formats are tried and the one that reads the times is used.",
+    "'%m/%d/%Y %I:%M %p'; or epoch, epoch-ms, epoch-us (numbers since 1970). Without it, the usual formats "
+    "are tried and the one that reads the times is used.",
 )
 LIFECYCLE_OPTION = typer.Option(
     "--lifecycle", help="The log's column of the lifecycle transition (start, complete...): a visit is a completion."

@@ -7,6 +7,11 @@ tried against :data:`FORMATS` in one pass; the format that reads the most
 of its values is used. Where two formats read them all differently (day
 first or month first: ``01/02/2026``), the log cannot tell, and the user is
 asked to say which.
+
+Clickstreams and message queues write a time as a number: seconds,
+milliseconds or microseconds since 1970-01-01 UTC, the formats ``epoch``,
+``epoch-ms`` and ``epoch-us``. A column of such numbers is found by their
+size (a time between 1973 and 2286 in one of the units).
 """
 
 from __future__ import annotations
@@ -49,6 +54,14 @@ FORMATS = (
 process-mining tools in Europe and the US)."""
 
 
+EPOCHS = {
+    "epoch": ("MAKE_TIMESTAMP(TRY_CAST(TRY_CAST({v} AS DOUBLE) * 1000000 AS BIGINT))", 1e8),
+    "epoch-ms": ("EPOCH_MS(TRY_CAST({v} AS BIGINT))", 1e11),
+    "epoch-us": ("MAKE_TIMESTAMP(TRY_CAST({v} AS BIGINT))", 1e14),
+}
+"""Times written as numbers since 1970-01-01 UTC: SQL reading one, and the least a time after 1973 is."""
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -67,6 +80,8 @@ def time_of(column_sql: str, time_format: str | None) -> str:
     """SQL for a text column read as a time (NULL where it cannot be): ISO 8601, or ``time_format``."""
     if time_format is None:
         return f"TRY_CAST({text_of(column_sql)} AS TIMESTAMPTZ)"
+    if time_format in EPOCHS:
+        return EPOCHS[time_format][0].format(v=text_of(column_sql)) + "::TIMESTAMPTZ"
     return f"TRY_STRPTIME({text_of(column_sql)}, {_literal(time_format)})::TIMESTAMPTZ"
 
 
@@ -78,8 +93,13 @@ def check_format(engine: Engine, time_format: str) -> None:
     UsageError
         An unknown code (``%Q``), or a format with nothing to read.
     """
+    if time_format in EPOCHS:
+        return
     if "%" not in time_format:
-        raise UsageError(f"--time-format '{time_format}' has no strptime codes; write one such as '%d.%m.%Y %H:%M'")
+        raise UsageError(
+            f"--time-format '{time_format}' has no strptime codes; write one such as '%d.%m.%Y %H:%M', "
+            "or epoch, epoch-ms or epoch-us for numbers since 1970"
+        )
     try:
         engine.row(f"SELECT {time_of(_literal('2026-01-31'), time_format)}")
     except engine.errors as exc:
@@ -97,13 +117,18 @@ def find_format(engine: Engine, source: str, column: str) -> str | None:
     """
     quoted = '"' + column.replace('"', '""') + '"'
     counts = ", ".join(f"count(TRY_STRPTIME(v, {_literal(candidate)}))" for candidate in FORMATS)
+    # a number is a time in one unit only: the least time after 1973 in the next is a thousand times it
+    counts += "".join(
+        f", count(*) FILTER (WHERE TRY_CAST(v AS DOUBLE) >= {low:g} AND TRY_CAST(v AS DOUBLE) < {low * 100:g})"
+        for _, low in EPOCHS.values()
+    )
     values = f"SELECT {text_of(quoted)} AS v FROM {source}"
     row = engine.row(f"SELECT count(v), count(TRY_CAST(v AS TIMESTAMPTZ)), {counts} FROM ({values})")
     written, iso, read = int(row[0]), int(row[1]), [int(n) for n in row[2:]]
     best = max(read, default=0)
     if not written or best <= iso:
         return None
-    found = [candidate for candidate, n in zip(FORMATS, read, strict=True) if n == best]
+    found = [candidate for candidate, n in zip((*FORMATS, *EPOCHS), read, strict=True) if n == best]
     if len(found) > 1:
         either = " or ".join(f"'{candidate}'" for candidate in found)
         raise UsageError(
