@@ -1,4 +1,5 @@
-"""Times written other than as ISO 8601: found among the usual formats, or given with --time-format."""
+"""Logs as exports write them: times other than ISO 8601 (found among the usual formats, or given with
+--time-format), and text in an encoding other than UTF-8 (--encoding)."""
 
 from __future__ import annotations
 
@@ -160,3 +161,35 @@ def test_a_log_whose_times_are_written_as_spreadsheets_write_them_is_the_log_of_
     assert iso_formats == {}
     assert formats == {"start": "%d.%m.%Y %H:%M", "timestamp": "%m/%d/%Y %I:%M %p"}
     assert written == iso
+
+
+def test_a_latin_1_export_is_refused_at_its_line_and_read_with_its_encoding(run_cli, tmp_path):
+    """Excel saves "CSV" in Western Europe as Latin-1 (Windows-1252): umlauts are single bytes there."""
+    log = tmp_path / "export.csv"
+    log.write_bytes(
+        "case;activity;timestamp\n1;Antrag geprüft;2026-01-01 10:00:00\n1;Bestätigung;2026-01-01 11:00:00\n".encode(
+            "latin-1"
+        )
+    )
+    out = tmp_path / "j.yaml"
+    code, _, err = run_cli("discover", str(log), "--success", "Bestätigung", "-o", str(out))
+    assert (code, err) == (
+        2,
+        f"cxaudit: cannot read the event log {log}: it is not UTF-8 (line 2); save it as UTF-8, or give its "
+        "encoding with --encoding latin-1 (Excel's CSV in Western Europe) or --encoding utf-16\n",
+    )
+    assert not out.exists()
+    code, _, err = run_cli("discover", str(log), "--success", "Bestätigung", "-o", str(out), "--encoding", "latin-1")
+    assert code == 0, err
+    assert '    name: "Antrag geprüft"' in out.read_text(encoding="utf-8").splitlines()
+
+
+def test_an_encoding_cxaudit_does_not_read_is_a_usage_error(run_cli, tmp_path):
+    log = one_case(tmp_path / "log.csv", "2026-01-31T09:30:00Z", "2026-02-01T10:00:00Z")
+    code, _, err = run_cli("discover", str(log), "--success", "Done", "--encoding", "cp1252")
+    assert code == 2
+    assert "'cp1252' is not one of utf-8, latin-1, utf-16" in err
+    from cxaudit.logs.read import EventLog
+
+    with pytest.raises(UsageError, match=r"^--encoding 'cp1252' is not one of utf-8, latin-1, utf-16$"):
+        EventLog(str(log), encoding="cp1252")

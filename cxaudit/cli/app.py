@@ -204,6 +204,11 @@ LIFECYCLE_OPTION = typer.Option(
 MAP_OPTION = typer.Option(
     "--map", help="A mapping file (YAML): success, abandon, contact, and steps (activity -> step id)."
 )
+ENCODING_OPTION = typer.Option(
+    "--encoding",
+    help="The text log's encoding: utf-8 (default), latin-1 (Excel's CSV in Western Europe) or utf-16.",
+    callback=_one_of(("utf-8", "latin-1", "utf-16")),
+)
 ENGINE_OPTION = typer.Option(
     "--engine",
     help="Where the log is aggregated: duckdb (in this process) or spark (a Spark session; the log may then "

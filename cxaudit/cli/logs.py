@@ -10,6 +10,7 @@ from cxaudit.cli.app import (
     ACTIVITY_OPTION,
     CASE_OPTION,
     CONFIG_OPTION,
+    ENCODING_OPTION,
     ENGINE_OPTION,
     EPILOG,
     FAIL_ON_OPTION,
@@ -72,6 +73,7 @@ def discover(
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
+    encoding: Annotated[str, ENCODING_OPTION] = "utf-8",
     period: Annotated[
         str,
         typer.Option(
@@ -152,6 +154,7 @@ def discover(
         start=start,
         lifecycle=lifecycle,
         time_format=time_format,
+        encoding=encoding,
         progress=_log_progress(output),
         **_engine(engine, config, "-"),
     ) as events:
@@ -211,6 +214,7 @@ def drift(
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
+    encoding: Annotated[str, ENCODING_OPTION] = "utf-8",
     mapping: Annotated[str | None, MAP_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
     engine: Annotated[str | None, ENGINE_OPTION] = None,
@@ -242,6 +246,7 @@ def drift(
         start=start,
         lifecycle=lifecycle,
         time_format=time_format,
+        encoding=encoding,
         progress=_log_progress(output),
         **_engine(engine, config, journey, settings),
     ) as events:
@@ -280,6 +285,7 @@ def calibrate(
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
+    encoding: Annotated[str, ENCODING_OPTION] = "utf-8",
     mapping: Annotated[str | None, MAP_OPTION] = None,
     engine: Annotated[str | None, ENGINE_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
@@ -304,6 +310,7 @@ def calibrate(
         start=start,
         lifecycle=lifecycle,
         time_format=time_format,
+        encoding=encoding,
         progress=_log_progress(output),
         **_engine(engine, config, journey),
     ) as events:
@@ -352,6 +359,7 @@ def backtest(
     start: Annotated[str | None, START_OPTION] = None,
     lifecycle: Annotated[str | None, LIFECYCLE_OPTION] = None,
     time_format: Annotated[str | None, TIME_FORMAT_OPTION] = None,
+    encoding: Annotated[str, ENCODING_OPTION] = "utf-8",
     mapping: Annotated[str | None, MAP_OPTION] = None,
     engine: Annotated[str | None, ENGINE_OPTION] = None,
     config: Annotated[str | None, CONFIG_OPTION] = None,
@@ -376,6 +384,7 @@ def backtest(
         start=start,
         lifecycle=lifecycle,
         time_format=time_format,
+        encoding=encoding,
         progress=_log_progress(output),
         **_engine(engine, config, journey),
     ) as events:

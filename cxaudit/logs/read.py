@@ -67,8 +67,8 @@ class EventLog:
     ``[tool.cxaudit.engine]`` gives them). ``time_format`` (strptime codes,
     ``%d.%m.%Y %H:%M``) reads times written other than as ISO 8601; without
     it, a text column of such times is read by the usual format that reads
-    it (:mod:`cxaudit.logs.times`). Use it as a context manager, or call
-    :meth:`close`.
+    it (:mod:`cxaudit.logs.times`). ``encoding`` is a text log's (UTF-8 unless
+    given). Use it as a context manager, or call :meth:`close`.
 
     Raises
     ------
@@ -93,9 +93,13 @@ class EventLog:
         engine: str = "duckdb",
         engine_settings: Mapping[str, Any] | None = None,
         time_format: str | None = None,
+        encoding: str = "utf-8",
     ) -> None:
-        from cxaudit.logs.engines import aggregate, open_engine
+        from cxaudit.logs.engines import ENCODINGS, aggregate, open_engine
         from cxaudit.logs.times import check_format, find_format, is_time_type
+
+        if encoding not in ENCODINGS:
+            raise UsageError(f"--encoding '{encoding}' is not one of {', '.join(ENCODINGS)}")
 
         self.file = name or path
         self._summaries: dict[frozenset[str], LogSummary] = {}
@@ -114,7 +118,7 @@ class EventLog:
         try:
             if time_format is not None:
                 check_format(self._engine, time_format)
-            source, types = self._engine.open(path, as_text=time_format is not None)
+            source, types = self._engine.open(path, as_text=time_format is not None, encoding=encoding)
             available = list(types)
             self.columns = {role: _pick(available, given, role) for role, given in wanted.items()}
             if self.columns["timestamp"] is None and self.columns["start"] is not None and start is None:
@@ -146,7 +150,7 @@ class EventLog:
             self.bad_rows, self.span_s, self.cases, self.lifecycle_left_out = loaded
         except self._engine.errors as exc:
             self.close()
-            raise UsageError(f"cannot read the event log {self.file}: {str(exc).splitlines()[0]}") from None
+            raise UsageError(_cannot_read(self.file, str(exc), encoding)) from None
         except BaseException:
             self.close()
             raise
@@ -255,6 +259,21 @@ class EventLog:
         return self._engine
 
 
+def _cannot_read(path: str, said: str, encoding: str) -> str:
+    """What to tell a user whose log the engine cannot read, from what the engine said."""
+    lines = said.strip().splitlines() or ["unknown error"]
+    if "not utf-8 encoded" in said.lower() or "invalid unicode" in said.lower():
+        import re
+
+        line = re.search(r"CSV Error on Line: (\d+)", said)
+        at = f" (line {line.group(1)})" if line else ""
+        return (
+            f"cannot read the event log {path}: it is not {encoding.upper()}{at}; save it as UTF-8, or give its "
+            "encoding with --encoding latin-1 (Excel's CSV in Western Europe) or --encoding utf-16"
+        )
+    return f"cannot read the event log {path}: {lines[0]}"
+
+
 def _no_usable_events(path: str, bad_rows: dict[str, int]) -> None:
     """Refuse a log none of whose rows is an event: every figure from it would be made up."""
     words = {
@@ -286,6 +305,7 @@ def read_log(
     engine: str = "duckdb",
     engine_settings: Mapping[str, Any] | None = None,
     time_format: str | None = None,
+    encoding: str = "utf-8",
 ) -> LogSummary:
     """Summarise an event log (CSV, CSV.gz, Parquet or XES) in one call; see :class:`EventLog`.
 
@@ -311,5 +331,6 @@ def read_log(
         engine=engine,
         engine_settings=engine_settings,
         time_format=time_format,
+        encoding=encoding,
     ) as log:
         return replace(log.summary(outcomes))

@@ -32,9 +32,10 @@ class Engine(Protocol):
     errors: tuple[type[BaseException], ...]
     """What the engine raises for a log it cannot read."""
 
-    def open(self, path: str, *, as_text: bool = False) -> tuple[str, dict[str, str]]:
+    def open(self, path: str, *, as_text: bool = False, encoding: str = "utf-8") -> tuple[str, dict[str, str]]:
         """The log at ``path`` as SQL to select from, and its columns' types (upper case); ``as_text``: a
-        text file's columns as written, none read as a time or a number."""
+        text file's columns as written, none read as a time or a number; ``encoding``: a text file's, one of
+        :data:`ENCODINGS`."""
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """The rows of a query."""
@@ -56,6 +57,10 @@ class Engine(Protocol):
 
     def close(self) -> None:
         """Let go of what the engine holds (a session it did not make is left running)."""
+
+
+ENCODINGS = ("utf-8", "latin-1", "utf-16")
+"""The encodings a text log may be in (DuckDB's names; Excel's "CSV" in Western Europe is Latin-1)."""
 
 
 def open_engine(name: str, *, progress: bool = False, settings: Mapping[str, Any] | None = None) -> Engine:

@@ -60,7 +60,7 @@ class DuckDBEngine:
         # same log gives the same gaps everywhere (a time with an offset keeps it).
         self._connection.execute("SET TimeZone = 'UTC'")
 
-    def open(self, path: str, *, as_text: bool = False) -> tuple[str, dict[str, str]]:
+    def open(self, path: str, *, as_text: bool = False, encoding: str = "utf-8") -> tuple[str, dict[str, str]]:
         if path.startswith("table:"):
             raise UsageError(f"{path}: tables are read by a Spark session: add --engine spark")
         lowered = path.lower()
@@ -75,7 +75,10 @@ class DuckDBEngine:
             source = f"read_parquet({literal(path)})"
         elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt", ".gz")):
             # as_text: every column as written, for times to be read by a format the user gives
-            source = f"read_csv({literal(path)}, auto_detect = true{', all_varchar = true' if as_text else ''})"
+            options = (", all_varchar = true" if as_text else "") + (
+                f", encoding = {literal(encoding)}" if encoding != "utf-8" else ""
+            )
+            source = f"read_csv({literal(path)}, auto_detect = true{options})"
         else:
             raise UsageError(f"{path}: event logs are read from {LOG_KINDS}")
         types = dict(self.rows(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {source})"))

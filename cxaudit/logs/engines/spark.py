@@ -225,7 +225,9 @@ class SparkEngine:
 
         self.errors = (PySparkException, Py4JError)
 
-    def open(self, path: str, *, as_text: bool = False) -> tuple[str, dict[str, str]]:  # CSV is read as text
+    def open(  # a CSV is read as text: as_text changes nothing
+        self, path: str, *, as_text: bool = False, encoding: str = "utf-8"
+    ) -> tuple[str, dict[str, str]]:
         from pyspark.errors import AnalysisException
         from pyspark.sql import functions
 
@@ -237,7 +239,8 @@ class SparkEngine:
             elif lowered.endswith((".xes", ".xes.gz")):
                 raise UsageError(f"{path}: XES logs are read by --engine duckdb; write them as Parquet for Spark")
             elif lowered.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
-                frame = reader.csv(path, header=True, inferSchema=False, sep=delimiter(path))
+                charset = {"latin-1": "ISO-8859-1", "utf-16": "UTF-16"}.get(encoding, "UTF-8")
+                frame = reader.csv(path, header=True, inferSchema=False, sep=delimiter(path), encoding=charset)
             else:  # a Parquet file, a folder of them or a glob
                 frame = reader.parquet(path)
         except AnalysisException as exc:
