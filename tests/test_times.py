@@ -193,3 +193,33 @@ def test_an_encoding_cxaudit_does_not_read_is_a_usage_error(run_cli, tmp_path):
 
     with pytest.raises(UsageError, match=r"^--encoding 'cp1252' is not one of utf-8, latin-1, utf-16$"):
         EventLog(str(log), encoding="cp1252")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Case ID,Activity,Resource,Start Timestamp,Complete Timestamp",  # Disco
+        "CASE_KEY,ACTIVITY_EN,RESOURCE,START_TIME,EVENTTIME",  # Celonis
+    ],
+)
+def test_the_columns_of_disco_and_celonis_exports_are_found_by_their_names(tmp_path, header):
+    from cxaudit.logs.read import EventLog
+
+    log = tmp_path / "export.csv"
+    log.write_text(
+        f"{header}\n"
+        "1,Order,Ann,2026/01/01 00:00:00.000,2026/01/01 00:05:00.000\n"
+        "1,Paid,Bob,2026/01/01 02:00:00.000,2026/01/01 02:01:00.000\n"
+    )
+    names = header.split(",")
+    with EventLog(str(log)) as events:
+        assert events.columns == {
+            "case": names[0],
+            "activity": names[1],
+            "resource": names[2],
+            "start": names[3],
+            "timestamp": names[4],
+            "lifecycle": None,
+        }
+        order = events.summary({"Paid"}).activities["Order"]
+        assert (order.mean_next_s, order.resource) == (7_200, "Ann")  # from when Order began to when Paid did

@@ -30,16 +30,35 @@ if TYPE_CHECKING:
     from cxaudit.logs.engines import Engine
 
 DEFAULT_COLUMNS = {
-    "case": ("case:concept:name", "case_id", "caseid", "case"),
-    "activity": ("concept:name", "activity", "activity_name", "event"),
-    "timestamp": ("time:timestamp", "timestamp", "time", "end_timestamp", "complete_timestamp", "end_time"),
+    "case": ("case:concept:name", "case_id", "case", "case_key"),
+    "activity": ("concept:name", "activity", "activity_name", "event", "activity_en"),
+    "timestamp": (
+        "time:timestamp",
+        "timestamp",
+        "time",
+        "end_timestamp",
+        "complete_timestamp",
+        "end_time",
+        "event_time",
+    ),
     "resource": ("org:resource", "org:group", "resource", "owner"),
     "start": ("start_timestamp", "start_time", "time:start", "start"),
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
 }
+"""Each role's usual column names, first found first; a name matches whatever its case, spaces, '_' and '-'
+(``Case ID`` and ``Complete Timestamp`` of Disco's exports, ``CASE_KEY`` and ``EVENTTIME`` of Celonis's)."""
 REQUIRED = ("case", "activity")
 UNFINISHED_ID = "ended_without_outcome"
 """The step of a discovered journey for cases that end without an outcome."""
+
+
+def _plain(name: str) -> str:
+    """A column name as the usual names are matched: without case, spaces, '_' or '-' ("Case ID" is case_id).
+
+    >>> _plain("Complete Timestamp"), _plain("case:concept:name")
+    ('completetimestamp', 'case:concept:name')
+    """
+    return "".join(character for character in name.lower() if character not in " _-")
 
 
 def _pick(available: list[str], wanted: str | None, role: str) -> str | None:
@@ -49,10 +68,12 @@ def _pick(available: list[str], wanted: str | None, role: str) -> str | None:
 
             raise UsageError(f"the log has no column '{wanted}' for the {role}{did_you_mean(wanted, available)}")
         return wanted
-    lowered = {name.lower(): name for name in available}
+    known: dict[str, str] = {}
+    for name in available:  # the first of two that differ only in case, spaces, '_' or '-'
+        known.setdefault(_plain(name), name)
     for candidate in DEFAULT_COLUMNS[role]:
-        if candidate in lowered:
-            return lowered[candidate]
+        if _plain(candidate) in known:
+            return known[_plain(candidate)]
     if role in REQUIRED:
         raise UsageError(f"cannot tell which column holds the {role}: give --{role} (columns: {', '.join(available)})")
     return None
