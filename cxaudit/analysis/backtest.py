@@ -235,7 +235,7 @@ def _activity_repeats(
 ) -> list[tuple[str, str | None, str, str, float, Any]]:
     """For a journey split by history: the share of cases doing each activity twice or more, whichever
     of its steps, predicted exactly and observed."""
-    from cxaudit.analysis.history import repeat_probability
+    from cxaudit.analysis.history import groups_visits
 
     groups: dict[str, set[str]] = {}
     for step_id, step in journey.steps.items():
@@ -247,8 +247,9 @@ def _activity_repeats(
         name = journey.steps[mapped].name.casefold() if mapped in journey.steps else activity.casefold()
         observed[name] = observed.get(name, 0) + count
     checks = []
-    for name, group in sorted(groups.items()):
-        predicted = repeat_probability(journey, group)
+    ordered = sorted(groups.items())
+    repeats_predicted = groups_visits(journey, [group for _, group in ordered])
+    for (name, group), (_, predicted) in zip(ordered, repeats_predicted, strict=True):
         first = journey.steps[min(group)]
         if predicted >= 0.0005 or observed.get(name):
             label = f"cases doing '{first.name}' twice or more"

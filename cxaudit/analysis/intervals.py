@@ -123,7 +123,8 @@ def posterior(journey: Journey, structure: Structure, draws: int = DRAWS, seed: 
             entry = tuple(Entry(e.step, float(p), e.span) for e, p in zip(entry, shares[k], strict=True))
         drawn_journey = replace(journey, steps=frozen_map(steps), entry=entry)  # type: ignore[arg-type]
         journeys.append(drawn_journey)
-        results.append(solve_chain(drawn_journey, structure, transitions(drawn_journey)))
+        # the journey's figures and the fixes' values: no step's own chance of being reached
+        results.append(solve_chain(drawn_journey, structure, transitions(drawn_journey), reach=False))
     return Posterior(tuple(journeys), tuple(results), tuple(stale))
 
 

@@ -110,10 +110,15 @@ class MarkovResult:
         return self.residual > ILL_CONDITIONED
 
 
-def solve_chain(journey: Journey, structure: Structure, edges: Transitions | None = None) -> MarkovResult:
+def solve_chain(
+    journey: Journey, structure: Structure, edges: Transitions | None = None, *, reach: bool = True
+) -> MarkovResult:
     """Exact metrics of ``journey``: see the module docstring for the method.
 
     ``edges`` is ``transitions(journey)`` when the caller has it already.
+    ``reach=False`` leaves out each step's chance of being reached (NaN in
+    its metrics), which no journey-level figure needs and which costs a
+    solve per step of a large loop (a clickstream's thousands of pages).
     """
     import numpy as np
 
@@ -236,13 +241,15 @@ def solve_chain(journey: Journey, structure: Structure, edges: Transitions | Non
     fcr, contact_rate, repeat = first_contact_resolution(
         edges, transient, index, chain_arrays, stuck, entry_flows, contacts
     )
-    reach = reach_probabilities(
-        transient, visits_t, q_rows, q_cols, q_vals, system.inverse, structure.components, index
+    reached = (
+        reach_probabilities(transient, visits_t, q_rows, q_cols, q_vals, system.inverse, structure.components, index)
+        if reach
+        else np.full(n, np.nan)
     )
 
     volume = journey.volume
     after_rows = after.tolist()
-    reach_list = reach.tolist()
+    reach_list = reached.tolist()
     cost_list, duration_list = cost.tolist(), duration.tolist()
     step_metrics: dict[str, StepMetrics] = {}
     for number, (sid, step) in enumerate(steps.items()):

@@ -68,11 +68,14 @@ class ReworkLoop(Rule):
     }
 
     def check(self, audit: AuditContext, options: Mapping[str, float]) -> Iterator[Hit]:
-        from cxaudit.analysis.history import activity_groups
+        from cxaudit.analysis.history import activity_groups, groups_visits
 
         groups = activity_groups(audit.journey)
-        for name, members in groups.items():
-            yield from self._activity(audit, options, name, [s for s in members if s not in audit.structure.stuck])
+        kept = {name: [s for s in members if s not in audit.structure.stuck] for name, members in groups.items()}
+        kept = {name: members for name, members in kept.items() if members}
+        reached = groups_visits(audit.journey, [set(members) for members in kept.values()])
+        for (name, members), (reach, _) in zip(kept.items(), reached, strict=True):
+            yield from self._activity(audit, options, name, members, reach)
         grouped = {step_id for members in groups.values() for step_id in members}
         for step_id, step in audit.journey.steps.items():
             if step.is_outcome or step_id in audit.structure.stuck or step_id in grouped:
@@ -100,13 +103,11 @@ class ReworkLoop(Rule):
             )
 
     @staticmethod
-    def _activity(audit: AuditContext, options: Mapping[str, float], name: str, members: list[str]) -> Iterator[Hit]:
-        """An activity split by history into ``members``: its repeats are visits to any of them."""
-        from cxaudit.analysis.history import group_visits
-
-        if not members:
-            return
-        reach, _ = group_visits(audit.journey, set(members))
+    def _activity(
+        audit: AuditContext, options: Mapping[str, float], name: str, members: list[str], reach: float
+    ) -> Iterator[Hit]:
+        """An activity split by history into ``members``, which customers reach with probability ``reach``: its
+        repeats are visits to any of them."""
         visits = sum(audit.metrics(step_id).expected_visits for step_id in members)
         if reach < options["min_reach"] or reach <= 0 or visits / reach < options["min_repeat_ratio"]:
             return
