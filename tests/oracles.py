@@ -98,3 +98,29 @@ def most_probable_path(journey, graph: nx.DiGraph) -> tuple[tuple[str, ...], flo
 def strong_components(graph: nx.DiGraph) -> list[set[str]]:
     """The strongly connected components, by networkx."""
     return [set(component) for component in nx.strongly_connected_components(graph)]
+
+
+def group_visits(journey, group: set[str]) -> tuple[float, float]:
+    """The chances of visiting the steps ``group`` at all and twice or more, by dense linear algebra on the
+    chain of every step that is not an outcome (for journeys where no customer is stuck): the walk outside
+    the group solved directly, then the chance of coming back from where it enters."""
+    import numpy as np
+
+    transient = [s for s, step in journey.steps.items() if not step.is_outcome]
+    index = {s: i for i, s in enumerate(transient)}
+    q = np.zeros((len(transient), len(transient)))
+    for s in transient:
+        for t in journey.steps[s].next:
+            if t.target in index:
+                q[index[s], index[t.target]] += t.probability
+    start = np.zeros(len(transient))
+    for entry in journey.entry:
+        start[index[entry.step]] += entry.share
+    inside = np.array([s in group for s in transient])
+    outside = ~inside
+    a = np.eye(int(outside.sum())) - q[np.ix_(outside, outside)]
+    hit = np.ones(len(transient))
+    hit[outside] = np.linalg.solve(a, q[np.ix_(outside, inside)].sum(axis=1))
+    before = np.linalg.solve(a.T, start[outside])
+    first = start[inside] + before @ q[np.ix_(outside, inside)]
+    return float(first.sum()), float(first @ (q[inside] @ hit))

@@ -201,3 +201,31 @@ def test_a_log_whose_activity_starts_with_nul_is_refused_for_a_split_journey(run
     code, out, err = run_cli("drift", str(journey), str(log))
     assert (code, out) == (2, "")
     assert f"{log}: activity '\\x00X' starts with a NUL character; rename it" in err
+
+
+@pytest.mark.parametrize("steps", [120, 900])  # solved densely, and sparsely
+def test_the_visits_to_groups_of_steps_are_the_dense_solve_s(steps):
+    """Every group solved at once, through the chain's one factorisation, gives what solving the walk
+    outside each group directly gives."""
+    import random
+    import sys
+
+    from cxaudit.analysis.history import groups_visits
+    from cxaudit.analysis.structure import analyse_structure
+    from tests import oracles
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    journey = loads_journey(generate(steps, seed=5))
+    assert not analyse_structure(journey).stuck
+    names = [s for s, step in journey.steps.items() if not step.is_outcome]
+    rng = random.Random(steps)
+    groups = [set(rng.sample(names, rng.randint(1, 4))) for _ in range(300)]
+    found = groups_visits(journey, groups)
+    for group, (reach, repeat) in zip(groups[:40], found[:40], strict=True):
+        expected = oracles.group_visits(journey, group)
+        assert reach == pytest.approx(expected[0], abs=1e-9), group
+        assert repeat == pytest.approx(expected[1], abs=1e-9), group
+    assert any(repeat > 0.01 for _, repeat in found)  # the groups loop
