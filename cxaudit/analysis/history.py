@@ -57,6 +57,8 @@ def groups_visits(journey: Journey, groups: Sequence[Collection[str]]) -> list[t
     step of it (columns of ``N``), not a factorisation of its own, and the
     groups of a chunk share one solve.
     """
+    if not groups:
+        return []
     import numpy as np
 
     from cxaudit.analysis.linear import LinearSystem
