@@ -229,3 +229,22 @@ def test_the_visits_to_groups_of_steps_are_the_dense_solve_s(steps):
         assert reach == pytest.approx(expected[0], abs=1e-9), group
         assert repeat == pytest.approx(expected[1], abs=1e-9), group
     assert any(repeat > 0.01 for _, repeat in found)  # the groups loop
+
+
+def test_a_stuck_step_of_a_group_counts_once_entered_and_a_trap_comes_back():
+    from cxaudit.analysis.history import groups_visits
+
+    journey = loads_journey(
+        "cxaudit: 1\njourney: {id: j, name: J}\nentry: a\nsteps:\n"
+        "  a: {name: A, next: {b: 0.5, d: 0.5}}\n"
+        "  b: {name: B, next: {a: 0.5, ok: 0.25, t: 0.25}}\n"
+        "  d: {name: D}\n"  # a dead end
+        "  t: {name: T, next: {t: 1}}\n"  # a trap
+        "  ok: {name: OK, type: success}\n"
+    )
+    found = groups_visits(journey, [{"a", "d"}, {"b"}, {"t"}, {"d"}])
+    # {a, d}: a is the entry; again through d (1/2) or b then a (1/4). {b}: reached 1/2, again 1/4 of that.
+    # {t}: reached 1/6 (h_a = h_b / 2, h_b = 1/4 + h_a / 2), and the trap comes back. {d}: reached 2/3, never again.
+    flat = [value for pair in found for value in pair]
+    assert flat == pytest.approx([1.0, 0.75, 0.5, 0.125, 1 / 6, 1 / 6, 2 / 3, 0.0], abs=1e-12)
+    assert all(type(value) is float for pair in found for value in pair)

@@ -172,7 +172,7 @@ def _chunk(
             entered = start_stuck.get(s, 0.0) + sum(before[i] * p for i, p in into_stuck.get(s, ()) if before[i])
             reach += entered
             repeat += entered if s in trapped else 0.0
-        found.append((min(max(reach, 0.0), 1.0), min(max(repeat, 0.0), 1.0)))
+        found.append((float(min(max(reach, 0.0), 1.0)), float(min(max(repeat, 0.0), 1.0))))
     return found
 
 
