@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cxaudit.analysis.structure import Structure
     from cxaudit.model import Journey
 
 __all__ = ["activity_groups", "group_visits", "groups_visits", "repeat_probability"]
@@ -44,7 +45,9 @@ def group_visits(journey: Journey, group: set[str]) -> tuple[float, float]:
 _COLUMNS = 256
 
 
-def groups_visits(journey: Journey, groups: Sequence[Collection[str]]) -> list[tuple[float, float]]:
+def groups_visits(
+    journey: Journey, groups: Sequence[Collection[str]], *, structure: Structure | None = None, system: Any = None
+) -> list[tuple[float, float]]:
     """For each group of steps: the probabilities that a case visits it at all, and twice or more.
 
     Where the first visit to a group lands (the chain walked outside the group
@@ -56,6 +59,11 @@ def groups_visits(journey: Journey, groups: Sequence[Collection[str]]) -> list[t
     ``A_OO^-1 = N_OO - N_OG N_GG^-1 N_GO``, so each group costs a solve per
     step of it (columns of ``N``), not a factorisation of its own, and the
     groups of a chunk share one solve.
+
+    ``structure`` and ``system`` are the journey's, when the caller has them
+    (an audit: its :class:`~cxaudit.analysis.structure.Structure` and its
+    chain's :class:`~cxaudit.analysis.linear.LinearSystem`, factorised over
+    the same steps); else they are made here.
     """
     if not groups:
         return []
@@ -64,7 +72,8 @@ def groups_visits(journey: Journey, groups: Sequence[Collection[str]]) -> list[t
     from cxaudit.analysis.linear import LinearSystem
     from cxaudit.analysis.structure import analyse_structure
 
-    structure = analyse_structure(journey)
+    if structure is None:
+        structure = analyse_structure(journey)
     trapped = {step for trap in structure.traps for step in trap}
     transient = [s for s, step in journey.steps.items() if not step.is_outcome and s not in structure.stuck]
     index = {s: i for i, s in enumerate(transient)}
@@ -79,7 +88,8 @@ def groups_visits(journey: Journey, groups: Sequence[Collection[str]]) -> list[t
                 vals.append(t.probability)
             elif t.target in structure.stuck:
                 into_stuck.setdefault(t.target, []).append((index[s], t.probability))
-    system = LinearSystem(n, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals))
+    if system is None:
+        system = LinearSystem(n, np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals))
     q = _sparse_rows(n, rows, cols, vals)
     start = np.zeros(n)
     start_stuck: dict[str, float] = {}
@@ -148,9 +158,9 @@ def _chunk(
     offsets = np.cumsum([0, *(len(m) for m in members)])
     for k, m in enumerate(members):
         units[m, np.arange(offsets[k], offsets[k + 1])] = 1.0
-    forward = system.solve(np.hstack([units, outside_enter])) if n else np.zeros((0, units.shape[1] + len(groups)))
+    forward = system.solve(np.hstack([units, outside_enter]))
     starts = np.where(inside, 0.0, start[:, None])
-    backward = system.solve(np.hstack([units, starts]), transpose=True) if n else forward
+    backward = system.solve(np.hstack([units, starts]), transpose=True)
     found = []
     for k, m in enumerate(members):
         columns = slice(offsets[k], offsets[k + 1])

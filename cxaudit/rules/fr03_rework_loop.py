@@ -73,7 +73,13 @@ class ReworkLoop(Rule):
         groups = activity_groups(audit.journey)
         kept = {name: [s for s in members if s not in audit.structure.stuck] for name, members in groups.items()}
         kept = {name: members for name, members in kept.items() if members}
-        reached = groups_visits(audit.journey, [set(members) for members in kept.values()])
+        chain = audit.markov.chain  # the audit's factorisation, over the same steps
+        reached = groups_visits(
+            audit.journey,
+            [set(members) for members in kept.values()],
+            structure=audit.structure,
+            system=None if chain is None else chain.system,
+        )
         for (name, members), (reach, _) in zip(kept.items(), reached, strict=True):
             yield from self._activity(audit, options, name, members, reach)
         grouped = {step_id for members in groups.values() for step_id in members}
